@@ -1,0 +1,1 @@
+//! Empty without `--cfg shmkern_loom`; the models live in `tests/`.

@@ -1,0 +1,53 @@
+//! The crate's error type: opaque, with a private kind, so kinds can be added without breaking users.
+
+use std::fmt;
+
+/// An error from a shmkern constructor or operation. Its message names the problem and the values
+/// involved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorKind {
+    ZeroChunkLen,
+    TooManyChunks { len: usize, chunk_len: usize },
+    Participants { requested: usize, max: usize },
+    RoundAlreadyOpen { generation: u32 },
+    NotTheOpenRound { expected: u32, found: u32 },
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Self { kind }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::ZeroChunkLen => f.write_str("chunk length must be at least 1"),
+            ErrorKind::TooManyChunks { len, chunk_len } => write!(
+                f,
+                "{len} elements in chunks of {chunk_len} make {} chunks, more than the supported {}",
+                len.div_ceil(*chunk_len),
+                crate::sched::MAX_CHUNKS
+            ),
+            ErrorKind::Participants { requested, max } => write!(
+                f,
+                "{requested} participants requested; between 1 and {max} are supported"
+            ),
+            ErrorKind::RoundAlreadyOpen { generation } => write!(
+                f,
+                "round {generation} is still open: close it before opening the next"
+            ),
+            ErrorKind::NotTheOpenRound { expected, found } => write!(
+                f,
+                "round {expected} is not the open round (the generation word holds {found})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

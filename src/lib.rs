@@ -1,0 +1,42 @@
+//! shmkern: lock-free shared-memory compute kernels — the `worker_threads` + `SharedArrayBuffer` +
+//! `Atomics.wait/notify` toolkit, done for Rust programs that need it fast and deterministic.
+//!
+//! This release holds the foundation the pool, kernels and cross-process jobs are built on:
+//!
+//! - **Wait/notify**: [`futex`] — `wait`, `wake`, `wake_one`, `wake_all` on an `AtomicU32`, shared
+//!   across processes on Linux, with timeouts and a [`spin_then_wait`](futex::spin_then_wait) helper.
+//! - **Completion**: [`Latch`] — a count-down latch of two atomics that can live in a shared mapping.
+//! - **Scheduling**: [`ChunkGrid`] — fixed chunks determined by the length alone; [`WorkRanges`] —
+//!   per-participant ranges of chunk indices with one CAS per claim and work stealing, reusable round
+//!   after round.
+//!
+//! # Guarantees
+//!
+//! - Every chunk of a [`WorkRanges`] round is claimed exactly once, under any interleaving (loom
+//!   models in `loom-tests/`, property tests in `tests/`).
+//! - The chunk grid never depends on the thread count, so reductions built on it can be bit-identical
+//!   for every thread count (`docs/design.md`).
+//! - Nothing here panics on bad sizes: constructors return [`Error`].
+//! - Cross-process use needs Linux ([`futex::CROSS_PROCESS`]); elsewhere the futex is an in-process
+//!   fallback.
+#![deny(unsafe_op_in_unsafe_fn, missing_docs)]
+#![warn(missing_debug_implementations)]
+
+#[cfg(not(target_has_atomic = "64"))]
+compile_error!("shmkern needs lock-free 64-bit atomics (its chunk ranges are packed AtomicU64s)");
+
+mod error;
+mod sched;
+mod sync;
+
+pub use error::Error;
+pub use sched::{
+    ChunkGrid, Claimer, Round, WorkRanges, BLOCK_LEN, CHUNK_BLOCKS, CHUNK_LEN, MAX_CHUNKS,
+    MAX_PARTICIPANTS,
+};
+pub use sync::futex;
+pub use sync::{Latch, TimedOut};
+
+/// Deliberate bugs for the loom models' broken twins (loom builds only; see `src/sync/faults.rs`).
+#[cfg(shmkern_loom)]
+pub use sync::faults;

@@ -1,0 +1,8 @@
+//! How work is cut and handed out: the fixed chunk grid and the work-stealing chunk ranges. Design
+//! notes: [`README.md`](README.md) beside this file and `docs/design.md`.
+
+mod grid;
+mod ranges;
+
+pub use grid::{ChunkGrid, BLOCK_LEN, CHUNK_BLOCKS, CHUNK_LEN, MAX_CHUNKS};
+pub use ranges::{Claimer, Round, WorkRanges, MAX_PARTICIPANTS};

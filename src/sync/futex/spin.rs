@@ -1,0 +1,48 @@
+//! Spin, then sleep: a wake-up through the kernel costs microseconds, so a waiter that expects the
+//! word to change very soon spins a bounded while first.
+
+use super::{wait, WaitResult};
+use crate::sync::atomic::{AtomicU32, Ordering::Acquire};
+use std::time::{Duration, Instant};
+
+/// Waits until `*word != expected`, spinning with crossbeam's [`Backoff`] (a few microseconds:
+/// exponential `spin_loop` hints, then a handful of `yield`s) before sleeping on the shared-scope
+/// futex for at most `timeout` in all.
+///
+/// Returns [`WaitResult::NotEqual`] if the value changed while spinning (or before), otherwise what
+/// the futex wait returned; `Woken` may be spurious, so callers re-check as with [`wait`]. The loads
+/// while spinning are `Acquire`, so a `NotEqual` from spinning also orders later reads after the
+/// store that changed the word.
+///
+/// [`Backoff`]: crossbeam_utils::Backoff
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::futex::{spin_then_wait, WaitResult};
+/// use std::sync::atomic::AtomicU32;
+/// use std::time::Duration;
+///
+/// let word = AtomicU32::new(3);
+/// assert_eq!(spin_then_wait(&word, 4, None), WaitResult::NotEqual);
+/// assert_eq!(spin_then_wait(&word, 3, Some(Duration::from_millis(1))), WaitResult::TimedOut);
+/// ```
+pub fn spin_then_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
+    let start = Instant::now();
+    // Under loom, spinning only multiplies the schedules to explore; the futex model is the point.
+    #[cfg(not(shmkern_loom))]
+    {
+        let backoff = crossbeam_utils::Backoff::new();
+        while !backoff.is_completed() {
+            if word.load(Acquire) != expected {
+                return WaitResult::NotEqual;
+            }
+            backoff.snooze();
+        }
+    }
+    if word.load(Acquire) != expected {
+        return WaitResult::NotEqual;
+    }
+    let left = timeout.map(|t| t.saturating_sub(start.elapsed()));
+    wait(word, expected, left)
+}

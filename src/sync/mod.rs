@@ -1,0 +1,96 @@
+//! The sync facade: every atomic, fence, `UnsafeCell`, `Arc` and thread the crate uses comes from here,
+//! so that `--cfg shmkern_loom` swaps them all for loom's model-checked versions (tokio's `src/loom/`
+//! is the model). Protocol notes: [`README.md`](README.md) beside this file and `docs/design.md`.
+//!
+//! Nothing else in the crate imports `std::sync::atomic`, `std::cell::UnsafeCell`, `std::sync::Arc` or
+//! `std::thread` directly.
+
+pub mod futex;
+mod latch;
+
+pub use latch::{Latch, TimedOut};
+
+#[cfg(shmkern_loom)]
+pub mod faults;
+
+#[cfg(not(shmkern_loom))]
+mod imp {
+    pub(crate) mod atomic {
+        pub(crate) use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+    }
+    #[allow(unused_imports)]
+    pub(crate) use std::sync::Arc;
+    #[allow(unused_imports)]
+    pub(crate) use std::thread;
+
+    /// `std::cell::UnsafeCell` with loom's `with`/`with_mut` access shape (tokio's shim), so code
+    /// written against it compiles unchanged under loom, where every access is race-checked.
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    #[allow(dead_code)]
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            Self(std::cell::UnsafeCell::new(value))
+        }
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+#[cfg(shmkern_loom)]
+mod imp {
+    pub(crate) mod atomic {
+        pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+    }
+    #[allow(unused_imports)]
+    pub(crate) use loom::cell::UnsafeCell;
+    #[allow(unused_imports)]
+    pub(crate) use loom::sync::Arc;
+    #[allow(unused_imports)]
+    pub(crate) use loom::thread;
+}
+
+#[allow(unused_imports)]
+pub(crate) use imp::{atomic, thread, Arc, UnsafeCell};
+
+/// Is fault `f` injected into this thread's model run? Always `false` outside loom builds, where
+/// the check compiles away. See [`faults`] (loom builds only) for what each fault breaks.
+#[inline(always)]
+#[allow(unused_variables)]
+pub(crate) fn fault(f: FaultId) -> bool {
+    #[cfg(shmkern_loom)]
+    {
+        faults::is_active(f)
+    }
+    #[cfg(not(shmkern_loom))]
+    {
+        false
+    }
+}
+
+/// Names of the deliberate bugs the loom models' broken twins switch on (see `faults.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(dead_code)]
+#[doc(hidden)]
+pub enum FaultId {
+    /// The futex model checks the word *before* taking its queue lock: lost wake-ups.
+    FutexUncheckedSleep,
+    /// The latch's Dekker fences (waiter count vs. count) are left out: lost wake-ups.
+    LatchNoFence,
+    /// The latch's count-down is `Relaxed`: the waiter's reads race with the counters' writes.
+    LatchRelaxedCountDown,
+    /// The latch's wait trusts `Woken` without re-checking the count.
+    LatchTrustsWoken,
+    /// A timed-out latch wait forgets to remove itself from the waiter count.
+    LatchLeaksWaiter,
+    /// A steal shrinks the victim's range with a plain store instead of a CAS.
+    StealPlainStore,
+    /// Joining a round skips the generation check.
+    JoinSkipsGeneration,
+}
