@@ -188,3 +188,46 @@ pub fn wake_all(word: &AtomicU32) -> usize {
 pub fn __syscall_wait(word: &AtomicU32, expected: u32, scope: Scope) -> WaitResult {
     imp::syscall_wait(word, expected, None, scope)
 }
+
+// Unit tests of the platform implementation; they use only heap memory, so they also run under Miri.
+#[cfg(all(test, not(shmkern_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering::{Acquire, Release};
+
+    #[test]
+    fn not_equal_timeout_and_idle_wake() {
+        for scope in [Scope::Shared, Scope::Private] {
+            let w = AtomicU32::new(9);
+            assert_eq!(scope.wait(&w, 8, None), WaitResult::NotEqual);
+            let t0 = Instant::now();
+            assert_eq!(
+                scope.wait(&w, 9, Some(Duration::from_millis(5))),
+                WaitResult::TimedOut
+            );
+            assert!(t0.elapsed() >= Duration::from_millis(5));
+            let past = Instant::now() - Duration::from_millis(1);
+            assert_eq!(scope.wait_until(&w, 9, Some(past)), WaitResult::TimedOut);
+            assert_eq!(scope.wake_all(&w), 0);
+            assert_eq!(scope.wake(&w, 0), 0);
+        }
+    }
+
+    #[test]
+    fn handoff_between_threads() {
+        for scope in [Scope::Shared, Scope::Private] {
+            let w = AtomicU32::new(0);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    // Duration::MAX does not fit a timespec: it means "no timeout".
+                    while w.load(Acquire) == 0 {
+                        assert_ne!(scope.wait(&w, 0, Some(Duration::MAX)), WaitResult::TimedOut);
+                    }
+                });
+                std::thread::sleep(Duration::from_millis(10));
+                w.store(1, Release);
+                assert!(scope.wake_one(&w) <= 1);
+            });
+        }
+    }
+}
