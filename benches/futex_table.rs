@@ -1,1 +1,351 @@
-fn main() {}
+//! Prints a markdown table of futex costs, shared scope next to private scope:
+//! `cargo bench --bench futex_table`. Results go into `docs/performance.md`.
+//!
+//! Each number is the median over [`REPS`] repetitions of the ns per operation of one repetition;
+//! a repetition runs as many iterations as fit in about [`REP_TARGET`]. Shared and private
+//! repetitions alternate, so drift on a noisy machine hits both scopes alike. Arguments (cargo
+//! passes `--bench`) are ignored.
+
+use shmkern::futex::{self, Scope};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Repetitions per (operation, scope); the median is reported.
+const REPS: usize = 15;
+/// Target wall time of one repetition.
+const REP_TARGET: Duration = Duration::from_millis(80);
+
+/// Tells the peer thread of a [`PingPong`] to exit.
+const STOP: u32 = u32::MAX;
+
+/// Waits (futex wait loop, re-checking the value) until `word` differs from `old`; returns the new value.
+fn wait_change(word: &AtomicU32, old: u32, scope: Scope) -> u32 {
+    loop {
+        let v = word.load(Ordering::Acquire);
+        if v != old {
+            return v;
+        }
+        scope.wait(word, old, None);
+    }
+}
+
+struct Words {
+    ping: AtomicU32,
+    pong: AtomicU32,
+}
+
+/// A persistent peer thread that answers every new value of `ping` by storing it to `pong` and waking.
+struct PingPong {
+    words: Arc<Words>,
+    scope: Scope,
+    seq: u32,
+    peer: Option<JoinHandle<()>>,
+}
+
+impl PingPong {
+    fn new(scope: Scope) -> Self {
+        let words = Arc::new(Words {
+            ping: AtomicU32::new(0),
+            pong: AtomicU32::new(0),
+        });
+        let w = Arc::clone(&words);
+        let peer = std::thread::spawn(move || {
+            let mut seen = 0;
+            loop {
+                let v = wait_change(&w.ping, seen, scope);
+                if v == STOP {
+                    break;
+                }
+                seen = v;
+                w.pong.store(v, Ordering::Release);
+                scope.wake_one(&w.pong);
+            }
+        });
+        Self {
+            words,
+            scope,
+            seq: 0,
+            peer: Some(peer),
+        }
+    }
+
+    /// One round trip: store a new value, wake the peer, wait for its reply.
+    fn round_trip(&mut self) {
+        self.seq = if self.seq + 1 >= STOP {
+            1
+        } else {
+            self.seq + 1
+        };
+        let seq = self.seq;
+        self.words.ping.store(seq, Ordering::Release);
+        self.scope.wake_one(&self.words.ping);
+        let mut seen = self.words.pong.load(Ordering::Acquire);
+        while seen != seq {
+            seen = wait_change(&self.words.pong, seen, self.scope);
+        }
+    }
+}
+
+impl Drop for PingPong {
+    fn drop(&mut self) {
+        self.words.ping.store(STOP, Ordering::Release);
+        self.scope.wake_all(&self.words.ping);
+        if let Some(peer) = self.peer.take() {
+            peer.join().expect("ping-pong peer panicked");
+        }
+    }
+}
+
+/// The state one benchmarked operation runs on, per scope.
+struct Subject {
+    scope: Scope,
+    word: AtomicU32,
+    pp: Option<PingPong>,
+}
+
+#[derive(Clone, Copy)]
+enum Op {
+    WakeNoWaiter,
+    WaitNotEqualPrecheck,
+    WaitNotEqualSyscall,
+    RoundTrip,
+}
+
+impl Op {
+    fn label(self) -> &'static str {
+        match self {
+            Op::WakeNoWaiter => "`wake_one`, no waiter (syscall)",
+            Op::WaitNotEqualPrecheck => "`wait` → NotEqual, public API (user-space pre-check)",
+            Op::WaitNotEqualSyscall => "`wait` → NotEqual, `__syscall_wait` (kernel `EAGAIN`)",
+            Op::RoundTrip => "wake-to-running round trip, 2 threads (ping-pong)",
+        }
+    }
+
+    fn subject(self, scope: Scope) -> Subject {
+        Subject {
+            scope,
+            // 1 so that waiting for 0 is NotEqual.
+            word: AtomicU32::new(1),
+            pp: matches!(self, Op::RoundTrip).then(|| PingPong::new(scope)),
+        }
+    }
+
+    /// Runs `iters` iterations and returns the elapsed time.
+    fn run(self, s: &mut Subject, iters: u64) -> Duration {
+        let scope = s.scope;
+        let word = &s.word;
+        let start = Instant::now();
+        match self {
+            Op::WakeNoWaiter => {
+                for _ in 0..iters {
+                    black_box(scope.wake_one(black_box(word)));
+                }
+            }
+            Op::WaitNotEqualPrecheck => {
+                for _ in 0..iters {
+                    black_box(scope.wait(black_box(word), black_box(0), None));
+                }
+            }
+            Op::WaitNotEqualSyscall => {
+                for _ in 0..iters {
+                    black_box(futex::__syscall_wait(black_box(word), black_box(0), scope));
+                }
+            }
+            Op::RoundTrip => {
+                let pp = s.pp.as_mut().expect("round trip needs a peer");
+                for _ in 0..iters {
+                    pp.round_trip();
+                }
+            }
+        }
+        start.elapsed()
+    }
+
+    /// Iterations that take about [`REP_TARGET`] (also serves as warm-up).
+    fn calibrate(self, s: &mut Subject) -> u64 {
+        let mut iters = 1u64;
+        loop {
+            let t = self.run(s, iters);
+            if t >= REP_TARGET / 8 || iters >= 1 << 40 {
+                let per = t.as_secs_f64() / iters as f64;
+                return ((REP_TARGET.as_secs_f64() / per) as u64).max(1);
+            }
+            iters *= 2;
+        }
+    }
+}
+
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    Stats {
+        median,
+        min: v[0],
+        max: v[n - 1],
+    }
+}
+
+/// Measures `op` for both scopes, alternating repetitions; returns (shared, private).
+fn measure(op: Op) -> (Stats, Stats) {
+    let mut shared = op.subject(Scope::Shared);
+    let mut private = op.subject(Scope::Private);
+    let n_shared = op.calibrate(&mut shared);
+    let n_private = op.calibrate(&mut private);
+    // Same iteration count for both, so each repetition takes comparable time.
+    let iters = n_shared.min(n_private);
+    let mut ns_shared = Vec::with_capacity(REPS);
+    let mut ns_private = Vec::with_capacity(REPS);
+    for rep in 0..REPS {
+        // Alternate which scope goes first.
+        let order: [(&mut Subject, &mut Vec<f64>); 2] = if rep % 2 == 0 {
+            [
+                (&mut shared, &mut ns_shared),
+                (&mut private, &mut ns_private),
+            ]
+        } else {
+            [
+                (&mut private, &mut ns_private),
+                (&mut shared, &mut ns_shared),
+            ]
+        };
+        for (s, out) in order {
+            let t = op.run(s, iters);
+            out.push(t.as_nanos() as f64 / iters as f64);
+        }
+    }
+    (stats(ns_shared), stats(ns_private))
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
+
+fn nproc() -> String {
+    std::process::Command::new("nproc")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .or_else(|| {
+            std::thread::available_parallelism()
+                .ok()
+                .map(|n| n.to_string())
+        })
+        .unwrap_or_else(|| "?".to_string())
+}
+
+fn kernel() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+/// Today's UTC date as `YYYY-MM-DD` (days-to-civil, proleptic Gregorian).
+fn today_utc() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns < 10.0 {
+        format!("{ns:.2}")
+    } else if ns < 100.0 {
+        format!("{ns:.1}")
+    } else {
+        format!("{ns:.0}")
+    }
+}
+
+fn main() {
+    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+    let started = Instant::now();
+    println!(
+        "machine: {} ({} cores, `nproc`), Linux {}",
+        cpu_model(),
+        nproc(),
+        kernel()
+    );
+    println!("date: {} (UTC)", today_utc());
+    println!(
+        "method: median of {REPS} repetitions of ~{} ms each; shared and private repetitions alternate",
+        REP_TARGET.as_millis()
+    );
+    println!();
+
+    let ops = [
+        Op::WakeNoWaiter,
+        Op::WaitNotEqualPrecheck,
+        Op::WaitNotEqualSyscall,
+        Op::RoundTrip,
+    ];
+    let results: Vec<(Op, Stats, Stats)> = ops
+        .iter()
+        .map(|&op| {
+            let (s, p) = measure(op);
+            (op, s, p)
+        })
+        .collect();
+
+    println!("| operation | shared ns | private ns | shared/private |");
+    println!("|---|---:|---:|---:|");
+    for (op, s, p) in &results {
+        println!(
+            "| {} | {} | {} | {:.2} |",
+            op.label(),
+            fmt_ns(s.median),
+            fmt_ns(p.median),
+            s.median / p.median
+        );
+    }
+    println!();
+    println!("spread (min–max over repetitions, ns):");
+    println!();
+    println!("| operation | shared | private |");
+    println!("|---|---:|---:|");
+    for (op, s, p) in &results {
+        println!(
+            "| {} | {}–{} | {}–{} |",
+            op.label(),
+            fmt_ns(s.min),
+            fmt_ns(s.max),
+            fmt_ns(p.min),
+            fmt_ns(p.max)
+        );
+    }
+    println!();
+    println!("(total {:.1} s)", started.elapsed().as_secs_f64());
+}

@@ -12,6 +12,8 @@ fn flag(scope: Scope) -> libc::c_int {
 }
 
 /// `now(CLOCK_MONOTONIC) + timeout`, or `None` when it does not fit a `timespec` (treated as "never").
+// `time_t` and `c_long` are 32-bit on some Linux targets: the casts are no-ops only on 64-bit ones.
+#[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
 fn deadline_after(timeout: Duration) -> Option<libc::timespec> {
     let mut now = libc::timespec {
         tv_sec: 0,
