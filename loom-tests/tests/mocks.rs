@@ -29,7 +29,9 @@ fn mode(m: Mode) -> ModeGuard {
     ModeGuard
 }
 
-fn latch_handoff() {
+/// One counter thread writes 7 into the cell, then counts the latch (of 1) down; the main thread waits
+/// with `timeout`. On `Ok` it checks the write is visible; either way the waiter count must return to 0.
+fn latch_handoff_with(timeout: Option<Duration>) {
     let latch = Arc::new(Latch::new(1));
     let cell = Arc::new(UnsafeCell::new(0u32));
     let counter = {
@@ -39,13 +41,23 @@ fn latch_handoff() {
             latch.count_down();
         })
     };
-    latch.wait(None).unwrap();
-    assert_eq!(
-        cell.with(|p| unsafe { *p }),
-        7,
-        "read before the latch opened"
-    );
+    if latch.wait(timeout).is_ok() {
+        let seen = cell.with(|p| unsafe { *p });
+        assert_eq!(seen, 7, "read before the latch opened");
+    } else {
+        assert!(timeout.is_some(), "an untimed wait returned Err");
+    }
     counter.join().unwrap();
+    assert_eq!(
+        latch.waiting(),
+        0,
+        "waiter count leaked on the timeout path"
+    );
+    assert!(latch.is_open());
+}
+
+fn latch_handoff() {
+    latch_handoff_with(None);
 }
 
 #[test]
@@ -71,29 +83,7 @@ fn twin_latch_trusting_woken_is_rejected() {
 /// A timed wait that times out (the mock makes every timed wait do so) returns `Err` only while the
 /// latch is closed, and leaves the waiter count at zero either way.
 fn latch_timeout() {
-    let latch = Arc::new(Latch::new(1));
-    let cell = Arc::new(UnsafeCell::new(0u32));
-    let counter = {
-        let (latch, cell) = (latch.clone(), cell.clone());
-        thread::spawn(move || {
-            cell.with_mut(|p| unsafe { *p = 7 });
-            latch.count_down();
-        })
-    };
-    if latch.wait(Some(Duration::from_millis(1))).is_ok() {
-        assert_eq!(
-            cell.with(|p| unsafe { *p }),
-            7,
-            "read before the latch opened"
-        );
-    }
-    counter.join().unwrap();
-    assert_eq!(
-        latch.waiting(),
-        0,
-        "waiter count leaked on the timeout path"
-    );
-    assert!(latch.is_open());
+    latch_handoff_with(Some(Duration::from_millis(1)));
 }
 
 #[test]
