@@ -86,8 +86,10 @@ impl ChunkGrid {
     /// Element range of chunk `k`, or `None` if `k >= chunks()`.
     pub fn get(&self, k: u32) -> Option<Range<usize>> {
         (k < self.chunks).then(|| {
+            // k < chunks, so start < len; the end saturates instead of overflowing when `len` is
+            // within one chunk of usize::MAX.
             let start = k as usize * self.chunk_len;
-            start..(start + self.chunk_len).min(self.len)
+            start..start.saturating_add(self.chunk_len).min(self.len)
         })
     }
 
