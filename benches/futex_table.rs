@@ -6,98 +6,19 @@
 //! repetitions alternate, so drift on a noisy machine hits both scopes alike. Arguments (cargo
 //! passes `--bench`) are ignored.
 
+#[path = "common/pingpong.rs"]
+mod pingpong;
+
+use pingpong::{allowed_cpus, pin_to, set_affinity, PingPong};
 use shmkern::futex::{self, Scope};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Repetitions per (operation, scope); the median is reported.
 const REPS: usize = 15;
 /// Target wall time of one repetition.
 const REP_TARGET: Duration = Duration::from_millis(80);
-
-/// Tells the peer thread of a [`PingPong`] to exit.
-const STOP: u32 = u32::MAX;
-
-/// Waits (futex wait loop, re-checking the value) until `word` differs from `old`; returns the new value.
-fn wait_change(word: &AtomicU32, old: u32, scope: Scope) -> u32 {
-    loop {
-        let v = word.load(Ordering::Acquire);
-        if v != old {
-            return v;
-        }
-        scope.wait(word, old, None);
-    }
-}
-
-struct Words {
-    ping: AtomicU32,
-    pong: AtomicU32,
-}
-
-/// A persistent peer thread that answers every new value of `ping` by storing it to `pong` and waking.
-struct PingPong {
-    words: Arc<Words>,
-    scope: Scope,
-    seq: u32,
-    peer: Option<JoinHandle<()>>,
-}
-
-impl PingPong {
-    fn new(scope: Scope) -> Self {
-        let words = Arc::new(Words {
-            ping: AtomicU32::new(0),
-            pong: AtomicU32::new(0),
-        });
-        let w = Arc::clone(&words);
-        let peer = std::thread::spawn(move || {
-            let mut seen = 0;
-            loop {
-                let v = wait_change(&w.ping, seen, scope);
-                if v == STOP {
-                    break;
-                }
-                seen = v;
-                w.pong.store(v, Ordering::Release);
-                scope.wake_one(&w.pong);
-            }
-        });
-        Self {
-            words,
-            scope,
-            seq: 0,
-            peer: Some(peer),
-        }
-    }
-
-    /// One round trip: store a new value, wake the peer, wait for its reply.
-    fn round_trip(&mut self) {
-        self.seq = if self.seq + 1 >= STOP {
-            1
-        } else {
-            self.seq + 1
-        };
-        let seq = self.seq;
-        self.words.ping.store(seq, Ordering::Release);
-        self.scope.wake_one(&self.words.ping);
-        let mut seen = self.words.pong.load(Ordering::Acquire);
-        while seen != seq {
-            seen = wait_change(&self.words.pong, seen, self.scope);
-        }
-    }
-}
-
-impl Drop for PingPong {
-    fn drop(&mut self) {
-        self.words.ping.store(STOP, Ordering::Release);
-        self.scope.wake_all(&self.words.ping);
-        if let Some(peer) = self.peer.take() {
-            peer.join().expect("ping-pong peer panicked");
-        }
-    }
-}
 
 /// The state one benchmarked operation runs on, per scope.
 struct Subject {
@@ -106,12 +27,23 @@ struct Subject {
     pp: Option<PingPong>,
 }
 
+/// Where the two threads of a round trip run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// Left to the scheduler (what an application gets by default).
+    Unpinned,
+    /// Both threads pinned to one CPU: the wake hands the CPU over.
+    SameCpu,
+    /// The threads pinned to two different CPUs: the wake has to rouse the other, idle CPU.
+    CrossCpu,
+}
+
 #[derive(Clone, Copy)]
 enum Op {
     WakeNoWaiter,
     WaitNotEqualPrecheck,
     WaitNotEqualSyscall,
-    RoundTrip,
+    RoundTrip(Placement),
 }
 
 impl Op {
@@ -120,16 +52,24 @@ impl Op {
             Op::WakeNoWaiter => "`wake_one`, no waiter (syscall)",
             Op::WaitNotEqualPrecheck => "`wait` → NotEqual, public API (user-space pre-check)",
             Op::WaitNotEqualSyscall => "`wait` → NotEqual, `__syscall_wait` (kernel `EAGAIN`)",
-            Op::RoundTrip => "wake-to-running round trip, 2 threads (ping-pong)",
+            Op::RoundTrip(Placement::Unpinned) => "round trip, 2 threads, unpinned",
+            Op::RoundTrip(Placement::SameCpu) => "round trip, 2 threads pinned to 1 CPU",
+            Op::RoundTrip(Placement::CrossCpu) => "round trip, 2 threads pinned to 2 CPUs",
         }
     }
 
-    fn subject(self, scope: Scope) -> Subject {
+    /// `cpus`: the first CPUs of this process's affinity mask (for pinned placements).
+    fn subject(self, scope: Scope, cpus: &[usize]) -> Subject {
         Subject {
             scope,
             // 1 so that waiting for 0 is NotEqual.
             word: AtomicU32::new(1),
-            pp: matches!(self, Op::RoundTrip).then(|| PingPong::new(scope)),
+            pp: match self {
+                Op::RoundTrip(Placement::Unpinned) => Some(PingPong::new(scope, None)),
+                Op::RoundTrip(Placement::SameCpu) => Some(PingPong::new(scope, Some(cpus[0]))),
+                Op::RoundTrip(Placement::CrossCpu) => Some(PingPong::new(scope, Some(cpus[1]))),
+                _ => None,
+            },
         }
     }
 
@@ -154,7 +94,7 @@ impl Op {
                     black_box(futex::__syscall_wait(black_box(word), black_box(0), scope));
                 }
             }
-            Op::RoundTrip => {
+            Op::RoundTrip(_) => {
                 let pp = s.pp.as_mut().expect("round trip needs a peer");
                 for _ in 0..iters {
                     pp.round_trip();
@@ -200,9 +140,12 @@ fn stats(mut v: Vec<f64>) -> Stats {
 }
 
 /// Measures `op` for both scopes, alternating repetitions; returns (shared, private).
-fn measure(op: Op) -> (Stats, Stats) {
-    let mut shared = op.subject(Scope::Shared);
-    let mut private = op.subject(Scope::Private);
+fn measure(op: Op, cpus: &[usize]) -> (Stats, Stats) {
+    if let Op::RoundTrip(Placement::SameCpu | Placement::CrossCpu) = op {
+        pin_to(cpus[0]);
+    }
+    let mut shared = op.subject(Scope::Shared, cpus);
+    let mut private = op.subject(Scope::Private, cpus);
     let n_shared = op.calibrate(&mut shared);
     let n_private = op.calibrate(&mut private);
     // Same iteration count for both, so each repetition takes comparable time.
@@ -227,6 +170,8 @@ fn measure(op: Op) -> (Stats, Stats) {
             out.push(t.as_nanos() as f64 / iters as f64);
         }
     }
+    drop((shared, private));
+    set_affinity(cpus);
     (stats(ns_shared), stats(ns_private))
 }
 
@@ -306,16 +251,23 @@ fn main() {
     );
     println!();
 
-    let ops = [
+    let cpus = allowed_cpus();
+    let mut ops = vec![
         Op::WakeNoWaiter,
         Op::WaitNotEqualPrecheck,
         Op::WaitNotEqualSyscall,
-        Op::RoundTrip,
+        Op::RoundTrip(Placement::Unpinned),
     ];
+    if !cpus.is_empty() {
+        ops.push(Op::RoundTrip(Placement::SameCpu));
+    }
+    if cpus.len() >= 2 {
+        ops.push(Op::RoundTrip(Placement::CrossCpu));
+    }
     let results: Vec<(Op, Stats, Stats)> = ops
         .iter()
         .map(|&op| {
-            let (s, p) = measure(op);
+            let (s, p) = measure(op, &cpus);
             (op, s, p)
         })
         .collect();
