@@ -16,6 +16,8 @@ pub(crate) enum ErrorKind {
     Participants { requested: usize, max: usize },
     RoundAlreadyOpen { generation: u32 },
     NotTheOpenRound { expected: u32, found: u32 },
+    Cancelled,
+    Spawn(String),
 }
 
 impl Error {
@@ -46,7 +48,17 @@ impl fmt::Display for Error {
                 f,
                 "round {expected} is not the open round (the generation word holds {found})"
             ),
+            ErrorKind::Cancelled => f.write_str("the data-parallel call was cancelled"),
+            ErrorKind::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
         }
+    }
+}
+
+impl Error {
+    /// Whether this error says a data-parallel call was cancelled through its
+    /// [`CancelToken`](crate::CancelToken).
+    pub fn is_cancelled(&self) -> bool {
+        self.kind == ErrorKind::Cancelled
     }
 }
 

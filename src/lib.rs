@@ -26,16 +26,23 @@
 compile_error!("shmkern needs lock-free 64-bit atomics (its chunk ranges are packed AtomicU64s)");
 
 mod error;
+mod pool;
 mod sched;
 mod sync;
 
 pub use error::Error;
+#[cfg(not(shmkern_loom))]
+pub use pool::global;
+pub use pool::{
+    Builder, CancelToken, ParOptions, Pool, Task, TaskError, WorkerMetrics, DEFAULT_INLINE_BELOW,
+    DEFAULT_SPIN,
+};
 pub use sched::{
     ChunkGrid, Claimer, Round, WorkRanges, BLOCK_LEN, CHUNK_BLOCKS, CHUNK_LEN, MAX_CHUNKS,
     MAX_PARTICIPANTS,
 };
 pub use sync::futex;
-pub use sync::{Latch, TimedOut};
+pub use sync::{EventCount, Key, Latch, TimedOut};
 
 /// Deliberate bugs for the loom models' broken twins (loom builds only; see `src/sync/faults.rs`).
 #[cfg(shmkern_loom)]

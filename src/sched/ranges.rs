@@ -63,6 +63,20 @@ impl Round {
     pub fn chunks(&self) -> u32 {
         self.chunks
     }
+
+    /// The round as one non-zero `u64` (generation, chunks), so it can be published in one atomic.
+    pub(crate) fn to_ticket(self) -> u64 {
+        (u64::from(self.generation) << 32) | u64::from(self.chunks)
+    }
+
+    /// The inverse of [`to_ticket`](Round::to_ticket); `None` for `0` (no round). A ticket whose
+    /// generation is stale is harmless: `join` refuses it.
+    pub(crate) fn from_ticket(ticket: u64) -> Option<Round> {
+        (ticket != 0).then_some(Round {
+            generation: (ticket >> 32) as u32,
+            chunks: ticket as u32,
+        })
+    }
 }
 
 /// Work-stealing ranges of chunk indices for up to `participants` threads, reusable round after
@@ -203,6 +217,7 @@ impl WorkRanges {
                 return Some(Claimer {
                     ranges: self,
                     slot: i,
+                    stolen: 0,
                 });
             }
         }
@@ -227,6 +242,9 @@ impl WorkRanges {
         // Dekker with `join` and with the last `leave_round`: store the even generation, fence, read
         // `active`.
         fence(SeqCst);
+        if fault(FaultId::CloseSkipsWait) {
+            return Ok(()); // broken twin: participants may still be working
+        }
         loop {
             // Acquire: reading 0 synchronizes with every leaver's Release decrement.
             let a = self.round.active.load(Acquire);
@@ -276,12 +294,18 @@ impl fmt::Debug for WorkRanges {
 pub struct Claimer<'a> {
     ranges: &'a WorkRanges,
     slot: usize,
+    stolen: u32,
 }
 
 impl Claimer<'_> {
     /// The slot this participant holds.
     pub fn slot(&self) -> usize {
         self.slot
+    }
+
+    /// Chunks this participant has claimed by stealing (the first chunk of each stolen range).
+    pub fn stolen(&self) -> u32 {
+        self.stolen
     }
 
     /// Claims the next chunk: from the front of our own range, else by stealing.
@@ -335,6 +359,7 @@ impl Claimer<'_> {
                     .is_ok()
             };
             if won {
+                self.stolen += 1;
                 if mid + 1 < end {
                     // Our slot is empty, and nobody else ever writes an empty slot (thieves only
                     // CAS non-empty values), so a plain store is safe here.

@@ -5,9 +5,11 @@
 //! Nothing else in the crate imports `std::sync::atomic`, `std::cell::UnsafeCell`, `std::sync::Arc` or
 //! `std::thread` directly.
 
+mod eventcount;
 pub mod futex;
 mod latch;
 
+pub use eventcount::{EventCount, Key};
 pub use latch::{Latch, TimedOut};
 
 #[cfg(shmkern_loom)]
@@ -16,10 +18,13 @@ pub mod faults;
 #[cfg(not(shmkern_loom))]
 mod imp {
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+        #[allow(unused_imports)]
+        pub(crate) use std::sync::atomic::{
+            fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+        };
     }
     #[allow(unused_imports)]
-    pub(crate) use std::sync::Arc;
+    pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
     #[allow(unused_imports)]
     pub(crate) use std::thread;
 
@@ -46,18 +51,21 @@ mod imp {
 #[cfg(shmkern_loom)]
 mod imp {
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
+        #[allow(unused_imports)]
+        pub(crate) use loom::sync::atomic::{
+            fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+        };
     }
     #[allow(unused_imports)]
     pub(crate) use loom::cell::UnsafeCell;
     #[allow(unused_imports)]
-    pub(crate) use loom::sync::Arc;
+    pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
     #[allow(unused_imports)]
     pub(crate) use loom::thread;
 }
 
 #[allow(unused_imports)]
-pub(crate) use imp::{atomic, thread, Arc, UnsafeCell};
+pub(crate) use imp::{atomic, thread, Arc, Mutex, MutexGuard, UnsafeCell};
 
 /// Is fault `f` injected into this thread's model run? Always `false` outside loom builds, where
 /// the check compiles away. See [`faults`] (loom builds only) for what each fault breaks.
@@ -93,4 +101,14 @@ pub enum FaultId {
     StealPlainStore,
     /// Joining a round skips the generation check.
     JoinSkipsGeneration,
+    /// The event count's Dekker fences are left out: lost notifications.
+    EventCountNoFence,
+    /// A finishing task takes the async waker before opening its latch: a lost wake-up.
+    TaskWakerBeforeDone,
+    /// `WorkRanges::close` returns without waiting for the participants to leave.
+    CloseSkipsWait,
+    /// A worker whose chunk panicked forgets to leave the round.
+    PanicForgetsLeave,
+    /// Dropping the pool sets the shutdown flag but does not wake sleeping workers.
+    ShutdownNoNotify,
 }

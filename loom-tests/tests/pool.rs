@@ -1,0 +1,169 @@
+//! Models of the worker pool, run on the real `Pool` with 2 participants (the caller and one
+//! worker), one job slot and no spinning (loom cfg): job publication vs. a worker deciding to sleep,
+//! completion and partials, the panic path, shutdown while the worker sleeps, and a task's `Future`.
+#![cfg(shmkern_loom)]
+
+use loom_tests::{expect_rejected, DEADLOCK, RACE};
+use shmkern::faults::{inject, Fault};
+use shmkern::{ParOptions, Pool};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+fn pool() -> Pool {
+    Pool::builder()
+        .threads(2)
+        .spin(Duration::ZERO)
+        .inline_below(0)
+        .build()
+        .unwrap()
+}
+
+fn one_per_chunk() -> ParOptions<'static> {
+    ParOptions {
+        chunk_len: Some(1),
+        ..ParOptions::default()
+    }
+}
+
+/// A broadcast must run on the worker too, however the worker's decision to sleep interleaves with
+/// the job's publication: a lost wake-up is a deadlock.
+fn broadcast_reaches_worker() {
+    let pool = pool();
+    let ran = AtomicUsize::new(0);
+    pool.broadcast(|p| {
+        ran.fetch_or(1 << p, Relaxed);
+    });
+    assert_eq!(ran.load(Relaxed), 0b11);
+}
+
+#[test]
+fn pool_job_publication_no_lost_wakeup() {
+    loom::model(broadcast_reaches_worker);
+}
+
+#[test]
+fn twin_pool_publication_without_fences_is_rejected() {
+    expect_rejected(
+        "twin_pool_publication_without_fences_is_rejected",
+        &[DEADLOCK],
+        || {
+            let _bug = inject(Fault::EventCountNoFence);
+            loom::model(broadcast_reaches_worker);
+        },
+    );
+}
+
+/// Two participants reduce three chunks; the caller reads every partial (loom cells) after the job.
+fn reduce_sees_partials() {
+    let pool = pool();
+    let data = [1u32, 2, 3];
+    let sum = pool
+        .reduce_with(&data, one_per_chunk(), |c| c[0], |a, b| a + b)
+        .unwrap();
+    assert_eq!(sum, 6);
+}
+
+#[test]
+fn pool_reduce_completes_with_every_partial() {
+    loom::model(reduce_sees_partials);
+}
+
+#[test]
+fn twin_close_without_waiting_is_rejected() {
+    expect_rejected(
+        "twin_close_without_waiting_is_rejected",
+        &[RACE, "every chunk produced a partial"],
+        || {
+            let _bug = inject(Fault::CloseSkipsWait);
+            loom::model(reduce_sees_partials);
+        },
+    );
+}
+
+/// A chunk panics: the call re-raises it on the caller after the job's bookkeeping completed, and
+/// the next call on the same pool (same slot, same ranges) is correct.
+fn panic_completes_bookkeeping() {
+    let pool = pool();
+    let data = [1u32, 2];
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        pool.reduce_with(
+            &data,
+            one_per_chunk(),
+            |c| {
+                assert!(c[0] != 2, "chunk 1 fails");
+                c[0]
+            },
+            |a, b| a + b,
+        )
+    }));
+    assert!(r.is_err(), "the panic reaches the caller");
+    let sum = pool
+        .reduce_with(&data, one_per_chunk(), |c| c[0], |a, b| a + b)
+        .unwrap();
+    assert_eq!(sum, 3);
+}
+
+#[test]
+fn pool_panicking_chunk_completes_bookkeeping() {
+    loom::model(panic_completes_bookkeeping);
+}
+
+#[test]
+fn twin_panic_that_forgets_to_leave_is_rejected() {
+    expect_rejected(
+        "twin_panic_that_forgets_to_leave_is_rejected",
+        &[DEADLOCK],
+        || {
+            let _bug = inject(Fault::PanicForgetsLeave);
+            loom::model(panic_completes_bookkeeping);
+        },
+    );
+}
+
+/// Dropping a pool whose worker is asleep (or about to be) wakes and joins it.
+fn shutdown() {
+    drop(pool());
+}
+
+#[test]
+fn pool_shutdown_while_worker_sleeps() {
+    loom::model(shutdown);
+}
+
+#[test]
+fn twin_shutdown_without_wake_is_rejected() {
+    expect_rejected(
+        "twin_shutdown_without_wake_is_rejected",
+        &[DEADLOCK],
+        || {
+            let _bug = inject(Fault::ShutdownNoNotify);
+            loom::model(shutdown);
+        },
+    );
+}
+
+/// A task's `Future` registers its waker while the worker completes the task: the waker is woken
+/// or the result seen (loom's `block_on` deadlocks on a lost wake-up).
+fn task_future() {
+    let pool = pool();
+    let task = pool.spawn(|| 7u32);
+    assert_eq!(loom::future::block_on(task), Ok(7));
+}
+
+#[test]
+fn pool_task_future_wakes() {
+    loom::model(task_future);
+}
+
+#[test]
+fn twin_task_waker_taken_early_is_rejected() {
+    expect_rejected(
+        "twin_task_waker_taken_early_is_rejected",
+        &[DEADLOCK],
+        || {
+            let _bug = inject(Fault::TaskWakerBeforeDone);
+            loom::model(task_future);
+        },
+    );
+}

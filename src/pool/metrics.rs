@@ -1,0 +1,85 @@
+//! Per-participant counters, kept with `Relaxed` atomics on cache-padded slots: they order nothing
+//! and are read only as statistics.
+
+use crate::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use crossbeam_utils::CachePadded;
+use std::time::Duration;
+
+/// One participant's counters (participant 0 is every calling thread together).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    tasks: AtomicU64,
+    chunks: AtomicU64,
+    stolen: AtomicU64,
+    busy_ns: AtomicU64,
+    sleeps: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add_chunks(&self, chunks: u64, stolen: u32) {
+        if chunks > 0 {
+            self.chunks.fetch_add(chunks, Relaxed);
+        }
+        if stolen > 0 {
+            self.stolen.fetch_add(u64::from(stolen), Relaxed);
+        }
+    }
+    pub(crate) fn add_task(&self) {
+        self.tasks.fetch_add(1, Relaxed);
+    }
+    pub(crate) fn add_busy(&self, d: Duration) {
+        self.busy_ns
+            .fetch_add(d.as_nanos().min(u128::from(u64::MAX)) as u64, Relaxed);
+    }
+    pub(crate) fn add_sleep(&self) {
+        self.sleeps.fetch_add(1, Relaxed);
+    }
+    fn snapshot(&self, index: usize) -> WorkerMetrics {
+        WorkerMetrics {
+            index,
+            tasks_run: self.tasks.load(Relaxed),
+            chunks_run: self.chunks.load(Relaxed),
+            chunks_stolen: self.stolen.load(Relaxed),
+            busy: Duration::from_nanos(self.busy_ns.load(Relaxed)),
+            sleeps: self.sleeps.load(Relaxed),
+        }
+    }
+}
+
+/// Counters of every participant.
+#[derive(Debug)]
+pub(crate) struct Metrics(Box<[CachePadded<Counters>]>);
+
+impl Metrics {
+    pub(crate) fn new(participants: usize) -> Self {
+        Self((0..participants).map(|_| CachePadded::default()).collect())
+    }
+    pub(crate) fn get(&self, index: usize) -> &Counters {
+        &self.0[index]
+    }
+    pub(crate) fn snapshot(&self) -> Vec<WorkerMetrics> {
+        self.0
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.snapshot(i))
+            .collect()
+    }
+}
+
+/// A snapshot of one participant's counters, from [`Pool::metrics`](crate::Pool::metrics).
+/// Participant 0 is the calling threads (all of them together); 1.. are the pool's workers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerMetrics {
+    /// Participant index.
+    pub index: usize,
+    /// Tasks (from `spawn`) run to the end, panicked ones included.
+    pub tasks_run: u64,
+    /// Chunks of data-parallel calls run (a broadcast counts one per participant).
+    pub chunks_run: u64,
+    /// Chunks claimed by stealing from another participant's range.
+    pub chunks_stolen: u64,
+    /// Time spent running tasks and data-parallel work (workers only).
+    pub busy: Duration,
+    /// Times the worker went to sleep on the futex after its spin budget ran out.
+    pub sleeps: u64,
+}

@@ -1,0 +1,422 @@
+//! The worker pool: persistent workers, the calling thread taking part in data-parallel calls, tasks
+//! with handles. Protocols (job publication, sleep/wake, completion, panics, shutdown): `README.md`
+//! beside this file and `docs/design.md`.
+
+mod job;
+mod metrics;
+mod par;
+mod task;
+mod worker;
+
+pub use metrics::WorkerMetrics;
+pub use par::ParOptions;
+pub use task::{CancelToken, Task, TaskError};
+
+use crate::error::{Error, ErrorKind};
+use crate::sched::MAX_PARTICIPANTS;
+use crate::sync::atomic::{
+    AtomicU32, AtomicUsize,
+    Ordering::{Relaxed, Release},
+};
+use crate::sync::{thread, Arc, EventCount, Mutex};
+use crossbeam_utils::CachePadded;
+use job::{ChunkFn, JobSlot, Payload};
+use metrics::Metrics;
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::Duration;
+use task::Queued;
+
+/// Data-parallel jobs that can run at once; a call that finds every slot taken runs inline on its
+/// caller (correct, just not parallel). Four covers several concurrent callers on any machine we
+/// target; under loom one slot keeps the state space small.
+const JOB_SLOTS: usize = if cfg!(shmkern_loom) { 1 } else { 4 };
+
+/// Default time an idle worker spins before sleeping. A futex wake-up of a sleeping worker on
+/// another CPU costs ~60 µs on the dev machine (docs/performance.md, futex table), against ~1.5 µs
+/// for a hand-off on a CPU that is awake; 50 µs of spinning covers back-to-back calls (a loop of
+/// reductions) without holding a core for long after the last one.
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
+
+/// Data-parallel calls over fewer elements than this run inline on the caller (no atomics, no
+/// wake-ups). One chunk ([`CHUNK_LEN`](crate::CHUNK_LEN)) is the grid's unit, and a call with one
+/// chunk always runs inline; the builder can raise it.
+pub const DEFAULT_INLINE_BELOW: usize = crate::CHUNK_LEN;
+
+#[cfg(not(shmkern_loom))]
+std::thread_local! {
+    /// The `Inner` address of the pool whose worker this thread is (0: none).
+    static WORKER_OF: Cell<usize> = const { Cell::new(0) };
+}
+// loom runs its threads as coroutines on one OS thread: a std thread-local would be shared by them.
+#[cfg(shmkern_loom)]
+loom::thread_local! {
+    static WORKER_OF: Cell<usize> = Cell::new(0);
+}
+
+pub(crate) struct Inner {
+    participants: usize,
+    jobs: Box<[CachePadded<JobSlot>]>,
+    sleep: EventCount,
+    /// 0 while running; 1 once the pool is being dropped.
+    shutdown: AtomicU32,
+    tasks: Mutex<VecDeque<Box<dyn Queued>>>,
+    /// Length of `tasks`, readable without the lock (a hint for idle workers).
+    queued: AtomicUsize,
+    metrics: Metrics,
+    spin: Duration,
+    inline_below: usize,
+}
+
+impl Inner {
+    fn lock_tasks(&self) -> crate::sync::MutexGuard<'_, VecDeque<Box<dyn Queued>>> {
+        // Tasks run outside the lock and the queue is consistent at every unlock: poison is harmless.
+        self.tasks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push_task(&self, t: Box<dyn Queued>) {
+        {
+            let mut q = self.lock_tasks();
+            q.push_back(t);
+            self.queued.store(q.len(), Relaxed);
+        }
+        // The condition (`queued`) is stored before `notify`'s fence: the event-count protocol.
+        self.sleep.notify(1);
+    }
+
+    fn pop_task(&self) -> Option<Box<dyn Queued>> {
+        if self.queued.load(Relaxed) == 0 {
+            return None;
+        }
+        let mut q = self.lock_tasks();
+        let t = q.pop_front();
+        self.queued.store(q.len(), Relaxed);
+        t
+    }
+
+    /// Whether an idle worker has something to do. Loaded after `prepare_wait`'s fence, so a
+    /// condition stored before a `notify` is seen or the notification is (event-count protocol).
+    fn has_work(&self, seen: &[u64]) -> bool {
+        self.shutdown.load(Relaxed) != 0
+            || self.queued.load(Relaxed) != 0
+            || self.jobs.iter().zip(seen).any(|(j, s)| j.has_news(*s))
+    }
+}
+
+/// A pool of persistent worker threads; the thread that calls a data-parallel method works too, so
+/// a pool of `N` participants runs `N − 1` background threads.
+///
+/// - Data-parallel calls: [`reduce`](Pool::reduce), [`for_each_chunk_mut`](Pool::for_each_chunk_mut),
+///   [`broadcast`](Pool::broadcast). Several threads may call at once; each call's claims,
+///   completion and wake-ups are atomics and futexes only.
+/// - Tasks: [`spawn`](Pool::spawn) → [`Task`] (join, timeout, cancel, `Future`), [`map`](Pool::map).
+///
+/// # Failure isolation
+///
+/// A panic in a task or in a chunk never kills a worker. A task's handle returns
+/// `Err(TaskError::Panicked(message))`; a data-parallel call stops handing out chunks and re-raises
+/// the first panic on its calling thread, after every participant has stopped touching the caller's
+/// data. The pool stays usable either way.
+///
+/// # Idle workers
+///
+/// A worker with nothing to do spins for the spin budget ([`DEFAULT_SPIN`]), then sleeps on a futex
+/// and uses no CPU. A new data-parallel job wakes only as many sleepers as it has chunks to share; a
+/// call of one chunk wakes none.
+///
+/// # Shutdown
+///
+/// Dropping the pool **cancels** queued tasks that no worker has started (their handles return
+/// `Err(TaskError::Cancelled)`), lets running tasks finish, then wakes and joins every worker: no
+/// thread outlives the pool.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::Pool;
+///
+/// let pool = Pool::builder().threads(4).build().unwrap();
+/// let data: Vec<f64> = (0..200_000).map(|i| i as f64).collect();
+/// let max = pool.reduce(&data, |c| c.iter().copied().fold(f64::MIN, f64::max), f64::max);
+/// assert_eq!(max, 199_999.0);
+/// assert_eq!(pool.threads(), 4);
+/// ```
+pub struct Pool {
+    inner: Arc<Inner>,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+/// Configures a [`Pool`]: threads, names, stack size, spin budget, inline cutoff.
+pub struct Builder {
+    threads: Option<usize>,
+    name: Box<dyn Fn(usize) -> String>,
+    stack_size: Option<usize>,
+    spin: Duration,
+    inline_below: usize,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("threads", &self.threads)
+            .field("stack_size", &self.stack_size)
+            .field("spin", &self.spin)
+            .field("inline_below", &self.inline_below)
+            .finish()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            threads: None,
+            name: Box::new(|i| format!("shmkern-worker-{i}")),
+            stack_size: None,
+            spin: DEFAULT_SPIN,
+            inline_below: DEFAULT_INLINE_BELOW,
+        }
+    }
+}
+
+impl Builder {
+    /// Participants, the calling thread included (so `threads - 1` workers are started); default
+    /// `std::thread::available_parallelism()`. Between 1 and [`MAX_PARTICIPANTS`].
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n);
+        self
+    }
+    /// Names worker `i` (1-based participant index); default `shmkern-worker-{i}`.
+    pub fn thread_name(mut self, name: impl Fn(usize) -> String + 'static) -> Self {
+        self.name = Box::new(name);
+        self
+    }
+    /// Stack size of each worker, in bytes; default: std's.
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+    /// How long an idle worker spins before sleeping; default [`DEFAULT_SPIN`]. Zero sleeps at once.
+    pub fn spin(mut self, budget: Duration) -> Self {
+        self.spin = budget;
+        self
+    }
+    /// Data-parallel calls over fewer elements run inline on the caller; default
+    /// [`DEFAULT_INLINE_BELOW`]. Results do not depend on it.
+    pub fn inline_below(mut self, elements: usize) -> Self {
+        self.inline_below = elements;
+        self
+    }
+
+    /// Starts the workers. Fails on a thread count out of range or a thread that cannot be spawned
+    /// (then the workers already started are stopped and joined).
+    pub fn build(self) -> Result<Pool, Error> {
+        let n = match self.threads {
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if !(1..=MAX_PARTICIPANTS).contains(&n) {
+            return Err(Error::new(ErrorKind::Participants {
+                requested: n,
+                max: MAX_PARTICIPANTS,
+            }));
+        }
+        let inner = Arc::new(Inner {
+            participants: n,
+            jobs: (0..JOB_SLOTS)
+                .map(|_| CachePadded::new(JobSlot::new(n)))
+                .collect(),
+            sleep: EventCount::new(),
+            shutdown: AtomicU32::new(0),
+            tasks: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
+            metrics: Metrics::new(n),
+            spin: self.spin,
+            inline_below: self.inline_below,
+        });
+        let mut pool = Pool {
+            inner,
+            workers: Vec::with_capacity(n - 1),
+        };
+        for me in 1..n {
+            let mut b = thread::Builder::new().name((self.name)(me));
+            if let Some(s) = self.stack_size {
+                b = b.stack_size(s);
+            }
+            let inner = pool.inner.clone();
+            let spawned = b.spawn(move || {
+                WORKER_OF.with(|w| w.set(Arc::as_ptr(&inner) as usize));
+                worker::main_loop(&inner, me);
+            });
+            match spawned {
+                Ok(h) => pool.workers.push(h),
+                // Dropping `pool` stops and joins the workers started so far.
+                Err(e) => return Err(Error::new(ErrorKind::Spawn(e.to_string()))),
+            }
+        }
+        Ok(pool)
+    }
+}
+
+impl Pool {
+    /// A pool sized to `std::thread::available_parallelism()`, with default settings.
+    pub fn new() -> Result<Pool, Error> {
+        Builder::default().build()
+    }
+
+    /// A [`Builder`] to configure a pool.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Participants: the calling thread plus the workers.
+    pub fn threads(&self) -> usize {
+        self.inner.participants
+    }
+
+    /// Runs `f` on a worker; the [`Task`] handle joins it, times out, cancels it or `.await`s it.
+    /// With one participant (no workers) the task runs at once on the calling thread.
+    pub fn spawn<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> Task<R> {
+        self.spawn_cancellable(move |_| f())
+    }
+
+    /// Like [`spawn`](Pool::spawn); the task receives a [`CancelToken`] that [`Task::cancel`] sets
+    /// while it runs, so long work can stop early.
+    pub fn spawn_cancellable<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&CancelToken) -> R + Send + 'static,
+    ) -> Task<R> {
+        let (job, handle) = task::new_task(f);
+        if self.workers.is_empty() {
+            job.run();
+            self.inner.metrics.get(0).add_task();
+        } else {
+            self.inner.push_task(job);
+        }
+        handle
+    }
+
+    /// Runs `f` on every item as tasks and returns the results in input order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
+    /// let lens = pool.map(vec!["a", "bb", "ccc"], |s| s.len());
+    /// assert_eq!(lens, vec![Ok(1), Ok(2), Ok(3)]);
+    /// ```
+    pub fn map<T, R, F>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        f: F,
+    ) -> Vec<Result<R, TaskError>>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(T) -> R + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let tasks: Vec<Task<R>> = items
+            .into_iter()
+            .map(|item| {
+                let f = f.clone();
+                self.spawn(move || f(item))
+            })
+            .collect();
+        tasks.into_iter().map(Task::join).collect()
+    }
+
+    /// Per-participant counters (participant 0: the calling threads).
+    pub fn metrics(&self) -> Vec<WorkerMetrics> {
+        self.inner.metrics.snapshot()
+    }
+
+    fn runs_inline(&self, elements: usize) -> bool {
+        self.inner.participants == 1 || elements < self.inner.inline_below
+    }
+
+    fn is_own_worker(&self) -> bool {
+        WORKER_OF.with(|w| w.get()) == Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// Runs `f(k)` for `k < chunks` (or once per participant if `broadcast`) on a job slot, the
+    /// caller taking part; inline if every slot is taken (a broadcast waits for a slot instead).
+    fn run_chunks(&self, broadcast: bool, chunks: u32, f: &ChunkFn<'_>) -> Result<(), Payload> {
+        let inner = &*self.inner;
+        let workers = inner.participants - 1;
+        let wake = if broadcast {
+            usize::MAX
+        } else {
+            (chunks as usize).saturating_sub(1).min(workers)
+        };
+        let backoff = crossbeam_utils::Backoff::new();
+        loop {
+            for slot in inner.jobs.iter() {
+                if slot.try_acquire() {
+                    return slot.run(
+                        &inner.sleep,
+                        broadcast,
+                        chunks,
+                        wake,
+                        f,
+                        inner.metrics.get(0),
+                    );
+                }
+            }
+            if !broadcast {
+                (0..chunks).for_each(f);
+                return Ok(());
+            }
+            backoff.snooze();
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let inner = &*self.inner;
+        inner.shutdown.store(1, Release);
+        if !crate::sync::fault(crate::sync::FaultId::ShutdownNoNotify) {
+            inner.sleep.notify_all();
+        }
+        let queued: Vec<_> = {
+            let mut q = inner.lock_tasks();
+            inner.queued.store(0, Relaxed);
+            q.drain(..).collect()
+        };
+        for t in queued {
+            t.cancel();
+        }
+        for w in self.workers.drain(..) {
+            // Workers catch every panic of the work they run; an Err here would be a bug in the loop.
+            let _ = w.join();
+        }
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("threads", &self.threads())
+            .field("queued_tasks", &self.inner.queued.load(Relaxed))
+            .finish()
+    }
+}
+
+#[cfg(not(shmkern_loom))]
+static GLOBAL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
+
+/// The process-wide pool, created on first use with [`Pool::new`]'s settings. If its threads cannot
+/// be started, it falls back to a pool of one participant (everything runs on the caller) rather
+/// than failing.
+#[cfg(not(shmkern_loom))]
+pub fn global() -> &'static Pool {
+    GLOBAL.get_or_init(|| {
+        Pool::new().unwrap_or_else(|_| {
+            Pool::builder()
+                .threads(1)
+                .build()
+                .expect("a one-participant pool starts no thread")
+        })
+    })
+}

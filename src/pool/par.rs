@@ -1,0 +1,294 @@
+//! Data-parallel calls on a [`Pool`]: `reduce`, `for_each_chunk_mut`, `broadcast`. Each is a job
+//! of chunk indices over the chunk grid (see `job.rs`), or runs inline when it is small.
+
+use super::task::CancelToken;
+use super::Pool;
+use crate::error::{Error, ErrorKind};
+use crate::sched::{ChunkGrid, CHUNK_LEN};
+use crate::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::sync::UnsafeCell;
+use std::panic::resume_unwind;
+
+/// Options of a data-parallel call: a cancel token checked between chunks, a progress counter, and
+/// the chunk length.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ParOptions<'a> {
+    /// Checked before each chunk: once cancelled, remaining chunks are skipped and the call returns
+    /// an error saying so.
+    pub cancel: Option<&'a CancelToken>,
+    /// Incremented (`Relaxed`) by the number of elements of every chunk completed, so another thread
+    /// can show progress while the call runs.
+    pub progress: Option<&'a AtomicU64>,
+    /// Elements per chunk; `None`: [`CHUNK_LEN`] (the kernels' contract grid). The result of a
+    /// `reduce` depends on the chunk length, never on the thread count.
+    pub chunk_len: Option<usize>,
+}
+
+impl ParOptions<'_> {
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(CancelToken::is_cancelled)
+    }
+    fn advance(&self, elements: usize) {
+        if let Some(p) = self.progress {
+            p.fetch_add(elements as u64, Relaxed);
+        }
+    }
+    fn grid(&self, len: usize) -> Result<ChunkGrid, Error> {
+        ChunkGrid::with_chunk_len(len, self.chunk_len.unwrap_or(CHUNK_LEN))
+    }
+}
+
+/// One result slot per chunk, each written by the one participant that claimed the chunk.
+struct Partials<R>(Box<[UnsafeCell<Option<R>>]>);
+
+// SAFETY: slot `k` is written only by the participant that claimed chunk `k` (claims are exclusive),
+// and read by the caller only after the job's `close`, which happens-after every participant's work.
+unsafe impl<R: Send> Sync for Partials<R> {}
+
+impl<R> Partials<R> {
+    fn new(n: usize) -> Self {
+        Self((0..n).map(|_| UnsafeCell::new(None)).collect())
+    }
+    /// # Safety
+    /// The caller has exclusive use of slot `k` (it claimed chunk `k`).
+    unsafe fn put(&self, k: usize, r: R) {
+        // SAFETY: exclusive by the caller's contract.
+        self.0[k].with_mut(|p| unsafe { *p = Some(r) });
+    }
+    fn into_vec(self) -> Vec<Option<R>> {
+        self.0
+            .into_vec()
+            .into_iter()
+            // SAFETY: we own the cells (`self` by value): no other access is possible.
+            .map(|c| c.with_mut(|p| unsafe { (*p).take() }))
+            .collect()
+    }
+}
+
+/// Merges `parts` in the fixed tree of `shared/NUMERICS.md` §1: a range of `m > 1` items splits into
+/// the largest power of two below `m` and the rest. The shape depends on `parts.len()` alone.
+pub(crate) fn tree_merge<R>(parts: &mut [Option<R>], merge: &impl Fn(R, R) -> R) -> R {
+    let m = parts.len();
+    if m == 1 {
+        return parts[0].take().expect("every chunk produced a partial");
+    }
+    let left = 1usize << (usize::BITS - 1 - (m - 1).leading_zeros());
+    let (l, r) = parts.split_at_mut(left);
+    let a = tree_merge(l, merge);
+    let b = tree_merge(r, merge);
+    merge(a, b)
+}
+
+/// A `*mut T` that may cross threads: the chunks it is cut into are disjoint and each is handed to
+/// one participant.
+struct SendPtr<T>(*mut T);
+// SAFETY: used only to rebuild disjoint `&mut [T]` chunks, one per claimed chunk index; `T: Send`.
+unsafe impl<T: Send> Sync for SendPtr<T> {}
+
+impl<T> SendPtr<T> {
+    /// The pointer (a method, so closures capture the whole `SendPtr`, not its raw field).
+    fn get(&self) -> *mut T {
+        self.0
+    }
+}
+
+impl Pool {
+    /// Reduces `data`: `map` runs once per chunk of [`CHUNK_LEN`] elements, and the per-chunk results
+    /// are combined with `merge` in a fixed tree order that depends only on `data.len()`, so the
+    /// result is the same for every thread count and every schedule. Empty `data`: `map(&[])`.
+    ///
+    /// A panic in `map` or `merge` is re-raised here, after every participant has stopped touching
+    /// `data`; the pool stays usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let data: Vec<u64> = (1..=100_000).collect();
+    /// let sum = pool.reduce(&data, |c| c.iter().sum::<u64>(), |a, b| a + b);
+    /// assert_eq!(sum, 100_000 * 100_001 / 2);
+    /// ```
+    pub fn reduce<T, R>(
+        &self,
+        data: &[T],
+        map: impl Fn(&[T]) -> R + Sync,
+        merge: impl Fn(R, R) -> R,
+    ) -> R
+    where
+        T: Sync,
+        R: Send,
+    {
+        match self.reduce_with(data, ParOptions::default(), map, merge) {
+            Ok(r) => r,
+            Err(e) => unreachable!("a reduce without cancel token or custom grid failed: {e}"),
+        }
+    }
+
+    /// [`reduce`](Pool::reduce) with options: a cancel token (then `Err` says the call was
+    /// cancelled), a progress counter, a chunk length (an invalid one is an `Err`).
+    pub fn reduce_with<T, R>(
+        &self,
+        data: &[T],
+        opts: ParOptions<'_>,
+        map: impl Fn(&[T]) -> R + Sync,
+        merge: impl Fn(R, R) -> R,
+    ) -> Result<R, Error>
+    where
+        T: Sync,
+        R: Send,
+    {
+        let grid = opts.grid(data.len())?;
+        let n = grid.chunks() as usize;
+        if n == 0 {
+            return Ok(map(data));
+        }
+        let run_chunk = |k: u32| {
+            let range = grid.chunk(k);
+            let len = range.len();
+            let r = map(&data[range]);
+            opts.advance(len);
+            r
+        };
+        let mut parts: Vec<Option<R>> = if n == 1 || self.runs_inline(data.len()) {
+            let mut v = Vec::with_capacity(n);
+            for k in 0..grid.chunks() {
+                if opts.cancelled() {
+                    return Err(Error::new(ErrorKind::Cancelled));
+                }
+                v.push(Some(run_chunk(k)));
+            }
+            v
+        } else {
+            let partials = Partials::new(n);
+            let job = |k: u32| {
+                if !opts.cancelled() {
+                    // SAFETY: chunk k was claimed by this participant alone.
+                    unsafe { partials.put(k as usize, run_chunk(k)) };
+                }
+            };
+            if let Err(payload) = self.run_chunks(false, grid.chunks(), &job) {
+                resume_unwind(payload);
+            }
+            partials.into_vec()
+        };
+        if opts.cancelled() && parts.iter().any(Option::is_none) {
+            return Err(Error::new(ErrorKind::Cancelled));
+        }
+        Ok(tree_merge(&mut parts, &merge))
+    }
+
+    /// Runs `f(offset, chunk)` on every chunk of `data` (chunks of `chunk_len` elements; `offset` is
+    /// the chunk's first index), in parallel, each chunk exactly once — in-place transforms such as
+    /// image filters. Panics are re-raised after every participant stopped touching `data`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let mut pixels = vec![10u8; 100_000];
+    /// pool.for_each_chunk_mut(&mut pixels, 4096, |_, px| px.iter_mut().for_each(|p| *p = 255 - *p))
+    ///     .unwrap();
+    /// assert!(pixels.iter().all(|&p| p == 245));
+    /// ```
+    pub fn for_each_chunk_mut<T: Send>(
+        &self,
+        data: &mut [T],
+        chunk_len: usize,
+        f: impl Fn(usize, &mut [T]) + Sync,
+    ) -> Result<(), Error> {
+        let opts = ParOptions {
+            chunk_len: Some(chunk_len),
+            ..ParOptions::default()
+        };
+        self.for_each_chunk_mut_with(data, opts, f)
+    }
+
+    /// [`for_each_chunk_mut`](Pool::for_each_chunk_mut) with options (`opts.chunk_len` defaults to
+    /// [`CHUNK_LEN`]). On cancellation some chunks have been transformed and others not.
+    pub fn for_each_chunk_mut_with<T: Send>(
+        &self,
+        data: &mut [T],
+        opts: ParOptions<'_>,
+        f: impl Fn(usize, &mut [T]) + Sync,
+    ) -> Result<(), Error> {
+        let grid = opts.grid(data.len())?;
+        let base = SendPtr(data.as_mut_ptr());
+        let job = |k: u32| {
+            if opts.cancelled() {
+                return;
+            }
+            let range = grid.chunk(k);
+            let len = range.len();
+            // SAFETY: `range` lies inside `data` (the grid covers exactly 0..len), chunks of one grid
+            // are disjoint, and chunk k is run by exactly one participant; `data` is mutably borrowed
+            // for the whole call, which returns only after every participant has finished.
+            let chunk = unsafe { std::slice::from_raw_parts_mut(base.get().add(range.start), len) };
+            f(range.start, chunk);
+            opts.advance(len);
+        };
+        if grid.chunks() <= 1 || self.runs_inline(data.len()) {
+            (0..grid.chunks()).for_each(job);
+        } else if let Err(payload) = self.run_chunks(false, grid.chunks(), &job) {
+            resume_unwind(payload);
+        }
+        if opts.cancelled() {
+            return Err(Error::new(ErrorKind::Cancelled));
+        }
+        Ok(())
+    }
+
+    /// Runs `f(participant)` once on every participant of the pool — the calling thread as 0, each
+    /// worker with its index — and returns when all have. A panic in any is re-raised here.
+    ///
+    /// # Panics
+    ///
+    /// When called from one of this pool's own workers (it would wait for itself), with a message
+    /// saying so.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    ///
+    /// let pool = Pool::builder().threads(3).build().unwrap();
+    /// let seen = AtomicUsize::new(0);
+    /// pool.broadcast(|i| { seen.fetch_or(1 << i, Relaxed); });
+    /// assert_eq!(seen.load(Relaxed), 0b111);
+    /// ```
+    pub fn broadcast(&self, f: impl Fn(usize) + Sync) {
+        assert!(
+            !self.is_own_worker(),
+            "Pool::broadcast called from one of the pool's own workers: it would wait for itself"
+        );
+        if self.threads() == 1 {
+            return f(0);
+        }
+        let job = |p: u32| f(p as usize);
+        if let Err(payload) = self.run_chunks(true, 0, &job) {
+            resume_unwind(payload);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tree_merge;
+
+    /// The tree of NUMERICS §1 for 5 items: ((0+1)+(2+3))+4.
+    #[test]
+    fn tree_shape() {
+        let mut v: Vec<Option<String>> = (0..5).map(|i| Some(i.to_string())).collect();
+        let s = tree_merge(&mut v, &|a, b| format!("({a}+{b})"));
+        assert_eq!(s, "(((0+1)+(2+3))+4)");
+        let mut v: Vec<Option<String>> = (0..3).map(|i| Some(i.to_string())).collect();
+        assert_eq!(
+            tree_merge(&mut v, &|a, b| format!("({a}+{b})")),
+            "((0+1)+2)"
+        );
+    }
+}

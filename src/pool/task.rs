@@ -1,0 +1,298 @@
+//! Tasks: `pool.spawn(f)` returns a [`Task`] handle — join, timeout, cancel, `Future`. Protocol:
+//! `README.md` § Tasks.
+
+use crate::sync::atomic::{
+    AtomicBool, AtomicU32,
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
+};
+use crate::sync::{fault, FaultId};
+use crate::sync::{Arc, Latch, Mutex, UnsafeCell};
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+/// Why a task produced no value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskError {
+    /// The task panicked; the panic message (or a placeholder for a non-string payload).
+    Panicked(String),
+    /// The task was cancelled before it started (by [`Task::cancel`] or by dropping the pool).
+    Cancelled,
+    /// [`Task::join_timeout`] gave up waiting; the task itself goes on.
+    TimedOut,
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Panicked(msg) => write!(f, "task panicked: {msg}"),
+            TaskError::Cancelled => f.write_str("task was cancelled before it started"),
+            TaskError::TimedOut => f.write_str("timed out waiting for the task"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_string()
+    }
+}
+
+/// A cancellation flag shared between the party that cancels and the work that polls it: tasks
+/// started with [`Pool::spawn_cancellable`](crate::Pool::spawn_cancellable), and data-parallel calls
+/// given one in [`ParOptions`](crate::ParOptions).
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A token not yet cancelled.
+    pub fn new() -> Self {
+        Self(Arc::new(AtomicBool::new(false)))
+    }
+    /// Requests cancellation. Work that polls the token stops at its next check.
+    pub fn cancel(&self) {
+        // Relaxed: a request, not a publication; the work's result travels by its own hand-off.
+        self.0.store(true, Relaxed);
+    }
+    /// Whether cancellation was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Relaxed)
+    }
+}
+
+/// `TaskInner::state`: in the queue, not started.
+const QUEUED: u32 = 0;
+/// Running on a worker.
+const RUNNING: u32 = 1;
+/// Finished: `result` holds the value or the panic.
+const DONE: u32 = 2;
+/// Cancelled before it started: `result` holds `Err(Cancelled)`.
+const CANCELLED: u32 = 3;
+
+struct TaskInner<R> {
+    state: AtomicU32,
+    token: CancelToken,
+    /// Opens (Release) once `result` is written; `join` waits on it.
+    done: Latch,
+    /// Written once, by whoever moved `state` out of `QUEUED`; read by the handle after `done`.
+    result: UnsafeCell<Option<Result<R, TaskError>>>,
+    /// The waker of the last `poll` that returned `Pending`.
+    waker: Mutex<Option<Waker>>,
+}
+
+// SAFETY: `result` is written by exactly one thread (the one whose CAS moved `state` out of QUEUED)
+// before `done` opens, and read only by the handle's owner after observing `done` open (Acquire).
+// Everything else is atomics or a mutex. `R: Send` because the value crosses threads.
+unsafe impl<R: Send> Sync for TaskInner<R> {}
+// SAFETY: as above; the inner value moves between threads only as an `R: Send`.
+unsafe impl<R: Send> Send for TaskInner<R> {}
+
+impl<R> TaskInner<R> {
+    /// Publishes `result` and wakes everyone waiting: the joiner (latch) and the async poller.
+    fn finish(&self, result: Result<R, TaskError>) {
+        // SAFETY: only the thread that won the CAS out of QUEUED calls `finish`, once; the handle
+        // reads `result` only after `done` opens below.
+        self.result.with_mut(|r| unsafe { *r = Some(result) });
+        if fault(FaultId::TaskWakerBeforeDone) {
+            // Broken twin: taking the waker before opening `done` races with a poll that registers
+            // its waker in between: that poll is never woken.
+            let w = self.waker.lock().unwrap().take();
+            self.done.count_down();
+            if let Some(w) = w {
+                w.wake();
+            }
+            return;
+        }
+        self.done.count_down();
+        // After `done` opened: a poll that locks after us sees it open; one that locked before us
+        // left its waker here.
+        let w = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = w {
+            w.wake();
+        }
+    }
+}
+
+/// A queued unit of work: run it, or cancel it without running.
+pub(crate) trait Queued: Send {
+    fn run(self: Box<Self>);
+    fn cancel(self: Box<Self>);
+}
+
+struct Job<F, R> {
+    f: F,
+    inner: Arc<TaskInner<R>>,
+}
+
+impl<F, R> Queued for Job<F, R>
+where
+    F: FnOnce(&CancelToken) -> R + Send,
+    R: Send,
+{
+    fn run(self: Box<Self>) {
+        let inner = &self.inner;
+        // AcqRel on success: nothing to publish yet, but keeps the state machine's edges explicit.
+        if inner
+            .state
+            .compare_exchange(QUEUED, RUNNING, AcqRel, Relaxed)
+            .is_err()
+        {
+            return; // cancelled before it started: the canceller wrote the result
+        }
+        let Job { f, inner } = *self;
+        let out = catch_unwind(AssertUnwindSafe(|| f(&inner.token)))
+            .map_err(|p| TaskError::Panicked(panic_message(&*p)));
+        inner.state.store(DONE, Release);
+        inner.finish(out);
+    }
+
+    fn cancel(self: Box<Self>) {
+        self.inner.try_cancel();
+    }
+}
+
+impl<R> TaskInner<R> {
+    /// QUEUED → CANCELLED; true if this prevented the run.
+    fn try_cancel(&self) -> bool {
+        self.token.cancel();
+        let won = self
+            .state
+            .compare_exchange(QUEUED, CANCELLED, AcqRel, Relaxed)
+            .is_ok();
+        if won {
+            self.finish(Err(TaskError::Cancelled));
+        }
+        won
+    }
+}
+
+/// Makes a queued job and its handle.
+pub(crate) fn new_task<F, R>(f: F) -> (Box<dyn Queued>, Task<R>)
+where
+    F: FnOnce(&CancelToken) -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let inner = Arc::new(TaskInner {
+        state: AtomicU32::new(QUEUED),
+        token: CancelToken::new(),
+        done: Latch::new(1),
+        result: UnsafeCell::new(None),
+        waker: Mutex::new(None),
+    });
+    let job = Box::new(Job {
+        f,
+        inner: inner.clone(),
+    });
+    (job, Task { inner })
+}
+
+/// The handle of a task started with [`Pool::spawn`](crate::Pool::spawn) — the `Promise` of a
+/// `pool.exec(task)`.
+///
+/// Dropping the handle detaches the task: it still runs, and its result is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{Pool, TaskError};
+///
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// assert_eq!(pool.spawn(|| 6 * 7).join(), Ok(42));
+///
+/// let bad = pool.spawn(|| -> u32 { panic!("bad input") });
+/// assert_eq!(bad.join(), Err(TaskError::Panicked("bad input".into())));
+/// // The pool lives on.
+/// assert_eq!(pool.spawn(|| 1).join(), Ok(1));
+/// ```
+pub struct Task<R> {
+    inner: Arc<TaskInner<R>>,
+}
+
+impl<R> Task<R> {
+    /// Waits for the task and returns its value, or why there is none.
+    pub fn join(self) -> Result<R, TaskError> {
+        let _ = self.inner.done.wait(None);
+        self.take()
+    }
+
+    /// Like [`join`](Task::join), giving up after `timeout` with `Err(TaskError::TimedOut)`; the task
+    /// then goes on, detached. Use [`wait_timeout`](Task::wait_timeout) to wait and keep the handle.
+    pub fn join_timeout(self, timeout: Duration) -> Result<R, TaskError> {
+        if self.inner.done.wait(Some(timeout)).is_err() {
+            return Err(TaskError::TimedOut);
+        }
+        self.take()
+    }
+
+    /// Waits at most `timeout`; true if the task has finished (or was cancelled).
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.inner.done.wait(Some(timeout)).is_ok()
+    }
+
+    /// Whether the task has finished (value, panic or cancellation).
+    pub fn is_finished(&self) -> bool {
+        self.inner.done.is_open()
+    }
+
+    /// Cancels the task: one that has not started never runs (its handle returns
+    /// `Err(TaskError::Cancelled)`, and `cancel` returns true); one that is running sees its
+    /// [`CancelToken`] set (if it was spawned with `spawn_cancellable`) and finishes as it chooses
+    /// (`cancel` returns false).
+    pub fn cancel(&self) -> bool {
+        self.inner.try_cancel()
+    }
+
+    fn take(&self) -> Result<R, TaskError> {
+        // SAFETY: `done` is open (observed with Acquire by the caller), so the one write of `result`
+        // happened before; the handle is the only reader, and it is not `Clone`.
+        self.inner
+            .result
+            .with_mut(|r| unsafe { (*r).take() })
+            .unwrap_or(Err(TaskError::Cancelled))
+    }
+}
+
+impl<R> Future for Task<R> {
+    type Output = Result<R, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.inner.done.is_open() {
+            return Poll::Ready(self.take());
+        }
+        {
+            let mut slot = self.inner.waker.lock().unwrap_or_else(|e| e.into_inner());
+            // Checked under the lock: `finish` opens `done` before it locks to take the waker.
+            if !self.inner.done.is_open() {
+                match &mut *slot {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    other => *other = Some(cx.waker().clone()),
+                }
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(self.take())
+    }
+}
+
+impl<R> fmt::Debug for Task<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.inner.state.load(Acquire) {
+            QUEUED => "queued",
+            RUNNING => "running",
+            DONE => "done",
+            _ => "cancelled",
+        };
+        f.debug_struct("Task").field("state", &state).finish()
+    }
+}

@@ -1,0 +1,63 @@
+//! A worker's life: help with data-parallel jobs, run queued tasks, spin a bounded while, then
+//! sleep on the pool's event count. Protocol: `README.md` § Sleep and wake.
+
+use super::Inner;
+use crate::sync::atomic::Ordering::Acquire;
+use std::time::Instant;
+
+/// The worker loop of participant `me` (1..participants). Returns on shutdown, once no job or task
+/// is left for it.
+pub(crate) fn main_loop(inner: &Inner, me: usize) {
+    let counters = inner.metrics.get(me);
+    // The last ticket this worker handled in each job slot, so it does not rejoin an exhausted job.
+    let mut seen = vec![0u64; inner.jobs.len()];
+    loop {
+        let t0 = Instant::now();
+        let mut worked = false;
+        for (slot, seen) in inner.jobs.iter().zip(seen.iter_mut()) {
+            worked |= slot.help(me, seen, counters);
+        }
+        if !worked {
+            if let Some(task) = inner.pop_task() {
+                task.run();
+                counters.add_task();
+                worked = true;
+            }
+        }
+        if worked {
+            counters.add_busy(t0.elapsed());
+            continue;
+        }
+        if inner.shutdown.load(Acquire) != 0 {
+            return;
+        }
+        if spin_for_work(inner, &seen) {
+            continue;
+        }
+        // The event-count protocol: announce, re-check, then sleep unless notified since the key.
+        let key = inner.sleep.prepare_wait();
+        if inner.has_work(&seen) {
+            inner.sleep.cancel_wait();
+            continue;
+        }
+        counters.add_sleep();
+        inner.sleep.wait(key, None);
+    }
+}
+
+/// Spins for the pool's spin budget, returning early (true) when work shows up.
+fn spin_for_work(inner: &Inner, seen: &[u64]) -> bool {
+    if inner.spin.is_zero() || cfg!(shmkern_loom) {
+        return false;
+    }
+    let start = Instant::now();
+    while start.elapsed() < inner.spin {
+        for _ in 0..32 {
+            std::hint::spin_loop();
+        }
+        if inner.has_work(seen) {
+            return true;
+        }
+    }
+    false
+}
