@@ -420,3 +420,75 @@ pub fn global() -> &'static Pool {
         })
     })
 }
+
+// Small end-to-end checks of the unsafe paths (job pointer hand-off, disjoint chunk slices, task
+// result cells); heap memory only, so they also run under Miri.
+#[cfg(all(test, not(shmkern_loom)))]
+mod tests {
+    use super::*;
+    use std::panic::AssertUnwindSafe;
+    use std::sync::atomic::AtomicU64;
+
+    fn small_pool() -> Pool {
+        Pool::builder()
+            .threads(2)
+            .spin(Duration::from_micros(20))
+            .inline_below(0)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn data_parallel_calls() {
+        let pool = small_pool();
+        let opts = ParOptions {
+            chunk_len: Some(2),
+            ..ParOptions::default()
+        };
+        let data: Vec<u64> = (1..=9).collect();
+        let order = pool
+            .reduce_with(
+                &data,
+                opts,
+                |c| format!("{}", c[0]),
+                |a, b| format!("({a}{b})"),
+            )
+            .unwrap();
+        // Chunks [1,2] [3,4] [5,6] [7,8] [9]: the NUMERICS §1 tree (((0 1)(2 3)) 4).
+        assert_eq!(order, "(((13)(57))9)");
+        let sum = pool.reduce_with(&data, opts, |c| c.iter().sum::<u64>(), |a, b| a + b);
+        assert_eq!(sum.unwrap(), 45);
+        let mut v = vec![1u32; 7];
+        pool.for_each_chunk_mut(&mut v, 3, |off, c| {
+            c.iter_mut().for_each(|x| *x += off as u32)
+        })
+        .unwrap();
+        assert_eq!(v, [1, 1, 1, 4, 4, 4, 7]);
+        let seen = AtomicU64::new(0);
+        pool.broadcast(|p| {
+            seen.fetch_or(1 << p, Relaxed);
+        });
+        assert_eq!(seen.load(Relaxed), 0b11);
+    }
+
+    #[test]
+    fn panics_are_isolated() {
+        let pool = small_pool();
+        let data = [1u8, 2, 3, 4];
+        let opts = ParOptions {
+            chunk_len: Some(1),
+            ..ParOptions::default()
+        };
+        let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            pool.reduce_with(&data, opts, |c| assert_ne!(c[0], 3), |_, _| ())
+        }));
+        assert!(r.is_err());
+        assert_eq!(
+            pool.spawn(|| panic!("boom")).join(),
+            Err(TaskError::Panicked("boom".into()))
+        );
+        assert_eq!(pool.spawn(|| 5).join(), Ok(5));
+        let total = pool.reduce_with(&data, opts, |c| u32::from(c[0]), |a, b| a + b);
+        assert_eq!(total.unwrap(), 10);
+    }
+}
