@@ -141,8 +141,14 @@ impl Pool {
     {
         let grid = opts.grid(data.len())?;
         let n = grid.chunks() as usize;
-        if n == 0 {
-            return Ok(map(data));
+        if n <= 1 {
+            // Zero or one chunk: one call of `map` on the caller — no allocation, no atomics.
+            if opts.cancelled() {
+                return Err(Error::new(ErrorKind::Cancelled));
+            }
+            let r = map(data);
+            opts.advance(data.len());
+            return Ok(r);
         }
         let run_chunk = |k: u32| {
             let range = grid.chunk(k);
@@ -151,7 +157,7 @@ impl Pool {
             opts.advance(len);
             r
         };
-        let mut parts: Vec<Option<R>> = if n == 1 || self.runs_inline(data.len()) {
+        let mut parts: Vec<Option<R>> = if self.runs_inline(data.len()) {
             let mut v = Vec::with_capacity(n);
             for k in 0..grid.chunks() {
                 if opts.cancelled() {
