@@ -129,7 +129,8 @@ impl Inner {
 ///
 /// Dropping the pool **cancels** queued tasks that no worker has started (their handles return
 /// `Err(TaskError::Cancelled)`), lets running tasks finish, then wakes and joins every worker: no
-/// thread outlives the pool.
+/// thread outlives the pool. (If the last handle is dropped by one of the pool's own tasks, that
+/// worker cannot join itself: it exits right after the task, detached.)
 ///
 /// # Examples
 ///
@@ -288,8 +289,7 @@ impl Pool {
     ) -> Task<R> {
         let (job, handle) = task::new_task(f);
         if self.workers.is_empty() {
-            job.run();
-            self.inner.metrics.get(0).add_task();
+            job.run(self.inner.metrics.get(0));
         } else {
             self.inner.push_task(job);
         }
@@ -387,7 +387,14 @@ impl Drop for Pool {
         for t in queued {
             t.cancel();
         }
+        let me = std::thread::current().id();
         for w in self.workers.drain(..) {
+            if w.thread().id() == me {
+                // The pool is dropped by one of its own tasks (which held the last `Arc<Pool>`): a
+                // thread cannot join itself. It leaves its loop after this task, having seen
+                // `shutdown`; its handle is detached.
+                continue;
+            }
             // Workers catch every panic of the work they run; an Err here would be a bug in the loop.
             let _ = w.join();
         }

@@ -100,6 +100,11 @@ impl Pool {
     /// A panic in `map` or `merge` is re-raised here, after every participant has stopped touching
     /// `data`; the pool stays usable.
     ///
+    /// # Panics
+    ///
+    /// Besides re-raising: if `data` has more than [`MAX_CHUNKS`](crate::MAX_CHUNKS) chunks, which
+    /// only a slice of zero-sized `T` can; [`reduce_with`](Pool::reduce_with) returns an `Err`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -122,7 +127,7 @@ impl Pool {
     {
         match self.reduce_with(data, ParOptions::default(), map, merge) {
             Ok(r) => r,
-            Err(e) => unreachable!("a reduce without cancel token or custom grid failed: {e}"),
+            Err(e) => panic!("Pool::reduce: {e}"),
         }
     }
 

@@ -13,7 +13,9 @@ use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use super::metrics::Counters;
 
 /// Why a task produced no value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,7 +128,9 @@ impl<R> TaskInner<R> {
 
 /// A queued unit of work: run it, or cancel it without running.
 pub(crate) trait Queued: Send {
-    fn run(self: Box<Self>);
+    /// Runs the task unless it was cancelled; `counters` count it before its result is published,
+    /// so `metrics()` after `join()` includes it.
+    fn run(self: Box<Self>, counters: &Counters);
     fn cancel(self: Box<Self>);
 }
 
@@ -140,7 +144,7 @@ where
     F: FnOnce(&CancelToken) -> R + Send,
     R: Send,
 {
-    fn run(self: Box<Self>) {
+    fn run(self: Box<Self>, counters: &Counters) {
         let inner = &self.inner;
         // AcqRel on success: nothing to publish yet, but keeps the state machine's edges explicit.
         if inner
@@ -151,8 +155,11 @@ where
             return; // cancelled before it started: the canceller wrote the result
         }
         let Job { f, inner } = *self;
+        let t0 = Instant::now();
         let out = catch_unwind(AssertUnwindSafe(|| f(&inner.token)))
             .map_err(|p| TaskError::Panicked(panic_message(&*p)));
+        counters.add_task();
+        counters.add_busy(t0.elapsed());
         inner.state.store(DONE, Release);
         inner.finish(out);
     }

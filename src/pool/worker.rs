@@ -17,15 +17,16 @@ pub(crate) fn main_loop(inner: &Inner, me: usize) {
         for (slot, seen) in inner.jobs.iter().zip(seen.iter_mut()) {
             worked |= slot.help(me, seen, counters);
         }
+        if worked {
+            counters.add_busy(t0.elapsed());
+        }
         if !worked {
             if let Some(task) = inner.pop_task() {
-                task.run();
-                counters.add_task();
+                task.run(counters);
                 worked = true;
             }
         }
         if worked {
-            counters.add_busy(t0.elapsed());
             continue;
         }
         if inner.shutdown.load(Acquire) != 0 {
