@@ -387,7 +387,7 @@ impl Drop for Pool {
         for t in queued {
             t.cancel();
         }
-        let me = std::thread::current().id();
+        let me = thread::current().id();
         for w in self.workers.drain(..) {
             if w.thread().id() == me {
                 // The pool is dropped by one of its own tasks (which held the last `Arc<Pool>`): a

@@ -251,7 +251,9 @@ impl WorkRanges {
             if a == 0 {
                 return Ok(());
             }
-            futex::wait(&self.round.active, a, None);
+            // Participants usually leave within a microsecond of the owner's last claim: spin
+            // briefly before paying a futex sleep and wake (~16-60 µs on the dev machine).
+            futex::spin_then_wait(&self.round.active, a, None);
         }
     }
 
