@@ -12,12 +12,28 @@ pub struct Error {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum ErrorKind {
     ZeroChunkLen,
-    TooManyChunks { len: usize, chunk_len: usize },
-    Participants { requested: usize, max: usize },
-    RoundAlreadyOpen { generation: u32 },
-    NotTheOpenRound { expected: u32, found: u32 },
+    TooManyChunks {
+        len: usize,
+        chunk_len: usize,
+    },
+    Participants {
+        requested: usize,
+        max: usize,
+    },
+    RoundAlreadyOpen {
+        generation: u32,
+    },
+    NotTheOpenRound {
+        expected: u32,
+        found: u32,
+    },
     Cancelled,
     Spawn(String),
+    #[cfg_attr(shmkern_loom, allow(dead_code))] // the kernels are not built under loom
+    SumOverflow {
+        sum: String,
+        ty: &'static str,
+    },
 }
 
 impl Error {
@@ -50,6 +66,9 @@ impl fmt::Display for Error {
             ),
             ErrorKind::Cancelled => f.write_str("the data-parallel call was cancelled"),
             ErrorKind::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
+            ErrorKind::SumOverflow { sum, ty } => {
+                write!(f, "the exact sum {sum} does not fit in {ty}")
+            }
         }
     }
 }

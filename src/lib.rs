@@ -26,11 +26,15 @@
 compile_error!("shmkern needs lock-free 64-bit atomics (its chunk ranges are packed AtomicU64s)");
 
 mod error;
+#[cfg(not(shmkern_loom))]
+pub mod kernels;
 mod pool;
 mod sched;
 mod sync;
 
 pub use error::Error;
+#[cfg(not(shmkern_loom))]
+pub use kernels::{checked_sum, sum};
 #[cfg(not(shmkern_loom))]
 pub use pool::global;
 pub use pool::{
@@ -43,6 +47,11 @@ pub use sched::{
 };
 pub use sync::futex;
 pub use sync::{EventCount, Key, Latch, TimedOut};
+
+/// `docs/guarantees.md`, compiled so that its examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guarantees.md")]
+struct GuaranteesDoc;
 
 /// Deliberate bugs for the loom models' broken twins (loom builds only; see `src/sync/faults.rs`).
 #[cfg(shmkern_loom)]

@@ -1,0 +1,83 @@
+//! The element types the kernels accept, and what each sums to.
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// `f32` or `f64`: summed in `f64` (an `f32` is widened exactly on load).
+pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
+    /// The value as `f64` (exact).
+    fn widen(self) -> f64;
+}
+
+impl sealed::Sealed for f64 {}
+impl sealed::Sealed for f32 {}
+
+impl Float for f64 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+impl Float for f32 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+/// A primitive integer type: summed exactly in a wide type (`i128` for signed, `u128` for
+/// unsigned), so the sum never overflows and does not depend on the order.
+pub trait Int: Copy + Send + Sync + 'static + sealed::Sealed + TryFrom<Self::Wide> {
+    /// `i128` or `u128`.
+    type Wide: Copy + Send + Sync + std::ops::Add<Output = Self::Wide> + std::fmt::Display + Default;
+    /// The exact sum of one chunk (at most `CHUNK_LEN` elements).
+    fn chunk_sum(x: &[Self]) -> Self::Wide;
+}
+
+macro_rules! small_int {
+    ($t:ty, $acc:ty, $wide:ty) => {
+        impl sealed::Sealed for $t {}
+        impl Int for $t {
+            type Wide = $wide;
+            #[inline]
+            fn chunk_sum(x: &[Self]) -> $wide {
+                // A chunk has at most 2^15 elements of at most 32 bits: the 64-bit accumulator cannot
+                // overflow, and the loop vectorizes.
+                <$wide>::from(x.iter().map(|&v| <$acc>::from(v)).sum::<$acc>())
+            }
+        }
+    };
+}
+
+small_int!(i8, i64, i128);
+small_int!(i16, i64, i128);
+small_int!(i32, i64, i128);
+small_int!(u8, u64, u128);
+small_int!(u16, u64, u128);
+small_int!(u32, u64, u128);
+
+impl sealed::Sealed for i64 {}
+impl Int for i64 {
+    type Wide = i128;
+    #[inline]
+    fn chunk_sum(x: &[Self]) -> i128 {
+        // Split each value into a signed high half and an unsigned low half: both sums fit 64 bits
+        // for 2^15 elements, and both loops vectorize (an i128 accumulator would not).
+        let hi: i64 = x.iter().map(|&v| v >> 32).sum();
+        let lo: u64 = x.iter().map(|&v| v as u64 & 0xFFFF_FFFF).sum();
+        (i128::from(hi) << 32) + i128::from(lo)
+    }
+}
+
+impl sealed::Sealed for u64 {}
+impl Int for u64 {
+    type Wide = u128;
+    #[inline]
+    fn chunk_sum(x: &[Self]) -> u128 {
+        let hi: u64 = x.iter().map(|&v| v >> 32).sum();
+        let lo: u64 = x.iter().map(|&v| v & 0xFFFF_FFFF).sum();
+        (u128::from(hi) << 32) + u128::from(lo)
+    }
+}

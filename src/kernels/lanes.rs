@@ -1,0 +1,180 @@
+//! The summation tree of `shared/NUMERICS.md` §1 over one chunk: 256-element blocks summed in 16
+//! lanes, folded by a fixed halving tree, then the blocks combined by the "largest power of two"
+//! rule. Every ISA performs exactly these IEEE operations in this order, so every ISA gives the same
+//! bits; the vector versions are the same Rust compiled with more target features.
+
+use super::element::Float;
+use crate::sched::BLOCK_LEN;
+
+/// Lanes per block (contract, NUMERICS §1).
+pub const LANES: usize = 16;
+const ROWS: usize = BLOCK_LEN / LANES;
+
+/// Folds the 16 lanes: lane i + lane i+8, then +4, +2, +1.
+#[inline(always)]
+fn fold(mut a: [f64; LANES]) -> f64 {
+    let mut w = LANES / 2;
+    while w > 0 {
+        for i in 0..w {
+            a[i] += a[i + w];
+        }
+        w /= 2;
+    }
+    a[0]
+}
+
+/// One block of at most 256 elements: lane j adds elements j, j+16, … in order, from −0.0; the
+/// missing elements of a partial block are simply absent.
+#[inline(always)]
+fn block<T: Float>(x: &[T]) -> f64 {
+    debug_assert!(x.len() <= BLOCK_LEN);
+    let mut acc = [-0.0f64; LANES];
+    let mut rows = x.chunks_exact(LANES);
+    for row in &mut rows {
+        for j in 0..LANES {
+            acc[j] += row[j].widen();
+        }
+    }
+    for (j, v) in rows.remainder().iter().enumerate() {
+        acc[j] += v.widen();
+    }
+    fold(acc)
+}
+
+/// Four full blocks at once: the same per-lane operations as [`block`], interleaved so the CPU has
+/// 4× more independent add chains (blocks are independent: not a bit of any result changes).
+#[inline(always)]
+fn block4<T: Float>(x: &[T]) -> [f64; 4] {
+    debug_assert_eq!(x.len(), 4 * BLOCK_LEN);
+    let mut acc = [[-0.0f64; LANES]; 4];
+    for r in 0..ROWS {
+        for (b, a) in acc.iter_mut().enumerate() {
+            let row = &x[b * BLOCK_LEN + r * LANES..][..LANES];
+            for j in 0..LANES {
+                a[j] += row[j].widen();
+            }
+        }
+    }
+    acc.map(fold)
+}
+
+/// Combines `sums` (one per block) by NUMERICS §1 rule 3: a range of `m > 1` splits into the
+/// largest power of two below `m` and the rest.
+#[inline(always)]
+pub(crate) fn tree(sums: &[f64]) -> f64 {
+    match sums.len() {
+        0 => -0.0,
+        1 => sums[0],
+        m => {
+            let left = 1usize << (usize::BITS - 1 - (m - 1).leading_zeros());
+            tree(&sums[..left]) + tree(&sums[left..])
+        }
+    }
+}
+
+/// The tree value of one chunk (at most `CHUNK_BLOCKS` blocks), portable code.
+#[inline(always)]
+fn chunk_generic<T: Float>(x: &[T]) -> f64 {
+    let mut sums = [0.0f64; crate::sched::CHUNK_BLOCKS];
+    let n = x.len().div_ceil(BLOCK_LEN);
+    assert!(n <= sums.len(), "a chunk has at most CHUNK_BLOCKS blocks");
+    let full = x.len() / BLOCK_LEN;
+    let mut b = 0;
+    while b + 4 <= full {
+        sums[b..b + 4].copy_from_slice(&block4(&x[b * BLOCK_LEN..(b + 4) * BLOCK_LEN]));
+        b += 4;
+    }
+    while b < n {
+        let end = ((b + 1) * BLOCK_LEN).min(x.len());
+        sums[b] = block(&x[b * BLOCK_LEN..end]);
+        b += 1;
+    }
+    tree(&sums[..n])
+}
+
+/// The instruction sets the chunk kernel can run on. All give identical bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// Portable code (SSE2 on x86-64: the baseline every x86-64 has).
+    Baseline,
+    /// x86-64 AVX2.
+    Avx2,
+    /// x86-64 AVX-512F.
+    Avx512,
+}
+
+impl Isa {
+    /// The best instruction set this CPU supports (detected at run time).
+    pub fn detect() -> Isa {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Isa::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Isa::Avx2;
+            }
+        }
+        Isa::Baseline
+    }
+
+    /// Whether this CPU can run `self`.
+    pub fn is_supported(self) -> bool {
+        match self {
+            Isa::Baseline => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            #[cfg(not(target_arch = "x86_64"))]
+            _ => false,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn chunk_avx2<T: Float>(x: &[T]) -> f64 {
+    chunk_generic(x)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn chunk_avx512<T: Float>(x: &[T]) -> f64 {
+    chunk_generic(x)
+}
+
+/// The tree value of one chunk on `isa`, or `None` if this CPU cannot run it.
+pub fn chunk_sum_on<T: Float>(isa: Isa, x: &[T]) -> Option<f64> {
+    if !isa.is_supported() {
+        return None;
+    }
+    Some(match isa {
+        Isa::Baseline => chunk_generic(x),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `is_supported` checked that the CPU has AVX2.
+        Isa::Avx2 => unsafe { chunk_avx2(x) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `is_supported` checked that the CPU has AVX-512F.
+        Isa::Avx512 => unsafe { chunk_avx512(x) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => unreachable!("is_supported is false for x86 ISAs elsewhere"),
+    })
+}
+
+/// The tree value of one chunk on the best ISA of this CPU.
+#[inline]
+pub(crate) fn chunk_sum<T: Float>(x: &[T]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            return unsafe { chunk_avx512(x) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { chunk_avx2(x) };
+        }
+    }
+    chunk_generic(x)
+}
