@@ -34,7 +34,7 @@ mod sync;
 
 pub use error::Error;
 #[cfg(not(shmkern_loom))]
-pub use kernels::{checked_sum, sum};
+pub use kernels::{checked_sum, stats, sum, Stats};
 #[cfg(not(shmkern_loom))]
 pub use pool::global;
 pub use pool::{

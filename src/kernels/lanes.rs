@@ -26,17 +26,17 @@ fn fold(mut a: [f64; LANES]) -> f64 {
 /// One block of at most 256 elements: lane j adds elements j, j+16, … in order, from −0.0; the
 /// missing elements of a partial block are simply absent.
 #[inline(always)]
-fn block<T: Float>(x: &[T]) -> f64 {
+fn block<T: Copy>(x: &[T], load: impl Fn(T) -> f64) -> f64 {
     debug_assert!(x.len() <= BLOCK_LEN);
     let mut acc = [-0.0f64; LANES];
     let mut rows = x.chunks_exact(LANES);
     for row in &mut rows {
         for j in 0..LANES {
-            acc[j] += row[j].widen();
+            acc[j] += load(row[j]);
         }
     }
-    for (j, v) in rows.remainder().iter().enumerate() {
-        acc[j] += v.widen();
+    for (j, &v) in rows.remainder().iter().enumerate() {
+        acc[j] += load(v);
     }
     fold(acc)
 }
@@ -44,14 +44,14 @@ fn block<T: Float>(x: &[T]) -> f64 {
 /// Four full blocks at once: the same per-lane operations as [`block`], interleaved so the CPU has
 /// 4× more independent add chains (blocks are independent: not a bit of any result changes).
 #[inline(always)]
-fn block4<T: Float>(x: &[T]) -> [f64; 4] {
+fn block4<T: Copy>(x: &[T], load: impl Fn(T) -> f64) -> [f64; 4] {
     debug_assert_eq!(x.len(), 4 * BLOCK_LEN);
     let mut acc = [[-0.0f64; LANES]; 4];
     for r in 0..ROWS {
         for (b, a) in acc.iter_mut().enumerate() {
             let row = &x[b * BLOCK_LEN + r * LANES..][..LANES];
             for j in 0..LANES {
-                a[j] += row[j].widen();
+                a[j] += load(row[j]);
             }
         }
     }
@@ -72,24 +72,32 @@ pub(crate) fn tree(sums: &[f64]) -> f64 {
     }
 }
 
-/// The tree value of one chunk (at most `CHUNK_BLOCKS` blocks), portable code.
+/// The tree value of one chunk (at most `CHUNK_BLOCKS` blocks) of `load(x_i)`: the summation tree
+/// of NUMERICS §1 over any per-element value (the statistics kernel sums `(x − mean)²` with it). A
+/// `load` that returns −0.0 makes an element absent.
 #[inline(always)]
-fn chunk_generic<T: Float>(x: &[T]) -> f64 {
+pub(crate) fn chunk_tree<T: Copy>(x: &[T], load: impl Fn(T) -> f64 + Copy) -> f64 {
     let mut sums = [0.0f64; crate::sched::CHUNK_BLOCKS];
     let n = x.len().div_ceil(BLOCK_LEN);
     assert!(n <= sums.len(), "a chunk has at most CHUNK_BLOCKS blocks");
     let full = x.len() / BLOCK_LEN;
     let mut b = 0;
     while b + 4 <= full {
-        sums[b..b + 4].copy_from_slice(&block4(&x[b * BLOCK_LEN..(b + 4) * BLOCK_LEN]));
+        sums[b..b + 4].copy_from_slice(&block4(&x[b * BLOCK_LEN..(b + 4) * BLOCK_LEN], load));
         b += 4;
     }
     while b < n {
         let end = ((b + 1) * BLOCK_LEN).min(x.len());
-        sums[b] = block(&x[b * BLOCK_LEN..end]);
+        sums[b] = block(&x[b * BLOCK_LEN..end], load);
         b += 1;
     }
     tree(&sums[..n])
+}
+
+/// The tree value of one chunk of floats, portable code.
+#[inline(always)]
+fn chunk_generic<T: Float>(x: &[T]) -> f64 {
+    chunk_tree(x, T::widen)
 }
 
 /// The instruction sets the chunk kernel can run on. All give identical bits.

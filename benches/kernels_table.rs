@@ -1,0 +1,662 @@
+//! Prints markdown tables of the sum kernels (issue 4) next to rayon, sequential loops and a plain
+//! two-thread read-bandwidth loop: `cargo bench --bench kernels_table` (about a minute). Results go
+//! into `docs/performance.md`.
+//!
+//! - **(a) f64 sum**, 1,000 / 65,536 / 1 Mi / 128 Mi (1 GiB) elements: `Pool::sum_float`, a naive
+//!   `iter().sum()`, the sequential 16-lane loop (`kernels::sequential_sum`, the same tree on one
+//!   thread), rayon `par_iter().sum()`, rayon `par_chunks(64 Ki).map(sequential_sum).sum()`, and a
+//!   read-bandwidth loop: the same memory as `u64`, each of the two participants XOR-folding its
+//!   half in a loop the compiler vectorizes (compiled for the best ISA of the CPU, as the kernels
+//!   are), run with `Pool::broadcast` so no thread is started inside the timing.
+//! - **(b) chunk kernel per ISA**: one thread, 65,536 elements (two chunks, 512 KiB: L2-resident),
+//!   `kernels::chunk_sum_on` for SSE2 (`Isa::Baseline`), AVX2 and AVX-512, and the bits of the three
+//!   results compared.
+//! - **(c) i64 sum**, 1 Mi and 128 Mi elements: `Pool::sum_int` (exact, `i128`) against a naive
+//!   `iter().map(|&x| x as i128).sum()` and the bandwidth loop.
+//!
+//! Every parallel variant has 2 participants (pools built once, called from the main thread; the
+//! shmkern caller is participant 0, rayon's caller blocks in `install`). The data is one 1 GiB
+//! anonymous mapping (`memmap2::MmapMut::map_anon`), written in full (every page touched) before
+//! any timing; smaller sizes use its prefix, and table (c) rewrites it with `i64` values.
+//!
+//! Each number is the median over [`REPS`] repetitions ([`BIG_REPS`] for 1 GiB) of the time per call
+//! of one repetition; a repetition runs as many calls as fit in about [`REP_TARGET`] (one call for
+//! 1 GiB). The compared variants run in the same loop of repetitions, in an order that rotates every
+//! repetition, so drift on a noisy machine hits them alike. After each table the binary prints the
+//! CPU time other processes used meanwhile. Arguments (cargo passes `--bench`) are ignored.
+
+use memmap2::MmapMut;
+use rayon::prelude::*;
+use shmkern::kernels::{chunk_sum_on, sequential_sum, Isa};
+use shmkern::{Pool, CHUNK_LEN};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Repetitions per variant; the median is reported.
+const REPS: usize = 15;
+/// Repetitions per variant for the 1 GiB size (one call each).
+const BIG_REPS: usize = 7;
+/// Target measured time of one repetition.
+const REP_TARGET: Duration = Duration::from_millis(30);
+/// Participants of every parallel variant (the machine this was written for has 2 cores).
+const THREADS: usize = 2;
+/// The largest array: 128 Mi `f64` = 1 GiB.
+const BIG: usize = 1 << 27;
+/// Element counts of the f64 table.
+const SIZES: [usize; 4] = [1_000, 65_536, 1 << 20, BIG];
+/// Element counts of the i64 table.
+const INT_SIZES: [usize; 2] = [1 << 20, BIG];
+/// Elements of the single-thread ISA table: two chunks.
+const ISA_LEN: usize = 2 * CHUNK_LEN;
+/// Chunk length of the rayon `par_chunks` variant.
+const RAYON_CHUNK: usize = 64 * 1024;
+
+/// Runs the given number of calls and returns the measured time.
+type Variant<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
+
+#[derive(Clone, Copy)]
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    Stats {
+        median,
+        min: v[0],
+        max: v[n - 1],
+    }
+}
+
+/// Calls that take about [`REP_TARGET`] of measured time (also serves as warm-up).
+fn calibrate(v: &mut Variant<'_>) -> u64 {
+    let mut iters = 1u64;
+    loop {
+        let t = v(iters);
+        if t >= REP_TARGET / 8 || iters >= 1 << 40 {
+            let per = t.as_secs_f64() / iters as f64;
+            return ((REP_TARGET.as_secs_f64() / per) as u64).max(1);
+        }
+        iters *= 2;
+    }
+}
+
+/// Measures every variant, interleaved: repetition `r` starts with variant `r % len` and goes round.
+/// Returns ns per call, in the variants' order.
+fn measure(variants: &mut [Variant<'_>], reps: usize) -> Vec<Stats> {
+    let iters: Vec<u64> = variants.iter_mut().map(calibrate).collect();
+    let n = variants.len();
+    let mut ns = vec![Vec::with_capacity(reps); n];
+    for rep in 0..reps {
+        for j in 0..n {
+            let i = (rep + j) % n;
+            let t = variants[i](iters[i]);
+            ns[i].push(t.as_nanos() as f64 / iters[i] as f64);
+        }
+    }
+    ns.into_iter().map(stats).collect()
+}
+
+/// A back-to-back variant: `iters` calls of `f` in one timed loop.
+fn back_to_back<'a>(mut f: impl FnMut() + 'a) -> Variant<'a> {
+    Box::new(move |iters| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        start.elapsed()
+    })
+}
+
+/// The 1 GiB buffer every table reads: an anonymous mapping, page-aligned.
+struct Buffer {
+    map: MmapMut,
+}
+
+impl Buffer {
+    fn new() -> Buffer {
+        let map = MmapMut::map_anon(BIG * 8).expect("a 1 GiB anonymous mapping");
+        Buffer { map }
+    }
+    fn words(&self) -> &[u64] {
+        // SAFETY: the mapping is page-aligned, BIG * 8 bytes long, and every bit pattern is a u64.
+        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<u64>(), BIG) }
+    }
+    fn words_mut(&mut self) -> &mut [u64] {
+        // SAFETY: as in `words`; `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.map.as_mut_ptr().cast::<u64>(), BIG) }
+    }
+    fn f64s(&self) -> &[f64] {
+        // SAFETY: as in `words`; every bit pattern is an f64.
+        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<f64>(), BIG) }
+    }
+    fn i64s(&self) -> &[i64] {
+        // SAFETY: as in `words`; every bit pattern is an i64.
+        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<i64>(), BIG) }
+    }
+
+    /// Writes `value(i)` (as bits) to every element, two threads; touches every page.
+    fn fill(&mut self, value: impl Fn(usize) -> u64 + Sync) {
+        let words = self.words_mut();
+        let half = words.len() / 2;
+        let (a, b) = words.split_at_mut(half);
+        std::thread::scope(|s| {
+            for (off, part) in [(0, a), (half, b)] {
+                let value = &value;
+                s.spawn(move || {
+                    for (i, w) in part.iter_mut().enumerate() {
+                        *w = value(off + i);
+                    }
+                });
+            }
+        });
+    }
+}
+
+/// f64 test values in [-1, 1], not periodic over a block.
+fn f64_value(i: usize) -> u64 {
+    ((i.wrapping_mul(2_654_435_761) % 2001) as f64 * 1e-3 - 1.0).to_bits()
+}
+
+/// i64 test values: both signs, magnitudes up to 2^55.
+fn i64_value(i: usize) -> u64 {
+    ((i as i64).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) >> 8) as u64
+}
+
+/// XOR of all words: a reduction the compiler vectorizes and unrolls (integer XOR is associative).
+#[inline(always)]
+fn xor_fold(x: &[u64]) -> u64 {
+    x.iter().fold(0, |a, &b| a ^ b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn xor_fold_avx2(x: &[u64]) -> u64 {
+    xor_fold(x)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn xor_fold_avx512(x: &[u64]) -> u64 {
+    xor_fold(x)
+}
+
+/// [`xor_fold`] compiled for `isa` (which the CPU supports: [`Isa::detect`]).
+fn read_words(isa: Isa, x: &[u64]) -> u64 {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` comes from `Isa::detect`, so the CPU has AVX2.
+        Isa::Avx2 => unsafe { xor_fold_avx2(x) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `isa` comes from `Isa::detect`, so the CPU has AVX-512F.
+        Isa::Avx512 => unsafe { xor_fold_avx512(x) },
+        _ => xor_fold(x),
+    }
+}
+
+/// The read-bandwidth loop: each participant of `pool` XOR-folds its contiguous share of `words`.
+fn bandwidth(pool: &Pool, isa: Isa, words: &[u64]) -> u64 {
+    let n = words.len();
+    let share = n.div_ceil(pool.threads());
+    let acc = AtomicU64::new(0);
+    pool.broadcast(|p| {
+        let part = &words[(p * share).min(n)..((p + 1) * share).min(n)];
+        acc.fetch_xor(read_words(isa, part), Relaxed);
+    });
+    acc.into_inner()
+}
+
+fn isa_name(isa: Isa) -> &'static str {
+    match isa {
+        Isa::Baseline => "SSE2 (`Isa::Baseline`)",
+        Isa::Avx2 => "AVX2",
+        Isa::Avx512 => "AVX-512",
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
+
+fn nproc() -> String {
+    std::process::Command::new("nproc")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .or_else(|| {
+            std::thread::available_parallelism()
+                .ok()
+                .map(|n| n.to_string())
+        })
+        .unwrap_or_else(|| "?".to_string())
+}
+
+fn kernel() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "unknown".to_string())
+}
+
+/// The transparent-huge-page mode (the bracketed word of the sysfs file), or "unknown".
+fn thp_mode() -> String {
+    std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+        .ok()
+        .and_then(|s| {
+            let a = s.find('[')?;
+            let b = s.find(']')?;
+            Some(s[a + 1..b].to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Today's UTC date as `YYYY-MM-DD` (days-to-civil, proleptic Gregorian).
+fn today_utc() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// A time in ns, µs or ms, about four significant digits.
+fn fmt_time(ns: f64) -> String {
+    if ns < 10_000.0 {
+        format!("{ns:.0} ns")
+    } else if ns < 10_000_000.0 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{:.1} ms", ns / 1e6)
+    }
+}
+
+fn fmt_n(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` elements as a size label: "1,000", "65,536", "1 Mi", "128 Mi (1 GiB)".
+fn size_label(n: usize) -> String {
+    match n {
+        _ if n == BIG => "128 Mi (1 GiB)".to_string(),
+        _ if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} Mi", n >> 20),
+        _ => fmt_n(n),
+    }
+}
+
+fn gbs(bytes: usize, ns: f64) -> f64 {
+    bytes as f64 / ns
+}
+
+fn verdict(holds: bool) -> &'static str {
+    if holds {
+        "holds"
+    } else {
+        "does NOT hold"
+    }
+}
+
+/// Medians (ns) the target lines of table (a) need, by size.
+#[derive(Default)]
+struct Targets {
+    /// (size, sum_float, bandwidth, par_iter, 16-lane)
+    rows: Vec<(usize, f64, f64, f64, f64)>,
+}
+
+/// (a) f64 sums at every size, next to the bandwidth loop.
+fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
+    println!(
+        "### (a) Sum of f64 ({THREADS} threads; time per call, GB/s read, speed ratios: \
+         reference time / variant time, >1 = faster than the reference)"
+    );
+    println!();
+    println!(
+        "| elements | variant | time (median) | min–max | GB/s | ×bandwidth loop | ×rayon `par_iter` | ×16-lane loop |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    let mut targets = Targets::default();
+    for n in SIZES {
+        let d = &buf.f64s()[..n];
+        let w = &buf.words()[..n];
+        let s16 = sequential_sum(d);
+        let sf = shm.sum_float(d);
+        assert_eq!(
+            sf.to_bits(),
+            s16.to_bits(),
+            "sum_float and sequential_sum differ at {n} elements"
+        );
+        let names = [
+            "two-thread read-bandwidth loop (`u64` XOR)".to_string(),
+            "shmkern `sum_float`".to_string(),
+            "naive `iter().sum()`".to_string(),
+            "sequential 16-lane loop (`sequential_sum`)".to_string(),
+            "rayon `par_iter().sum()`".to_string(),
+            format!("rayon `par_chunks({RAYON_CHUNK})` + `sequential_sum`"),
+        ];
+        let mut variants: Vec<Variant<'_>> = vec![
+            back_to_back(|| {
+                black_box(bandwidth(shm, isa, black_box(w)));
+            }),
+            back_to_back(|| {
+                black_box(shm.sum_float(black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(black_box(d).iter().sum::<f64>());
+            }),
+            back_to_back(|| {
+                black_box(sequential_sum(black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(ray.install(|| black_box(d).par_iter().sum::<f64>()));
+            }),
+            back_to_back(|| {
+                black_box(ray.install(|| {
+                    black_box(d)
+                        .par_chunks(RAYON_CHUNK)
+                        .map(sequential_sum)
+                        .sum::<f64>()
+                }));
+            }),
+        ];
+        let reps = if n == BIG { BIG_REPS } else { REPS };
+        let s = measure(&mut variants, reps);
+        drop(variants);
+        let (bw, par, seq) = (s[0].median, s[4].median, s[3].median);
+        for (name, x) in names.iter().zip(&s) {
+            println!(
+                "| {} | {name} | {} | {}–{} | {:.2} | ×{:.2} | ×{:.2} | ×{:.2} |",
+                size_label(n),
+                fmt_time(x.median),
+                fmt_time(x.min),
+                fmt_time(x.max),
+                gbs(n * 8, x.median),
+                bw / x.median,
+                par / x.median,
+                seq / x.median
+            );
+        }
+        targets.rows.push((n, s[1].median, bw, par, seq));
+    }
+    println!();
+    println!("Issue 4 targets, from the medians above (`sum_float` against the reference):");
+    println!();
+    for &(n, sf, bw, par, seq) in &targets.rows {
+        match n {
+            BIG => {
+                let (a, b) = (bw / sf, par / sf);
+                println!(
+                    "- 1 GiB: ×{a:.3} of the bandwidth loop's speed (target ≥ 0.95: {}); \
+                     ×{b:.2} of rayon `par_iter` (target ≥ 1.5: {})",
+                    verdict(a >= 0.95),
+                    verdict(b >= 1.5)
+                );
+            }
+            1_048_576 => {
+                let a = seq / sf;
+                println!(
+                    "- 1 Mi: ×{a:.2} of the 16-lane loop's speed (target ≥ 1.6: {})",
+                    verdict(a >= 1.6)
+                );
+            }
+            65_536 => {
+                let a = seq / sf;
+                println!(
+                    "- 65,536: ×{a:.2} of the 16-lane loop's speed (target ≥ 1.0: {})",
+                    verdict(a >= 1.0)
+                );
+            }
+            1_000 => {
+                let a = sf / seq;
+                println!(
+                    "- 1,000: time ×{a:.2} of the 16-lane loop's time (target ≤ 1.5: {})",
+                    verdict(a <= 1.5)
+                );
+            }
+            _ => {}
+        }
+    }
+    println!();
+}
+
+/// (b) One thread, 65,536 elements through `chunk_sum_on` per ISA; results compared bit for bit.
+fn isa_table(buf: &Buffer) {
+    let d = &buf.f64s()[..ISA_LEN];
+    let two_chunks = |isa: Isa, d: &[f64]| -> f64 {
+        let (a, b) = d.split_at(CHUNK_LEN);
+        // Two chunks: the tree is left + right, as in `sequential_sum`.
+        chunk_sum_on(isa, a).expect("supported") + chunk_sum_on(isa, b).expect("supported")
+    };
+    let isas: Vec<Isa> = [Isa::Baseline, Isa::Avx2, Isa::Avx512]
+        .into_iter()
+        .filter(|i| i.is_supported())
+        .collect();
+    let bits: Vec<u64> = isas.iter().map(|&i| two_chunks(i, d).to_bits()).collect();
+    let reference = sequential_sum(d).to_bits();
+    let identical = bits.iter().all(|&b| b == reference);
+    let mut variants: Vec<Variant<'_>> = isas
+        .iter()
+        .map(|&isa| {
+            back_to_back(move || {
+                black_box(two_chunks(isa, black_box(d)));
+            })
+        })
+        .collect();
+    let s = measure(&mut variants, REPS);
+    drop(variants);
+
+    println!(
+        "### (b) Chunk kernel per ISA: one thread, {} elements (2 chunks, 512 KiB, L2-resident)",
+        fmt_n(ISA_LEN)
+    );
+    println!();
+    println!("| ISA | time (median) | min–max | GB/s | ×SSE2 (speed) | result bits |");
+    println!("|---|---:|---:|---:|---:|---|");
+    let base = s[0].median;
+    for ((isa, x), b) in isas.iter().zip(&s).zip(&bits) {
+        println!(
+            "| {} | {} | {}–{} | {:.2} | ×{:.2} | `{b:#018x}` |",
+            isa_name(*isa),
+            fmt_time(x.median),
+            fmt_time(x.min),
+            fmt_time(x.max),
+            gbs(ISA_LEN * 8, x.median),
+            base / x.median
+        );
+    }
+    for isa in [Isa::Avx2, Isa::Avx512] {
+        if !isa.is_supported() {
+            println!("| {} | not supported by this CPU | | | | |", isa_name(isa));
+        }
+    }
+    println!();
+    println!(
+        "All {} results bit-identical (and equal to `sequential_sum`): {}",
+        isas.len(),
+        if identical { "yes" } else { "NO" }
+    );
+    let best = s[1..]
+        .iter()
+        .map(|x| base / x.median)
+        .fold(f64::NAN, f64::max);
+    if isas.len() > 1 {
+        println!(
+            "Issue 4 target (4): best vector ISA ×{best:.2} of SSE2 (target ≥ 1.5 with identical \
+             bits: {})",
+            verdict(best >= 1.5 && identical)
+        );
+    }
+    println!();
+    assert!(identical, "the ISAs gave different bits: {bits:x?}");
+}
+
+/// (c) Exact i64 sums against a naive i128 loop and the bandwidth loop.
+fn int_table(buf: &Buffer, shm: &Pool, isa: Isa) {
+    println!(
+        "### (c) Sum of i64, exact in i128 ({THREADS} threads; GB/s read, speed ratios as in (a))"
+    );
+    println!();
+    println!(
+        "| elements | variant | time (median) | min–max | GB/s | ×bandwidth loop | ×naive i128 loop |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|");
+    for n in INT_SIZES {
+        let d = &buf.i64s()[..n];
+        let w = &buf.words()[..n];
+        let naive = |d: &[i64]| d.iter().map(|&x| x as i128).sum::<i128>();
+        assert_eq!(shm.sum_int(d), naive(d), "sum_int is not exact at {n}");
+        let names = [
+            "two-thread read-bandwidth loop (`u64` XOR)",
+            "shmkern `sum_int`",
+            "naive `iter().map(|&x| x as i128).sum()`",
+        ];
+        let mut variants: Vec<Variant<'_>> = vec![
+            back_to_back(|| {
+                black_box(bandwidth(shm, isa, black_box(w)));
+            }),
+            back_to_back(|| {
+                black_box(shm.sum_int(black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(naive(black_box(d)));
+            }),
+        ];
+        let reps = if n == BIG { BIG_REPS } else { REPS };
+        let s = measure(&mut variants, reps);
+        drop(variants);
+        let (bw, nv) = (s[0].median, s[2].median);
+        for (name, x) in names.iter().zip(&s) {
+            println!(
+                "| {} | {} | {} | {}–{} | {:.2} | ×{:.2} | ×{:.2} |",
+                size_label(n),
+                name.replace('|', "\\|"),
+                fmt_time(x.median),
+                fmt_time(x.min),
+                fmt_time(x.max),
+                gbs(n * 8, x.median),
+                bw / x.median,
+                nv / x.median
+            );
+        }
+    }
+    println!();
+}
+
+/// CPU seconds used so far by the whole machine (busy, steal) and by this process, from `/proc`.
+fn cpu_seconds() -> (f64, f64, f64) {
+    // SAFETY: sysconf only reads a configuration value.
+    let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let machine: Vec<f64> = std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| s.lines().next().map(str::to_string))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .filter_map(|x| x.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    // user nice system idle iowait irq softirq steal
+    let field = |i: usize| machine.get(i).copied().unwrap_or(0.0);
+    let busy = field(0) + field(1) + field(2) + field(5) + field(6);
+    let me: f64 = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields 14 and 15 of the line (utime, stime, of all threads) are the 12th and 13th
+            // after the command name, whose `)` ends field 2.
+            let mut f = s.rsplit_once(") ")?.1.split_whitespace().skip(11);
+            let utime: f64 = f.next()?.parse().ok()?;
+            let stime: f64 = f.next()?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .unwrap_or(0.0);
+    (busy / tck, field(7) / tck, me / tck)
+}
+
+/// Runs one table and says how much CPU time other processes (and the hypervisor, as steal) took
+/// meanwhile: a table measured while something else ran is not comparable.
+fn section(table: impl FnOnce()) {
+    let (busy0, steal0, me0) = cpu_seconds();
+    let start = Instant::now();
+    table();
+    let (busy1, steal1, me1) = cpu_seconds();
+    println!(
+        "(during this table, {:.1} s: other processes used {:.2} CPU-s, steal {:.2} s)",
+        start.elapsed().as_secs_f64(),
+        ((busy1 - busy0) - (me1 - me0)).max(0.0),
+        steal1 - steal0
+    );
+    println!();
+}
+
+fn main() {
+    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+    let started = Instant::now();
+    let isa = Isa::detect();
+    println!(
+        "machine: {} ({} cores, `nproc`), Linux {}, transparent huge pages `{}`",
+        cpu_model(),
+        nproc(),
+        kernel(),
+        thp_mode()
+    );
+    println!("date: {} (UTC)", today_utc());
+    println!(
+        "method: median of {REPS} repetitions of ~{} ms each ({BIG_REPS} single calls at 1 GiB), \
+         compared variants interleaved; pools of {THREADS} threads built once, called from the \
+         main thread; data: one 1 GiB anonymous mapping, every page written before timing; \
+         kernels and bandwidth loop on {}",
+        REP_TARGET.as_millis(),
+        isa_name(isa)
+    );
+    println!();
+
+    let mut buf = Buffer::new();
+    buf.fill(f64_value);
+    let shm = Pool::builder().threads(THREADS).build().expect("pool");
+    let ray = rayon::ThreadPoolBuilder::new()
+        .num_threads(THREADS)
+        .build()
+        .expect("rayon pool");
+
+    section(|| f64_table(&buf, &shm, &ray, isa));
+    section(|| isa_table(&buf));
+    drop(ray);
+    buf.fill(i64_value);
+    section(|| int_table(&buf, &shm, isa));
+    drop(shm);
+
+    println!("(total {:.1} s)", started.elapsed().as_secs_f64());
+}

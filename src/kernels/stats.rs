@@ -1,0 +1,439 @@
+//! Single-pass statistics (NUMERICS §3): per chunk (L2-resident), count, NaN count, the §1 tree
+//! sum, min, max, then `M2 = Σ (x − mean_chunk)²` in a second pass over the same chunk, which costs
+//! no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
+
+use super::lanes::chunk_tree;
+use crate::pool::{ParOptions, Pool};
+use crate::sched::CHUNK_LEN;
+use bytemuck::{Pod, Zeroable};
+use std::fmt;
+use std::marker::PhantomData;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An element type [`Stats`] can describe: `f32`, `f64` and the primitive integers.
+pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
+    /// The sum's type: `f64` for floats, `i128`/`u128` for integers (exact).
+    type Sum: Copy + fmt::Debug + PartialEq;
+    /// The value as `f64`, for the mean and the second moment (exact for floats; rounded for
+    /// integers beyond 2^53).
+    fn value(self) -> f64;
+    #[doc(hidden)]
+    fn is_nan(self) -> bool;
+    /// A key whose integer order is the element's order (floats: total order, −0.0 < +0.0).
+    #[doc(hidden)]
+    fn key(self) -> i64;
+    #[doc(hidden)]
+    fn to_raw(self) -> u64;
+    #[doc(hidden)]
+    fn from_raw(raw: u64) -> Self;
+    #[doc(hidden)]
+    fn chunk_sum(x: &[Self]) -> Self::Sum;
+    #[doc(hidden)]
+    fn add(a: Self::Sum, b: Self::Sum) -> Self::Sum;
+    #[doc(hidden)]
+    fn sum_to_raw(s: Self::Sum) -> [u64; 2];
+    #[doc(hidden)]
+    fn sum_from_raw(r: [u64; 2]) -> Self::Sum;
+    #[doc(hidden)]
+    fn sum_to_f64(s: Self::Sum) -> f64;
+}
+
+/// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
+#[inline(always)]
+fn f64_key(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+macro_rules! float_element {
+    ($t:ty) => {
+        impl sealed::Sealed for $t {}
+        impl StatElement for $t {
+            type Sum = f64;
+            #[inline(always)]
+            fn value(self) -> f64 {
+                f64::from(self)
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                self.is_nan()
+            }
+            #[inline(always)]
+            fn key(self) -> i64 {
+                f64_key(f64::from(self))
+            }
+            fn to_raw(self) -> u64 {
+                f64::from(self).to_bits()
+            }
+            fn from_raw(raw: u64) -> Self {
+                f64::from_bits(raw) as $t
+            }
+            #[inline(always)]
+            fn chunk_sum(x: &[Self]) -> f64 {
+                // NaNs are absent from the statistics: a −0.0 in their lane is exactly "absent".
+                chunk_tree(x, |v: $t| if v.is_nan() { -0.0 } else { f64::from(v) })
+            }
+            fn add(a: f64, b: f64) -> f64 {
+                a + b
+            }
+            fn sum_to_raw(s: f64) -> [u64; 2] {
+                [s.to_bits(), 0]
+            }
+            fn sum_from_raw(r: [u64; 2]) -> f64 {
+                f64::from_bits(r[0])
+            }
+            fn sum_to_f64(s: f64) -> f64 {
+                s
+            }
+        }
+    };
+}
+float_element!(f64);
+float_element!(f32);
+
+macro_rules! int_element {
+    ($t:ty, $wide:ty, $raw:ty) => {
+        impl sealed::Sealed for $t {}
+        impl StatElement for $t {
+            type Sum = $wide;
+            #[inline(always)]
+            fn value(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn is_nan(self) -> bool {
+                false
+            }
+            #[inline(always)]
+            fn key(self) -> i64 {
+                // Unsigned 64-bit values are shifted into i64's range, keeping their order.
+                (self as $raw as i64)
+                    ^ (if <$t>::MIN == 0 && <$t>::BITS == 64 {
+                        i64::MIN
+                    } else {
+                        0
+                    })
+            }
+            fn to_raw(self) -> u64 {
+                self as $raw as u64
+            }
+            fn from_raw(raw: u64) -> Self {
+                raw as $raw as $t
+            }
+            fn chunk_sum(x: &[Self]) -> $wide {
+                <$t as super::element::Int>::chunk_sum(x)
+            }
+            fn add(a: $wide, b: $wide) -> $wide {
+                a + b
+            }
+            fn sum_to_raw(s: $wide) -> [u64; 2] {
+                let v = s as u128;
+                [v as u64, (v >> 64) as u64]
+            }
+            fn sum_from_raw(r: [u64; 2]) -> $wide {
+                ((u128::from(r[1]) << 64) | u128::from(r[0])) as $wide
+            }
+            fn sum_to_f64(s: $wide) -> f64 {
+                s as f64
+            }
+        }
+    };
+}
+int_element!(i8, i128, i64);
+int_element!(i16, i128, i64);
+int_element!(i32, i128, i64);
+int_element!(i64, i128, i64);
+int_element!(u8, u128, u64);
+int_element!(u16, u128, u64);
+int_element!(u32, u128, u64);
+int_element!(u64, u128, u64);
+
+/// Count, NaN count, sum, min, max, mean and variance of a slice, from one pass over memory.
+///
+/// - Describes the **non-NaN** values; NaNs are counted in [`nan_count`](Stats::nan_count) (as a
+///   data frame's `describe()` does). [`Pool::sum_float`] alone follows IEEE (NaN in, NaN out).
+/// - `min`/`max`: over non-NaN values, in the total order where `−0.0 < +0.0`; integers in their own
+///   type. `None` when there is no value.
+/// - `mean()`: `None` when `count == 0`. `variance(ddof)`: `None` when `count <= ddof`; a negative
+///   rounding result is clamped to `0.0`. With `±∞` among the values, mean and variance are `±∞` or
+///   NaN.
+/// - Plain old data (`bytemuck::Pod`, `#[repr(C)]`, 80 bytes): it can sit in a shared mapping, cross
+///   a process boundary, and be [`merge`](Stats::merge)d later.
+/// - Deterministic: the same bits for every thread count and CPU.
+///
+/// # Examples
+///
+/// ```
+/// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
+/// let s = pool.stats(&[1.0, 2.0, 3.0, 4.0, f64::NAN]);
+/// assert_eq!((s.count(), s.nan_count()), (4, 1));
+/// assert_eq!((s.min(), s.max(), s.sum()), (Some(1.0), Some(4.0), 10.0));
+/// assert_eq!(s.mean(), Some(2.5));
+/// assert_eq!(s.variance(1), Some(5.0 / 3.0));
+/// assert_eq!(pool.stats(&[7u8]).variance(1), None);
+/// ```
+#[repr(C)]
+pub struct Stats<T: StatElement> {
+    count: u64,
+    nan_count: u64,
+    /// `T::Sum` as raw bits (f64 bits in word 0, or the 128-bit integer little-endian).
+    sum: [u64; 2],
+    /// `T` as raw bits; meaningless while `count == 0`.
+    min: u64,
+    max: u64,
+    /// Mean of the values, used to merge second moments (NUMERICS §3).
+    mean: f64,
+    /// Σ (x − mean)², as a Neumaier pair (`m2 + m2_lo`).
+    m2: f64,
+    m2_lo: f64,
+    /// Reserved (zero); keeps the size a multiple of 16 for the `u128`-like sum.
+    _reserved: u64,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: `#[repr(C)]` with ten 8-byte fields and a zero-sized `PhantomData`: no padding, and every
+// bit pattern is a valid value (accessors never assume more than "some u64s"). All-zero is the
+// statistics of no value.
+unsafe impl<T: StatElement> Zeroable for Stats<T> {}
+// SAFETY: as above; `Stats<T>` is `Copy` and `'static`.
+unsafe impl<T: StatElement> Pod for Stats<T> {}
+
+impl<T: StatElement> Clone for Stats<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: StatElement> Copy for Stats<T> {}
+
+impl<T: StatElement> PartialEq for Stats<T> {
+    /// Bitwise equality (so NaN means and equal-but-differently-signed zeros compare as their bits).
+    fn eq(&self, other: &Self) -> bool {
+        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
+    }
+}
+
+impl<T: StatElement + fmt::Debug> fmt::Debug for Stats<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stats")
+            .field("count", &self.count)
+            .field("nan_count", &self.nan_count)
+            .field("sum", &self.sum())
+            .field("min", &self.min())
+            .field("max", &self.max())
+            .field("mean", &self.mean())
+            .field("variance(1)", &self.variance(1))
+            .finish()
+    }
+}
+
+/// Adds `t` to the Neumaier pair (`s`, `c`).
+#[inline(always)]
+fn neumaier(s: &mut f64, c: &mut f64, t: f64) {
+    let u = *s + t;
+    *c += if s.abs() >= t.abs() {
+        (*s - u) + t
+    } else {
+        (t - u) + *s
+    };
+    *s = u;
+}
+
+impl<T: StatElement> Stats<T> {
+    /// The statistics of no value.
+    pub fn empty() -> Self {
+        Zeroable::zeroed()
+    }
+
+    /// Number of non-NaN values.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Number of NaN values (always 0 for integers).
+    pub fn nan_count(&self) -> u64 {
+        self.nan_count
+    }
+
+    /// Sum of the non-NaN values: the NUMERICS §1 tree for floats (NaNs absent), exact for integers.
+    pub fn sum(&self) -> T::Sum {
+        T::sum_from_raw(self.sum)
+    }
+
+    /// Smallest non-NaN value (`−0.0 < +0.0`), or `None`.
+    pub fn min(&self) -> Option<T> {
+        (self.count > 0).then(|| T::from_raw(self.min))
+    }
+
+    /// Largest non-NaN value (`−0.0 < +0.0`), or `None`.
+    pub fn max(&self) -> Option<T> {
+        (self.count > 0).then(|| T::from_raw(self.max))
+    }
+
+    /// `sum / count` (for integers: the exact sum converted once to `f64`), or `None`.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| T::sum_to_f64(self.sum()) / self.count as f64)
+    }
+
+    /// `Σ (x − mean)² / (count − ddof)`, or `None` when `count <= ddof`. Never negative.
+    pub fn variance(&self, ddof: u64) -> Option<f64> {
+        (self.count > ddof).then(|| ((self.m2 + self.m2_lo) / (self.count - ddof) as f64).max(0.0))
+    }
+
+    /// `variance(ddof).sqrt()`.
+    pub fn std_dev(&self, ddof: u64) -> Option<f64> {
+        self.variance(ddof).map(f64::sqrt)
+    }
+
+    /// The statistics of `a` followed by `b` (NUMERICS §3). Merging in a fixed order is
+    /// deterministic; merging the chunk states of a slice in the §1 tree reproduces
+    /// [`Pool::stats`] bit for bit (`merge(stats(a), stats(b)) == stats(a ++ b)` when `a` holds the
+    /// largest power of two of chunks below the total, so the tree splits there).
+    pub fn merge(a: Self, b: Self) -> Self {
+        if a.count == 0 {
+            return Stats {
+                nan_count: a.nan_count + b.nan_count,
+                ..b
+            };
+        }
+        if b.count == 0 {
+            return Stats {
+                nan_count: a.nan_count + b.nan_count,
+                ..a
+            };
+        }
+        let n = a.count + b.count;
+        let (na, nb) = (a.count as f64, b.count as f64);
+        let mean = (a.mean * na + b.mean * nb) / n as f64;
+        let (da, db) = (a.mean - mean, b.mean - mean);
+        let (mut s, mut c) = (a.m2, a.m2_lo);
+        for t in [b.m2, b.m2_lo, na * da * da, nb * db * db] {
+            neumaier(&mut s, &mut c, t);
+        }
+        let (amin, bmin) = (T::from_raw(a.min), T::from_raw(b.min));
+        let (amax, bmax) = (T::from_raw(a.max), T::from_raw(b.max));
+        Stats {
+            count: n,
+            nan_count: a.nan_count + b.nan_count,
+            sum: T::sum_to_raw(T::add(a.sum(), b.sum())),
+            min: if bmin.key() < amin.key() {
+                b.min
+            } else {
+                a.min
+            },
+            max: if bmax.key() > amax.key() {
+                b.max
+            } else {
+                a.max
+            },
+            mean,
+            m2: s,
+            m2_lo: c,
+            _reserved: 0,
+            _t: PhantomData,
+        }
+    }
+
+    /// The statistics of one chunk: one pass for count, NaNs, sum, min, max; a second pass over the
+    /// same (cache-resident) chunk for `Σ (x − mean)²` in the 16-lane tree.
+    #[inline(always)]
+    fn of_chunk(x: &[T]) -> Self {
+        let mut count = 0u64;
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        let (mut lo_raw, mut hi_raw) = (0u64, 0u64);
+        for &v in x {
+            if v.is_nan() {
+                continue;
+            }
+            count += 1;
+            let k = v.key();
+            if k < lo {
+                lo = k;
+                lo_raw = v.to_raw();
+            }
+            if k > hi {
+                hi = k;
+                hi_raw = v.to_raw();
+            }
+        }
+        if count == 0 {
+            return Stats {
+                nan_count: x.len() as u64,
+                ..Self::empty()
+            };
+        }
+        let sum = T::chunk_sum(x);
+        let mean = T::sum_to_f64(sum) / count as f64;
+        let m2 = chunk_tree(x, |v: T| {
+            if v.is_nan() {
+                -0.0
+            } else {
+                let d = v.value() - mean;
+                d * d
+            }
+        });
+        Stats {
+            count,
+            nan_count: x.len() as u64 - count,
+            sum: T::sum_to_raw(sum),
+            min: lo_raw,
+            max: hi_raw,
+            mean,
+            m2,
+            m2_lo: 0.0,
+            _reserved: 0,
+            _t: PhantomData,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn of_chunk_avx512<T: StatElement>(x: &[T]) -> Stats<T> {
+    Stats::of_chunk(x)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn of_chunk_avx2<T: StatElement>(x: &[T]) -> Stats<T> {
+    Stats::of_chunk(x)
+}
+
+/// One chunk's statistics on the best ISA (all ISAs give the same bits: same operations, same order).
+fn chunk_stats<T: StatElement>(x: &[T]) -> Stats<T> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            return unsafe { of_chunk_avx512(x) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { of_chunk_avx2(x) };
+        }
+    }
+    Stats::of_chunk(x)
+}
+
+impl Pool {
+    /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
+    /// count. See [`Stats`] for the NaN policy and special values.
+    pub fn stats<T: StatElement>(&self, data: &[T]) -> Stats<T> {
+        let opts = ParOptions {
+            chunk_len: Some(CHUNK_LEN),
+            ..ParOptions::default()
+        };
+        if data.is_empty() {
+            return Stats::empty();
+        }
+        self.reduce_with(data, opts, chunk_stats, Stats::merge)
+            .unwrap_or_else(|e| panic!("stats: {e}"))
+    }
+}
+
+/// [`Pool::stats`] on the [global](crate::global) pool.
+pub fn stats<T: StatElement>(data: &[T]) -> Stats<T> {
+    crate::global().stats(data)
+}

@@ -1,0 +1,193 @@
+//! Properties of `stats` (NUMERICS §3, §5): determinism over thread counts (P-det), count / NaN
+//! count / min / max / sum against direct computations, P-var against the exact rational variance,
+//! P-merge, P-special, and integer statistics (P-int).
+
+#[path = "common/oracle.rs"]
+#[allow(dead_code)]
+mod oracle;
+
+use proptest::prelude::*;
+use shmkern::kernels::sequential_sum;
+use shmkern::{Pool, Stats, CHUNK_LEN};
+use std::sync::OnceLock;
+
+fn pools() -> &'static [Pool] {
+    static POOLS: OnceLock<Vec<Pool>> = OnceLock::new();
+    POOLS.get_or_init(|| {
+        (1..=8)
+            .map(|t| Pool::builder().threads(t).build().unwrap())
+            .collect()
+    })
+}
+
+fn len() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        Just(0usize),
+        Just(1),
+        Just(255),
+        Just(256),
+        Just(257),
+        Just(CHUNK_LEN - 1),
+        Just(CHUNK_LEN),
+        Just(CHUNK_LEN + 1),
+        (2usize..5).prop_flat_map(|c| (0usize..CHUNK_LEN).prop_map(move |t| c * CHUNK_LEN + t)),
+        0usize..2000,
+    ]
+}
+
+/// Data around an offset (stresses the variance's cancellation), sometimes with NaNs and signed
+/// zeros.
+fn data() -> impl Strategy<Value = Vec<f64>> {
+    (len(), -1e6f64..1e6, 1e-3f64..1e3, any::<u64>(), 0u32..4).prop_map(
+        |(n, offset, scale, seed, nans)| {
+            let mut s = seed | 1;
+            (0..n)
+                .map(|i| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    if nans > 0 && s % 97 == 0 {
+                        f64::NAN
+                    } else if i % 1009 == 5 {
+                        if s & 1 == 0 {
+                            0.0
+                        } else {
+                            -0.0
+                        }
+                    } else {
+                        offset + scale * ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5)
+                    }
+                })
+                .collect()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// P-det and the plain fields: every thread count gives the same bits; count, NaN count, min,
+    /// max match a direct computation; the sum is the §1 tree over the non-NaN values.
+    #[test]
+    fn p_det_and_fields(xs in data(), t in 0usize..8) {
+        let s = pools()[t].stats(&xs);
+        prop_assert_eq!(s, pools()[0].stats(&xs), "threads {}", t + 1);
+        let clean: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+        prop_assert_eq!(s.count(), clean.len() as u64);
+        prop_assert_eq!(s.nan_count(), (xs.len() - clean.len()) as u64);
+        let min = clean.iter().copied().min_by(f64::total_cmp);
+        let max = clean.iter().copied().max_by(f64::total_cmp);
+        prop_assert_eq!(s.min().map(f64::to_bits), min.map(f64::to_bits));
+        prop_assert_eq!(s.max().map(f64::to_bits), max.map(f64::to_bits));
+        // NaNs are absent: replacing each by -0.0 keeps every lane's value.
+        let absent: Vec<f64> = xs.iter().map(|&x| if x.is_nan() { -0.0 } else { x }).collect();
+        if !clean.is_empty() {
+            prop_assert_eq!(s.sum().to_bits(), sequential_sum(&absent).to_bits());
+        }
+    }
+
+    /// P-var: variance against the exact rational (n·S2 − S1²) / (n·(n − ddof)), within
+    /// 8·(D + 4)·u·κ, κ = 1 + mean²/variance (the two-pass-per-chunk scheme's error grows with the
+    /// data's offset relative to its spread).
+    #[test]
+    fn p_var(xs in data(), ddof in 0u64..3) {
+        let s = pools()[1].stats(&xs);
+        let clean: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+        match oracle::variance_rational(&clean, ddof) {
+            None => prop_assert_eq!(s.variance(ddof), None),
+            Some((num, den)) => {
+                let v = s.variance(ddof).unwrap();
+                let exact = oracle::round_rational_f64(&num, &den);
+                if exact == 0.0 {
+                    prop_assert!(v <= 1e-9 * s.mean().unwrap().abs().max(1.0).powi(2));
+                } else {
+                    let mean = s.mean().unwrap();
+                    let kappa = 1.0 + mean * mean / exact;
+                    let d = oracle::d_fast(clean.len()) as f64;
+                    let bound = 8.0 * (d + 4.0) * f64::EPSILON / 2.0 * kappa;
+                    let rel = oracle::relative_error(v, &num, &den);
+                    prop_assert!(rel <= bound, "relative error {} > bound {} (len {})", rel, bound, clean.len());
+                }
+            }
+        }
+    }
+
+    /// P-merge: merging the statistics of a (the largest power of two of chunks below the total)
+    /// and b (the rest) gives the statistics of a ++ b, bit for bit.
+    #[test]
+    fn p_merge(xs in data()) {
+        let chunks = xs.len().div_ceil(CHUNK_LEN);
+        prop_assume!(chunks >= 2);
+        let mut left = 1;
+        while left * 2 < chunks {
+            left *= 2;
+        }
+        let (a, b) = xs.split_at(left * CHUNK_LEN);
+        let pool = &pools()[1];
+        prop_assert_eq!(Stats::merge(pool.stats(a), pool.stats(b)), pool.stats(&xs));
+    }
+
+    /// P-int: integer statistics are exact where they can be: sum (wide), min, max in the input
+    /// type, and the mean is the exact sum converted once, divided by n.
+    #[test]
+    fn p_int(n in len(), seed in any::<u64>(), t in 0usize..8) {
+        let mut s = seed | 1;
+        let raw: Vec<u64> = (0..n.min(150_000)).map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; s }).collect();
+        let pool = &pools()[t];
+        macro_rules! check {
+            ($t:ty, $wide:ty) => {{
+                let v: Vec<$t> = raw.iter().map(|&r| r as $t).collect();
+                let st = pool.stats(&v);
+                prop_assert_eq!(st, pools()[0].stats(&v));
+                let exact: $wide = v.iter().map(|&x| x as $wide).sum();
+                prop_assert_eq!(st.sum(), exact);
+                prop_assert_eq!(st.min(), v.iter().copied().min());
+                prop_assert_eq!(st.max(), v.iter().copied().max());
+                prop_assert_eq!(st.nan_count(), 0);
+                if !v.is_empty() {
+                    prop_assert_eq!(st.mean(), Some(exact as f64 / v.len() as f64));
+                }
+            }};
+        }
+        check!(i8, i128); check!(i16, i128); check!(i32, i128); check!(i64, i128);
+        check!(u8, u128); check!(u16, u128); check!(u32, u128); check!(u64, u128);
+    }
+}
+
+/// P-special (NUMERICS §2) for statistics.
+#[test]
+fn p_special() {
+    for pool in pools() {
+        let e = pool.stats::<f64>(&[]);
+        assert_eq!(
+            (e.count(), e.nan_count(), e.min(), e.mean(), e.variance(0)),
+            (0, 0, None, None, None)
+        );
+        let nans = pool.stats(&[f64::NAN; 3]);
+        assert_eq!((nans.count(), nans.nan_count(), nans.max()), (0, 3, None));
+        let z = pool.stats(&[0.0, -0.0, 0.0]);
+        assert_eq!(
+            z.min().map(f64::to_bits),
+            Some((-0.0f64).to_bits()),
+            "-0.0 < +0.0"
+        );
+        assert_eq!(z.max().map(f64::to_bits), Some(0.0f64.to_bits()));
+        let one = pool.stats(&[5.0f32]);
+        assert_eq!((one.variance(0), one.variance(1)), (Some(0.0), None));
+        assert_eq!(one.min(), Some(5.0f32));
+        let inf = pool.stats(&[1.0, f64::INFINITY]);
+        assert_eq!(inf.max(), Some(f64::INFINITY));
+        assert_eq!(inf.mean(), Some(f64::INFINITY));
+        // Constant data: exactly 0 when the mean is exact; otherwise tiny and never negative.
+        let c = pool.stats(&vec![0.5f64; 3 * CHUNK_LEN + 5]);
+        assert_eq!(c.variance(1), Some(0.0));
+        let c = pool.stats(&vec![0.1f64; 3 * CHUNK_LEN + 5]);
+        let v = c.variance(1).unwrap();
+        assert!((0.0..1e-30).contains(&v), "{v}");
+        // Pod: it round-trips through bytes (a shared mapping, a file, a socket).
+        let s = pool.stats(&[1.0, 2.0, 4.0]);
+        let bytes = bytemuck::bytes_of(&s).to_vec();
+        assert_eq!(bytes.len(), 80);
+        assert_eq!(*bytemuck::from_bytes::<Stats<f64>>(&bytes), s);
+    }
+}
