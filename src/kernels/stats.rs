@@ -27,6 +27,9 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn key(self) -> i64;
     #[doc(hidden)]
     fn to_raw(self) -> u64;
+    /// The raw bits of the element whose key is `k` (the inverse of `key`).
+    #[doc(hidden)]
+    fn raw_from_key(k: i64) -> u64;
     #[doc(hidden)]
     fn from_raw(raw: u64) -> Self;
     #[doc(hidden)]
@@ -67,6 +70,10 @@ macro_rules! float_element {
             }
             fn to_raw(self) -> u64 {
                 f64::from(self).to_bits()
+            }
+            #[inline(always)]
+            fn raw_from_key(k: i64) -> u64 {
+                f64_key(f64::from_bits(k as u64)) as u64 // the key map is an involution
             }
             fn from_raw(raw: u64) -> Self {
                 f64::from_bits(raw) as $t
@@ -119,6 +126,14 @@ macro_rules! int_element {
             }
             fn to_raw(self) -> u64 {
                 self as $raw as u64
+            }
+            #[inline(always)]
+            fn raw_from_key(k: i64) -> u64 {
+                (k ^ (if <$t>::MIN == 0 && <$t>::BITS == 64 {
+                    i64::MIN
+                } else {
+                    0
+                })) as u64
             }
             fn from_raw(raw: u64) -> Self {
                 raw as $raw as $t
@@ -340,24 +355,17 @@ impl<T: StatElement> Stats<T> {
     /// same (cache-resident) chunk for `Σ (x − mean)²` in the 16-lane tree.
     #[inline(always)]
     fn of_chunk(x: &[T]) -> Self {
+        // Branch-free so it vectorizes: a NaN counts nowhere and cannot win min or max.
         let mut count = 0u64;
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-        let (mut lo_raw, mut hi_raw) = (0u64, 0u64);
         for &v in x {
-            if v.is_nan() {
-                continue;
-            }
-            count += 1;
+            let nan = v.is_nan();
             let k = v.key();
-            if k < lo {
-                lo = k;
-                lo_raw = v.to_raw();
-            }
-            if k > hi {
-                hi = k;
-                hi_raw = v.to_raw();
-            }
+            count += u64::from(!nan);
+            lo = lo.min(if nan { i64::MAX } else { k });
+            hi = hi.max(if nan { i64::MIN } else { k });
         }
+        let (lo_raw, hi_raw) = (T::raw_from_key(lo), T::raw_from_key(hi));
         if count == 0 {
             return Stats {
                 nan_count: x.len() as u64,
