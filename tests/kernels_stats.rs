@@ -2,44 +2,28 @@
 //! count / min / max / sum against direct computations, P-var against the exact rational variance,
 //! P-merge, P-special, and integer statistics (P-int).
 
+#[path = "common/kernels.rs"]
+mod common;
 #[path = "common/oracle.rs"]
 #[allow(dead_code)]
 mod oracle;
 
+use common::{edge_len, pools};
 use proptest::prelude::*;
 use shmkern::kernels::sequential_sum;
-use shmkern::{Pool, Stats, CHUNK_LEN};
-use std::sync::OnceLock;
-
-fn pools() -> &'static [Pool] {
-    static POOLS: OnceLock<Vec<Pool>> = OnceLock::new();
-    POOLS.get_or_init(|| {
-        (1..=8)
-            .map(|t| Pool::builder().threads(t).build().unwrap())
-            .collect()
-    })
-}
-
-fn len() -> impl Strategy<Value = usize> {
-    prop_oneof![
-        Just(0usize),
-        Just(1),
-        Just(255),
-        Just(256),
-        Just(257),
-        Just(CHUNK_LEN - 1),
-        Just(CHUNK_LEN),
-        Just(CHUNK_LEN + 1),
-        (2usize..5).prop_flat_map(|c| (0usize..CHUNK_LEN).prop_map(move |t| c * CHUNK_LEN + t)),
-        0usize..2000,
-    ]
-}
+use shmkern::{Stats, CHUNK_LEN};
 
 /// Data around an offset (stresses the variance's cancellation), sometimes with NaNs and signed
 /// zeros.
 fn data() -> impl Strategy<Value = Vec<f64>> {
-    (len(), -1e6f64..1e6, 1e-3f64..1e3, any::<u64>(), 0u32..4).prop_map(
-        |(n, offset, scale, seed, nans)| {
+    (
+        edge_len(),
+        -1e6f64..1e6,
+        1e-3f64..1e3,
+        any::<u64>(),
+        0u32..4,
+    )
+        .prop_map(|(n, offset, scale, seed, nans)| {
             let mut s = seed | 1;
             (0..n)
                 .map(|i| {
@@ -59,8 +43,7 @@ fn data() -> impl Strategy<Value = Vec<f64>> {
                     }
                 })
                 .collect()
-        },
-    )
+        })
 }
 
 proptest! {
@@ -137,7 +120,7 @@ proptest! {
     /// P-int: integer statistics are exact where they can be: sum (wide), min, max in the input
     /// type, and the mean is the exact sum converted once, divided by n.
     #[test]
-    fn p_int(n in len(), seed in any::<u64>(), t in 0usize..8) {
+    fn p_int(n in edge_len(), seed in any::<u64>(), t in 0usize..8) {
         let mut s = seed | 1;
         let raw: Vec<u64> = (0..n.min(150_000)).map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; s }).collect();
         let pool = &pools()[t];

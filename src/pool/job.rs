@@ -2,7 +2,7 @@
 //! it, and how the caller collects it — panics included. Protocol: `README.md` § Jobs.
 
 use super::metrics::Counters;
-use crate::sched::{Round, WorkRanges};
+use crate::sched::{Claimer, Round, WorkRanges};
 use crate::sync::atomic::{
     AtomicPtr, AtomicU32, AtomicU64,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
@@ -125,13 +125,7 @@ impl JobSlot {
                 .ranges
                 .join(round, 0)
                 .expect("the caller's round is open and slot 0 is free");
-            let mut done = 0;
-            while self.stop.load(Relaxed) == 0 {
-                let Some(k) = claimer.claim() else { break };
-                self.run_catching(run, k);
-                done += 1;
-            }
-            counters.add_chunks(done, claimer.stolen());
+            self.drain(&mut claimer, run, counters);
         }
         // No new joiners; `close` also refuses them and waits for those inside to leave.
         self.ticket.store(0, Relaxed);
@@ -173,6 +167,15 @@ impl JobSlot {
             self.broadcast_done.count_down();
             return true;
         }
+        self.drain(&mut claimer, run, counters);
+        if self.stop.load(Relaxed) != 0 && fault(FaultId::PanicForgetsLeave) {
+            std::mem::forget(claimer); // broken twin: never leaves the round
+        }
+        true
+    }
+
+    /// Claims and runs chunks until none is left or a panic set `stop`.
+    fn drain(&self, claimer: &mut Claimer<'_>, run: &ChunkFn<'_>, counters: &Counters) {
         let mut done = 0;
         while self.stop.load(Relaxed) == 0 {
             let Some(k) = claimer.claim() else { break };
@@ -180,10 +183,6 @@ impl JobSlot {
             done += 1;
         }
         counters.add_chunks(done, claimer.stolen());
-        if self.stop.load(Relaxed) != 0 && fault(FaultId::PanicForgetsLeave) {
-            std::mem::forget(claimer); // broken twin: never leaves the round
-        }
-        true
     }
 
     fn run_catching(&self, run: &ChunkFn<'_>, k: u32) {
