@@ -64,9 +64,10 @@ impl Int for i64 {
     #[inline]
     fn chunk_sum(x: &[Self]) -> i128 {
         // Split each value into a signed high half and an unsigned low half: both sums fit 64 bits
-        // for 2^15 elements, and both loops vectorize (an i128 accumulator would not).
-        let hi: i64 = x.iter().map(|&v| v >> 32).sum();
-        let lo: u64 = x.iter().map(|&v| v as u64 & 0xFFFF_FFFF).sum();
+        // for 2^15 elements, and the one-pass loop vectorizes (an i128 accumulator would not).
+        let (hi, lo) = x.iter().fold((0i64, 0u64), |(h, l), &v| {
+            (h + (v >> 32), l + (v as u64 & 0xFFFF_FFFF))
+        });
         (i128::from(hi) << 32) + i128::from(lo)
     }
 }
@@ -76,8 +77,9 @@ impl Int for u64 {
     type Wide = u128;
     #[inline]
     fn chunk_sum(x: &[Self]) -> u128 {
-        let hi: u64 = x.iter().map(|&v| v >> 32).sum();
-        let lo: u64 = x.iter().map(|&v| v & 0xFFFF_FFFF).sum();
+        let (hi, lo) = x.iter().fold((0u64, 0u64), |(h, l), &v| {
+            (h + (v >> 32), l + (v & 0xFFFF_FFFF))
+        });
         (u128::from(hi) << 32) + u128::from(lo)
     }
 }
