@@ -4,7 +4,7 @@
 //!
 //! - **(a) f64 sum**, 1,000 / 65,536 / 1 Mi / 128 Mi (1 GiB) elements: `Pool::sum_float`, a naive
 //!   `iter().sum()`, the sequential 16-lane loop (`kernels::sequential_sum`, the same tree on one
-//!   thread), rayon `par_iter().sum()`, rayon `par_chunks(64 Ki).map(sequential_sum).sum()`, and a
+//!   thread), rayon `par_iter().sum()`, rayon `par_chunks(64 Ki).map(sequential_sum).sum()`, `Pool::stats`, and a
 //!   read-bandwidth loop: the same memory as `u64`, each of the two participants XOR-folding its
 //!   half in a loop the compiler vectorizes (compiled for the best ISA of the CPU, as the kernels
 //!   are), run with `Pool::broadcast` so no thread is started inside the timing.
@@ -332,8 +332,8 @@ fn verdict(holds: bool) -> &'static str {
 /// Medians (ns) the target lines of table (a) need, by size.
 #[derive(Default)]
 struct Targets {
-    /// (size, sum_float, bandwidth, par_iter, 16-lane)
-    rows: Vec<(usize, f64, f64, f64, f64)>,
+    /// (size, sum_float, bandwidth, par_iter, 16-lane, stats)
+    rows: Vec<(usize, f64, f64, f64, f64, f64)>,
 }
 
 /// (a) f64 sums at every size, next to the bandwidth loop.
@@ -365,6 +365,7 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             "sequential 16-lane loop (`sequential_sum`)".to_string(),
             "rayon `par_iter().sum()`".to_string(),
             format!("rayon `par_chunks({RAYON_CHUNK})` + `sequential_sum`"),
+            "shmkern `stats` (count, NaNs, sum, min, max, mean, M2)".to_string(),
         ];
         let mut variants: Vec<Variant<'_>> = vec![
             back_to_back(|| {
@@ -390,6 +391,9 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
                         .sum::<f64>()
                 }));
             }),
+            back_to_back(|| {
+                black_box(shm.stats(black_box(d)));
+            }),
         ];
         let reps = if n == BIG { BIG_REPS } else { REPS };
         let s = measure(&mut variants, reps);
@@ -408,12 +412,14 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
                 seq / x.median
             );
         }
-        targets.rows.push((n, s[1].median, bw, par, seq));
+        targets
+            .rows
+            .push((n, s[1].median, bw, par, seq, s[6].median));
     }
     println!();
     println!("Issue 4 targets, from the medians above (`sum_float` against the reference):");
     println!();
-    for &(n, sf, bw, par, seq) in &targets.rows {
+    for &(n, sf, bw, par, seq, st) in &targets.rows {
         match n {
             BIG => {
                 let (a, b) = (bw / sf, par / sf);
@@ -422,6 +428,11 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
                      ×{b:.2} of rayon `par_iter` (target ≥ 1.5: {})",
                     verdict(a >= 0.95),
                     verdict(b >= 1.5)
+                );
+                let c = bw / st;
+                println!(
+                    "- 1 GiB `stats`: ×{c:.3} of the bandwidth loop's speed (target ≥ 0.85: {})",
+                    verdict(c >= 0.85)
                 );
             }
             1_048_576 => {
