@@ -32,8 +32,10 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn raw_from_key(k: i64) -> u64;
     #[doc(hidden)]
     fn from_raw(raw: u64) -> Self;
+    /// The chunk's sum with NaNs absent; `has_nan` says whether the chunk holds any (without them
+    /// the NaN test can be skipped: the same bits, faster code).
     #[doc(hidden)]
-    fn chunk_sum(x: &[Self]) -> Self::Sum;
+    fn chunk_sum(x: &[Self], has_nan: bool) -> Self::Sum;
     #[doc(hidden)]
     fn add(a: Self::Sum, b: Self::Sum) -> Self::Sum;
     #[doc(hidden)]
@@ -79,9 +81,13 @@ macro_rules! float_element {
                 f64::from_bits(raw) as $t
             }
             #[inline(always)]
-            fn chunk_sum(x: &[Self]) -> f64 {
-                // NaNs are absent from the statistics: a −0.0 in their lane is exactly "absent".
-                chunk_tree(x, |v: $t| if v.is_nan() { -0.0 } else { f64::from(v) })
+            fn chunk_sum(x: &[Self], has_nan: bool) -> f64 {
+                if has_nan {
+                    // NaNs are absent from the statistics: a −0.0 in their lane is exactly "absent".
+                    chunk_tree(x, |v: $t| if v.is_nan() { -0.0 } else { f64::from(v) })
+                } else {
+                    chunk_tree(x, f64::from)
+                }
             }
             fn add(a: f64, b: f64) -> f64 {
                 a + b
@@ -138,7 +144,8 @@ macro_rules! int_element {
             fn from_raw(raw: u64) -> Self {
                 raw as $raw as $t
             }
-            fn chunk_sum(x: &[Self]) -> $wide {
+            #[inline(always)]
+            fn chunk_sum(x: &[Self], _: bool) -> $wide {
                 <$t as super::element::Int>::chunk_sum(x)
             }
             fn add(a: $wide, b: $wide) -> $wide {
@@ -355,16 +362,33 @@ impl<T: StatElement> Stats<T> {
     /// same (cache-resident) chunk for `Σ (x − mean)²` in the 16-lane tree.
     #[inline(always)]
     fn of_chunk(x: &[T]) -> Self {
-        // Branch-free so it vectorizes: a NaN counts nowhere and cannot win min or max.
-        let mut count = 0u64;
-        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-        for &v in x {
-            let nan = v.is_nan();
-            let k = v.key();
-            count += u64::from(!nan);
-            lo = lo.min(if nan { i64::MAX } else { k });
-            hi = hi.max(if nan { i64::MIN } else { k });
+        // Branch-free over explicit lanes so it vectorizes: a NaN counts nowhere and cannot win
+        // min or max (min and max are exact, so the lane split changes no result).
+        const W: usize = 8;
+        let mut nans = [0u64; W];
+        let mut lo = [i64::MAX; W];
+        let mut hi = [i64::MIN; W];
+        let mut rows = x.chunks_exact(W);
+        for row in &mut rows {
+            for j in 0..W {
+                let nan = row[j].is_nan();
+                let k = row[j].key();
+                nans[j] += u64::from(nan);
+                lo[j] = lo[j].min(if nan { i64::MAX } else { k });
+                hi[j] = hi[j].max(if nan { i64::MIN } else { k });
+            }
         }
+        for (j, &v) in rows.remainder().iter().enumerate() {
+            let nan = v.is_nan();
+            nans[j] += u64::from(nan);
+            lo[j] = lo[j].min(if nan { i64::MAX } else { v.key() });
+            hi[j] = hi[j].max(if nan { i64::MIN } else { v.key() });
+        }
+        let count = x.len() as u64 - nans.iter().sum::<u64>();
+        let (lo, hi) = (
+            lo.into_iter().min().unwrap_or(i64::MAX),
+            hi.into_iter().max().unwrap_or(i64::MIN),
+        );
         let (lo_raw, hi_raw) = (T::raw_from_key(lo), T::raw_from_key(hi));
         if count == 0 {
             return Stats {
@@ -372,16 +396,25 @@ impl<T: StatElement> Stats<T> {
                 ..Self::empty()
             };
         }
-        let sum = T::chunk_sum(x);
+        let has_nan = count != x.len() as u64;
+        let sum = T::chunk_sum(x, has_nan);
         let mean = T::sum_to_f64(sum) / count as f64;
-        let m2 = chunk_tree(x, |v: T| {
-            if v.is_nan() {
-                -0.0
-            } else {
+        let m2 = if has_nan {
+            chunk_tree(x, |v: T| {
+                if v.is_nan() {
+                    -0.0
+                } else {
+                    let d = v.value() - mean;
+                    d * d
+                }
+            })
+        } else {
+            // Same operations as above for NaN-free chunks, without the test.
+            chunk_tree(x, |v: T| {
                 let d = v.value() - mean;
                 d * d
-            }
-        });
+            })
+        };
         Stats {
             count,
             nan_count: x.len() as u64 - count,
