@@ -409,8 +409,9 @@ impl<T: StatElement> Stats<T> {
                 }
             })
         } else {
-            // Same operations as above for NaN-free chunks, without the test.
-            chunk_tree(x, |v: T| {
+            // Same operations as above for NaN-free chunks, without the test. `move`: the mean is
+            // copied into the closure, so the vectorizer sees a loop-invariant register.
+            chunk_tree(x, move |v: T| {
                 let d = v.value() - mean;
                 d * d
             })
