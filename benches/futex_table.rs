@@ -8,12 +8,15 @@
 
 #[path = "common/pingpong.rs"]
 mod pingpong;
+#[path = "common/report.rs"]
+mod report;
 
 use pingpong::{allowed_cpus, pin_to, set_affinity, PingPong};
+use report::{fmt_ns, stats, Stats};
 use shmkern::futex::{self, Scope};
 use std::hint::black_box;
 use std::sync::atomic::AtomicU32;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Repetitions per (operation, scope); the median is reported.
 const REPS: usize = 15;
@@ -106,36 +109,7 @@ impl Op {
 
     /// Iterations that take about [`REP_TARGET`] (also serves as warm-up).
     fn calibrate(self, s: &mut Subject) -> u64 {
-        let mut iters = 1u64;
-        loop {
-            let t = self.run(s, iters);
-            if t >= REP_TARGET / 8 || iters >= 1 << 40 {
-                let per = t.as_secs_f64() / iters as f64;
-                return ((REP_TARGET.as_secs_f64() / per) as u64).max(1);
-            }
-            iters *= 2;
-        }
-    }
-}
-
-struct Stats {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-fn stats(mut v: Vec<f64>) -> Stats {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    Stats {
-        median,
-        min: v[0],
-        max: v[n - 1],
+        report::calibrate(|iters| self.run(s, iters), REP_TARGET)
     }
 }
 
@@ -175,81 +149,16 @@ fn measure(op: Op, cpus: &[usize]) -> (Stats, Stats) {
     (stats(ns_shared), stats(ns_private))
 }
 
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_string())
-}
-
-fn nproc() -> String {
-    std::process::Command::new("nproc")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_string())
-        .or_else(|| {
-            std::thread::available_parallelism()
-                .ok()
-                .map(|n| n.to_string())
-        })
-        .unwrap_or_else(|| "?".to_string())
-}
-
-fn kernel() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".to_string())
-}
-
-/// Today's UTC date as `YYYY-MM-DD` (days-to-civil, proleptic Gregorian).
-fn today_utc() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns < 10.0 {
-        format!("{ns:.2}")
-    } else if ns < 100.0 {
-        format!("{ns:.1}")
-    } else {
-        format!("{ns:.0}")
-    }
-}
-
 fn main() {
     // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
     let started = Instant::now();
-    println!(
-        "machine: {} ({} cores, `nproc`), Linux {}",
-        cpu_model(),
-        nproc(),
-        kernel()
+    report::print_header(
+        &report::machine(),
+        &format!(
+            "median of {REPS} repetitions of ~{} ms each; shared and private repetitions alternate",
+            REP_TARGET.as_millis()
+        ),
     );
-    println!("date: {} (UTC)", today_utc());
-    println!(
-        "method: median of {REPS} repetitions of ~{} ms each; shared and private repetitions alternate",
-        REP_TARGET.as_millis()
-    );
-    println!();
 
     let cpus = allowed_cpus();
     let mut ops = vec![
@@ -299,5 +208,5 @@ fn main() {
         );
     }
     println!();
-    println!("(total {:.1} s)", started.elapsed().as_secs_f64());
+    report::print_total(started);
 }

@@ -322,8 +322,8 @@ fn scan_floats<T: StatElement>(x: &[T]) -> (u64, i64, i64, f64) {
         let mut rows = blk.chunks_exact(LANES);
         for row in &mut rows {
             let row: &[T; LANES] = row.try_into().expect("whole rows");
-            for j in 0..LANES {
-                step(&mut acc, j, row[j]);
+            for (j, &v) in row.iter().enumerate() {
+                step(&mut acc, j, v);
             }
         }
         for (j, &v) in rows.remainder().iter().enumerate() {
