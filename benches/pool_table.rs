@@ -22,12 +22,16 @@
 //! [`GAP_CALLS`] single timed calls per variant, the variants alternating call by call. Arguments
 //! (cargo passes `--bench`) are ignored.
 
+#[path = "common/report.rs"]
+mod report;
+
 use rayon::prelude::*;
+use report::{back_to_back, fmt_n, fmt_ns, section, stats, Stats, Variant};
 use shmkern::{Pool, CHUNK_LEN, DEFAULT_INLINE_BELOW, DEFAULT_SPIN};
 use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// Repetitions per variant; the median is reported.
 const REPS: usize = 15;
@@ -48,74 +52,15 @@ const CALLER_GAPS_US: [u64; 3] = [0, 20, 100];
 /// Element counts of the reduce breakdown, with the timed calls per variant.
 const BREAKDOWN: [(usize, usize); 2] = [(65_536, 3000), (1_048_576, 400)];
 
-/// Runs the given number of calls and returns the measured time.
-type Variant<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
-
-#[derive(Clone, Copy)]
-struct Stats {
-    median: f64,
-    min: f64,
-    max: f64,
-}
-
-fn stats(mut v: Vec<f64>) -> Stats {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    Stats {
-        median,
-        min: v[0],
-        max: v[n - 1],
-    }
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[i]
 }
 
-/// Calls that take about [`REP_TARGET`] of measured time (also serves as warm-up).
-fn calibrate(v: &mut Variant<'_>) -> u64 {
-    let mut iters = 1u64;
-    loop {
-        let t = v(iters);
-        if t >= REP_TARGET / 8 || iters >= 1 << 40 {
-            let per = t.as_secs_f64() / iters as f64;
-            return ((REP_TARGET.as_secs_f64() / per) as u64).max(1);
-        }
-        iters *= 2;
-    }
-}
-
-/// Measures every variant, interleaved: repetition `r` starts with variant `r % len` and goes round.
-/// Returns ns per call, in the variants' order.
+/// Measures every variant over [`REPS`] repetitions of about [`REP_TARGET`], interleaved (see
+/// [`report::measure`]). Returns ns per call, in the variants' order.
 fn measure(variants: &mut [Variant<'_>]) -> Vec<Stats> {
-    let iters: Vec<u64> = variants.iter_mut().map(calibrate).collect();
-    let n = variants.len();
-    let mut ns = vec![Vec::with_capacity(REPS); n];
-    for rep in 0..REPS {
-        for j in 0..n {
-            let i = (rep + j) % n;
-            let t = variants[i](iters[i]);
-            ns[i].push(t.as_nanos() as f64 / iters[i] as f64);
-        }
-    }
-    ns.into_iter().map(stats).collect()
-}
-
-/// A back-to-back variant: `iters` calls of `f` in one timed loop.
-fn back_to_back<'a>(mut f: impl FnMut() + 'a) -> Variant<'a> {
-    Box::new(move |iters| {
-        let start = Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        start.elapsed()
-    })
+    report::measure(variants, REPS, REP_TARGET)
 }
 
 /// Busy-waits `d`: stands for sequential work the caller does between two parallel calls.
@@ -170,78 +115,6 @@ fn seq_sum(data: &[f64]) -> f64 {
 
 fn data(n: usize) -> Vec<f64> {
     (0..n).map(|i| (i % 1000) as f64 * 0.001).collect()
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_string())
-}
-
-fn nproc() -> String {
-    std::process::Command::new("nproc")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_string())
-        .or_else(|| {
-            std::thread::available_parallelism()
-                .ok()
-                .map(|n| n.to_string())
-        })
-        .unwrap_or_else(|| "?".to_string())
-}
-
-fn kernel() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown".to_string())
-}
-
-/// Today's UTC date as `YYYY-MM-DD` (days-to-civil, proleptic Gregorian).
-fn today_utc() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-fn fmt_ns(ns: f64) -> String {
-    if ns < 10.0 {
-        format!("{ns:.2}")
-    } else if ns < 100.0 {
-        format!("{ns:.1}")
-    } else {
-        format!("{ns:.0}")
-    }
-}
-
-fn fmt_n(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// (a) Empty broadcast from the main thread, back to back and after a 1 ms sleep.
@@ -557,69 +430,17 @@ fn breakdown_table(shm: &Pool) {
     println!();
 }
 
-/// CPU seconds used so far by the whole machine (busy, steal) and by this process, from `/proc`.
-fn cpu_seconds() -> (f64, f64, f64) {
-    // SAFETY: sysconf only reads a configuration value.
-    let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    let machine: Vec<f64> = std::fs::read_to_string("/proc/stat")
-        .ok()
-        .and_then(|s| s.lines().next().map(str::to_string))
-        .map(|l| {
-            l.split_whitespace()
-                .skip(1)
-                .filter_map(|x| x.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    // user nice system idle iowait irq softirq steal
-    let field = |i: usize| machine.get(i).copied().unwrap_or(0.0);
-    let busy = field(0) + field(1) + field(2) + field(5) + field(6);
-    let me: f64 = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields 14 and 15 of the line (utime, stime, of all threads) are the 12th and 13th
-            // after the command name, whose `)` ends field 2.
-            let mut f = s.rsplit_once(") ")?.1.split_whitespace().skip(11);
-            let utime: f64 = f.next()?.parse().ok()?;
-            let stime: f64 = f.next()?.parse().ok()?;
-            Some(utime + stime)
-        })
-        .unwrap_or(0.0);
-    (busy / tck, field(7) / tck, me / tck)
-}
-
-/// Runs one table and says how much CPU time other processes (and the hypervisor, as steal) took
-/// meanwhile: a table measured while something else ran is not comparable.
-fn section(table: impl FnOnce()) {
-    let (busy0, steal0, me0) = cpu_seconds();
-    let start = Instant::now();
-    table();
-    let (busy1, steal1, me1) = cpu_seconds();
-    println!(
-        "(during this table, {:.1} s: other processes used {:.2} CPU-s, steal {:.2} s)",
-        start.elapsed().as_secs_f64(),
-        ((busy1 - busy0) - (me1 - me0)).max(0.0),
-        steal1 - steal0
-    );
-    println!();
-}
-
 fn main() {
     // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
     let started = Instant::now();
-    println!(
-        "machine: {} ({} cores, `nproc`), Linux {}",
-        cpu_model(),
-        nproc(),
-        kernel()
+    report::print_header(
+        &report::machine(),
+        &format!(
+            "median of {REPS} repetitions of ~{} ms each, compared variants interleaved; \
+             pools of {THREADS} threads, called from the main thread",
+            REP_TARGET.as_millis()
+        ),
     );
-    println!("date: {} (UTC)", today_utc());
-    println!(
-        "method: median of {REPS} repetitions of ~{} ms each, compared variants interleaved; \
-         pools of {THREADS} threads, called from the main thread",
-        REP_TARGET.as_millis()
-    );
-    println!();
 
     let shm = pool(DEFAULT_SPIN, DEFAULT_INLINE_BELOW);
     let ray = rayon::ThreadPoolBuilder::new()
@@ -635,5 +456,5 @@ fn main() {
     section(|| breakdown_table(&shm));
     drop(shm);
 
-    println!("(total {:.1} s)", started.elapsed().as_secs_f64());
+    report::print_total(started);
 }
