@@ -12,7 +12,7 @@ const ROWS: usize = BLOCK_LEN / LANES;
 
 /// Folds the 16 lanes: lane i + lane i+8, then +4, +2, +1.
 #[inline(always)]
-pub(crate) fn fold(mut a: [f64; LANES]) -> f64 {
+fn fold(mut a: [f64; LANES]) -> f64 {
     let mut w = LANES / 2;
     while w > 0 {
         for i in 0..w {

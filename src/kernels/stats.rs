@@ -2,10 +2,9 @@
 //! sum, min, max, then `M2 = Σ (x − mean_chunk)²` in a second pass over the same chunk, which costs
 //! no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
 
-use super::lanes::{chunk_tree, fold, tree, LANES};
+use super::lanes::chunk_tree;
 use crate::pool::{ParOptions, Pool};
 use crate::sched::CHUNK_LEN;
-use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
 use bytemuck::{Pod, Zeroable};
 use std::fmt;
 use std::marker::PhantomData;
@@ -23,9 +22,6 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn value(self) -> f64;
     #[doc(hidden)]
     fn is_nan(self) -> bool;
-    /// Floats take the fused first pass (count, NaNs, min, max and the 16-lane sum at once).
-    #[doc(hidden)]
-    const IS_FLOAT: bool;
     /// A key whose integer order is the element's order (floats: total order, −0.0 < +0.0).
     #[doc(hidden)]
     fn key(self) -> i64;
@@ -62,7 +58,6 @@ macro_rules! float_element {
         impl sealed::Sealed for $t {}
         impl StatElement for $t {
             type Sum = f64;
-            const IS_FLOAT: bool = true;
             #[inline(always)]
             fn value(self) -> f64 {
                 f64::from(self)
@@ -117,7 +112,6 @@ macro_rules! int_element {
         impl sealed::Sealed for $t {}
         impl StatElement for $t {
             type Sum = $wide;
-            const IS_FLOAT: bool = false;
             #[inline(always)]
             fn value(self) -> f64 {
                 self as f64
@@ -269,73 +263,6 @@ fn neumaier(s: &mut f64, c: &mut f64, t: f64) {
     *s = u;
 }
 
-/// Count of NaNs and min/max keys over explicit lanes, branch-free so it vectorizes (min and max are
-/// exact, so the lane split changes no result). The integers' first pass.
-#[inline(always)]
-fn scan_keys<T: StatElement>(x: &[T]) -> (u64, i64, i64) {
-    const W: usize = 8;
-    let mut nans = [0u64; W];
-    let mut lo = [i64::MAX; W];
-    let mut hi = [i64::MIN; W];
-    let mut step = |j: usize, v: T| {
-        let nan = v.is_nan();
-        let k = v.key();
-        nans[j] += u64::from(nan);
-        lo[j] = lo[j].min(if nan { i64::MAX } else { k });
-        hi[j] = hi[j].max(if nan { i64::MIN } else { k });
-    };
-    let mut rows = x.chunks_exact(W);
-    for row in &mut rows {
-        for (j, &v) in row.iter().enumerate() {
-            step(j, v);
-        }
-    }
-    for (j, &v) in rows.remainder().iter().enumerate() {
-        step(j, v);
-    }
-    let lo = lo.into_iter().min().unwrap_or(i64::MAX);
-    let hi = hi.into_iter().max().unwrap_or(i64::MIN);
-    (nans.iter().sum(), lo, hi)
-}
-
-/// The fused first pass over a float chunk: NaN count, min and max keys, and the NUMERICS §1 tree
-/// sum with NaNs absent — the same operations, in the same order, as `chunk_tree` with a NaN-absent
-/// load, so the same bits — reading the chunk from memory once.
-#[inline(always)]
-fn scan_floats<T: StatElement>(x: &[T]) -> (u64, i64, i64, f64) {
-    let mut sums = [0.0f64; CHUNK_BLOCKS];
-    let mut nans = [0u64; LANES];
-    let mut lo = [i64::MAX; LANES];
-    let mut hi = [i64::MIN; LANES];
-    let n = x.len().div_ceil(BLOCK_LEN);
-    assert!(n <= CHUNK_BLOCKS, "a chunk has at most CHUNK_BLOCKS blocks");
-    let mut step = |acc: &mut [f64; LANES], j: usize, v: T| {
-        let nan = v.is_nan();
-        let k = v.key();
-        acc[j] += if nan { -0.0 } else { v.value() };
-        nans[j] += u64::from(nan);
-        lo[j] = lo[j].min(if nan { i64::MAX } else { k });
-        hi[j] = hi[j].max(if nan { i64::MIN } else { k });
-    };
-    for (b, blk) in x.chunks(BLOCK_LEN).enumerate() {
-        let mut acc = [-0.0f64; LANES];
-        let mut rows = blk.chunks_exact(LANES);
-        for row in &mut rows {
-            let row: &[T; LANES] = row.try_into().expect("whole rows");
-            for (j, &v) in row.iter().enumerate() {
-                step(&mut acc, j, v);
-            }
-        }
-        for (j, &v) in rows.remainder().iter().enumerate() {
-            step(&mut acc, j, v);
-        }
-        sums[b] = fold(acc);
-    }
-    let lo = lo.into_iter().min().unwrap_or(i64::MAX);
-    let hi = hi.into_iter().max().unwrap_or(i64::MIN);
-    (nans.iter().sum(), lo, hi, tree(&sums[..n]))
-}
-
 impl<T: StatElement> Stats<T> {
     /// The statistics of no value.
     pub fn empty() -> Self {
@@ -435,13 +362,33 @@ impl<T: StatElement> Stats<T> {
     /// same (cache-resident) chunk for `Σ (x − mean)²` in the 16-lane tree.
     #[inline(always)]
     fn of_chunk(x: &[T]) -> Self {
-        let (nan_total, lo, hi, float_sum) = if T::IS_FLOAT {
-            scan_floats(x)
-        } else {
-            let (nans, lo, hi) = scan_keys(x);
-            (nans, lo, hi, 0.0)
-        };
-        let count = x.len() as u64 - nan_total;
+        // Branch-free over explicit lanes so it vectorizes: a NaN counts nowhere and cannot win
+        // min or max (min and max are exact, so the lane split changes no result).
+        const W: usize = 8;
+        let mut nans = [0u64; W];
+        let mut lo = [i64::MAX; W];
+        let mut hi = [i64::MIN; W];
+        let mut rows = x.chunks_exact(W);
+        for row in &mut rows {
+            for j in 0..W {
+                let nan = row[j].is_nan();
+                let k = row[j].key();
+                nans[j] += u64::from(nan);
+                lo[j] = lo[j].min(if nan { i64::MAX } else { k });
+                hi[j] = hi[j].max(if nan { i64::MIN } else { k });
+            }
+        }
+        for (j, &v) in rows.remainder().iter().enumerate() {
+            let nan = v.is_nan();
+            nans[j] += u64::from(nan);
+            lo[j] = lo[j].min(if nan { i64::MAX } else { v.key() });
+            hi[j] = hi[j].max(if nan { i64::MIN } else { v.key() });
+        }
+        let count = x.len() as u64 - nans.iter().sum::<u64>();
+        let (lo, hi) = (
+            lo.into_iter().min().unwrap_or(i64::MAX),
+            hi.into_iter().max().unwrap_or(i64::MIN),
+        );
         let (lo_raw, hi_raw) = (T::raw_from_key(lo), T::raw_from_key(hi));
         if count == 0 {
             return Stats {
@@ -450,11 +397,7 @@ impl<T: StatElement> Stats<T> {
             };
         }
         let has_nan = count != x.len() as u64;
-        let sum = if T::IS_FLOAT {
-            T::sum_from_raw([float_sum.to_bits(), 0])
-        } else {
-            T::chunk_sum(x, has_nan)
-        };
+        let sum = T::chunk_sum(x, has_nan);
         let mean = T::sum_to_f64(sum) / count as f64;
         let m2 = if has_nan {
             chunk_tree(x, |v: T| {
