@@ -261,12 +261,12 @@ impl<R> Task<R> {
     }
 
     fn take(&self) -> Result<R, TaskError> {
-        // SAFETY: `done` is open (observed with Acquire by the caller), so the one write of `result`
-        // happened before; the handle is the only reader, and it is not `Clone`.
-        self.inner
-            .result
-            .with_mut(|r| unsafe { (*r).take() })
-            .unwrap_or(Err(TaskError::Cancelled))
+        let taken = self.inner.result.with_mut(|r| {
+            // SAFETY: `done` is open (observed with Acquire by the caller), so the one write of
+            // `result` happened before; the handle is the only reader, and it is not `Clone`.
+            unsafe { (*r).take() }
+        });
+        taken.unwrap_or(Err(TaskError::Cancelled))
     }
 }
 
