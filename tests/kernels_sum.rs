@@ -11,7 +11,7 @@ mod oracle;
 
 use common::{edge_len, pools};
 use proptest::prelude::*;
-use shmkern::kernels::{chunk_sum_on, sequential_sum, Isa};
+use shmkern::kernels::{chunk_sum_on, sequential_sum, sequential_sum_compensated, Accuracy, Isa};
 use shmkern::{BLOCK_LEN, CHUNK_LEN};
 
 /// Values with mixed magnitudes, heavy cancellation, subnormals and signed zeros.
@@ -104,6 +104,27 @@ proptest! {
         if s.is_finite() {
             let d = oracle::d_fast(xs.len());
             prop_assert!(oracle::within_bound(s, &xs, d), "bound violated for len {}", xs.len());
+        }
+    }
+
+    /// Compensated mode: the same bits for every thread count, and the two-sum bound
+    /// `|ŝ − S| ≤ 2u·|S| + 4·D²·u²·Σ|x|`, checked in exact arithmetic (scaled by 2^106 = 1/u²).
+    #[test]
+    fn p_compensated(xs in data(), t in 0usize..8) {
+        let got = pools()[t].sum_with(&xs, Accuracy::Compensated);
+        let seq = sequential_sum_compensated(&xs);
+        prop_assert!(got.to_bits() == seq.to_bits(), "threads {}", t + 1);
+        if got.is_finite() {
+            let exact = oracle::exact_sum_f64(&xs);
+            let s = exact.scaled().expect("finite inputs").clone();
+            let err = (oracle::to_exact(got) - &s).magnitude().clone();
+            let d = u64::from(oracle::d_fast(xs.len()));
+            let abs_sum = oracle::exact_abs_sum(&xs).magnitude().clone();
+            let lhs = err << 106u32;
+            let rhs = (s.magnitude().clone() << 54u32) + abs_sum * (4 * d * d);
+            prop_assert!(lhs <= rhs, "compensated bound violated for len {}", xs.len());
+            // And never worse than twice Fast mode's bound.
+            prop_assert!(oracle::within_bound(got, &xs, oracle::d_fast(xs.len())));
         }
     }
 
@@ -219,6 +240,22 @@ fn p_special() {
         assert_eq!(pool.sum_float(&[1e16, 1.0, -1e16, 1.0]), 2.0);
         let i: [i32; 0] = [];
         assert_eq!(pool.sum_int(&i), 0);
+        let c = Accuracy::Compensated;
+        assert_eq!(pool.sum_with::<f64>(&[], c).to_bits(), 0.0f64.to_bits());
+        assert_eq!(pool.sum_with(&zeros, c).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(pool.sum_with(&[f64::MAX, f64::MAX], c), f64::INFINITY);
+        assert_eq!(pool.sum_with(&[1.0, f64::INFINITY], c), f64::INFINITY);
+        assert_eq!(pool.sum_with(&[1.0, f64::NAN], c).to_bits(), nan);
+        assert_eq!(
+            pool.sum_with(&[f64::INFINITY, f64::NEG_INFINITY], c)
+                .to_bits(),
+            nan
+        );
+        assert_eq!(
+            pool.sum_with(&[1e16, 1.0, -1e16], c),
+            1.0,
+            "the lost 1 is recovered"
+        );
     }
 }
 

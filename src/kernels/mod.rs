@@ -2,6 +2,7 @@
 //! `shared/NUMERICS.md` §1 for `f32`/`f64`, exact wide sums for integers, single-pass statistics. Bit-identical for every
 //! thread count, every claim order and every CPU. See `docs/guarantees.md`.
 
+mod compensated;
 mod element;
 mod lanes;
 mod stats;
@@ -10,4 +11,4 @@ mod sum;
 pub use element::{Float, Int};
 pub use lanes::{chunk_sum_on, Isa, LANES};
 pub use stats::{stats, StatElement, Stats};
-pub use sum::{checked_sum, sequential_sum, sum};
+pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy};

@@ -1,5 +1,6 @@
 //! `sum` for floats (the NUMERICS §1 tree) and integers (exact, wide), on a pool.
 
+use super::compensated;
 use super::element::{Float, Int};
 use super::lanes::{chunk_sum, tree};
 use crate::error::{Error, ErrorKind};
@@ -24,7 +25,59 @@ fn canonical(s: f64) -> f64 {
     }
 }
 
+/// How a float sum is accumulated. Both modes use the same fixed tree, so both are bit-identical
+/// for every thread count and CPU.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Accuracy {
+    /// One `f64` add per element: error ≤ `γ_D · Σ|x|` (see [`Pool::sum_float`]); memory-bound.
+    #[default]
+    Fast,
+    /// Every lane and tree node carries a (sum, correction) pair updated with Neumaier's two-sum,
+    /// rounded once at the end: error ≈ `2u·|S|` plus second-order terms in `u²·Σ|x|`, so sums
+    /// with heavy cancellation stay accurate. Costs about 4 flops per element.
+    Compensated,
+}
+
 impl Pool {
+    /// [`sum_float`](Pool::sum_float) with a chosen [`Accuracy`]. Special values as for
+    /// `sum_float` (a non-finite result is the plain IEEE one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{kernels::Accuracy, Pool};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// // 1 + 1e-16 + 1e-16 + ... cancels in Fast mode's lanes, not in Compensated mode.
+    /// let mut v = vec![1e-16; 20_000];
+    /// v[0] = 1.0;
+    /// let fast = pool.sum_with(&v, Accuracy::Fast);
+    /// let comp = pool.sum_with(&v, Accuracy::Compensated);
+    /// let exact = 1.0 + 19_999.0 * 1e-16;
+    /// assert!((comp - exact).abs() <= (fast - exact).abs());
+    /// assert!((comp - exact).abs() <= 2.0 * f64::EPSILON);
+    /// ```
+    pub fn sum_with<T: Float>(&self, data: &[T], accuracy: Accuracy) -> f64 {
+        match accuracy {
+            Accuracy::Fast => self.sum_float(data),
+            Accuracy::Compensated => {
+                if data.is_empty() {
+                    return 0.0;
+                }
+                let p = self
+                    .reduce_with(
+                        data,
+                        contract_opts(),
+                        compensated::chunk,
+                        compensated::merge,
+                    )
+                    .unwrap_or_else(|e| panic!("sum_with: {e}"));
+                canonical(compensated::finish(p))
+            }
+        }
+    }
+
     /// Sums `data` in the fixed tree of `shared/NUMERICS.md` §1, in `f64`, on this pool.
     ///
     /// - The result depends only on the values and their order — **not** on the thread count, the
@@ -108,6 +161,17 @@ pub fn sum<T: Float>(data: &[T]) -> f64 {
 /// [`Pool::checked_sum`] on the [global](crate::global) pool.
 pub fn checked_sum<T: Int>(data: &[T]) -> Result<T, Error> {
     crate::global().checked_sum(data)
+}
+
+/// The same tree as [`Pool::sum_with`] in `Compensated` mode, on the calling thread alone.
+pub fn sequential_sum_compensated<T: Float>(data: &[T]) -> f64 {
+    if data.is_empty() {
+        return 0.0;
+    }
+    let grid = ChunkGrid::new(data.len()).expect("a slice in memory has few enough chunks");
+    let partials: Vec<compensated::Pair> =
+        grid.iter().map(|r| compensated::chunk(&data[r])).collect();
+    canonical(compensated::finish(compensated::tree(&partials)))
 }
 
 /// The same tree as [`Pool::sum_float`], evaluated on the calling thread alone (the reference the

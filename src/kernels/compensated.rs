@@ -1,0 +1,125 @@
+//! `Accuracy::Compensated`: the NUMERICS §1 tree with every lane and node carrying a (sum,
+//! correction) pair updated by Neumaier's two-sum. Same tree shape, so just as deterministic.
+
+use super::element::Float;
+use super::lanes::LANES;
+use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
+
+/// A value and the rounding error accumulated beside it.
+pub(crate) type Pair = (f64, f64);
+
+/// Adds `x` to (`s`, `c`) with Neumaier's two-sum: `s` takes the rounded sum, `c` collects the
+/// exact rounding error of that addition.
+#[inline(always)]
+fn add(s: &mut f64, c: &mut f64, x: f64) {
+    let t = *s + x;
+    *c += if s.abs() >= x.abs() {
+        (*s - t) + x
+    } else {
+        (x - t) + *s
+    };
+    *s = t;
+}
+
+/// `a ⊕ b`: the corrections add, then `b`'s sum is added to `a`'s with two-sum.
+#[inline(always)]
+pub(crate) fn merge(a: Pair, b: Pair) -> Pair {
+    let (mut s, mut c) = (a.0, a.1 + b.1);
+    add(&mut s, &mut c, b.0);
+    (s, c)
+}
+
+#[inline(always)]
+fn fold(mut s: [f64; LANES], mut c: [f64; LANES]) -> Pair {
+    let mut w = LANES / 2;
+    while w > 0 {
+        for i in 0..w {
+            let (ns, nc) = merge((s[i], c[i]), (s[i + w], c[i + w]));
+            s[i] = ns;
+            c[i] = nc;
+        }
+        w /= 2;
+    }
+    (s[0], c[0])
+}
+
+#[inline(always)]
+fn block<T: Float>(x: &[T]) -> Pair {
+    let mut s = [-0.0f64; LANES];
+    let mut c = [-0.0f64; LANES];
+    let mut rows = x.chunks_exact(LANES);
+    for row in &mut rows {
+        let row: &[T; LANES] = row.try_into().expect("whole rows");
+        for j in 0..LANES {
+            add(&mut s[j], &mut c[j], row[j].widen());
+        }
+    }
+    for (j, &v) in rows.remainder().iter().enumerate() {
+        add(&mut s[j], &mut c[j], v.widen());
+    }
+    fold(s, c)
+}
+
+/// The §1 tree over block pairs: a range of `m > 1` splits into the largest power of two below `m`
+/// and the rest.
+pub(crate) fn tree(p: &[Pair]) -> Pair {
+    match p.len() {
+        0 => (-0.0, -0.0),
+        1 => p[0],
+        m => {
+            let left = 1usize << (usize::BITS - 1 - (m - 1).leading_zeros());
+            merge(tree(&p[..left]), tree(&p[left..]))
+        }
+    }
+}
+
+#[inline(always)]
+fn chunk_generic<T: Float>(x: &[T]) -> Pair {
+    let mut sums = [(0.0, 0.0); CHUNK_BLOCKS];
+    let n = x.len().div_ceil(BLOCK_LEN);
+    assert!(n <= CHUNK_BLOCKS, "a chunk has at most CHUNK_BLOCKS blocks");
+    for (b, blk) in x.chunks(BLOCK_LEN).enumerate() {
+        sums[b] = block(blk);
+    }
+    tree(&sums[..n])
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn chunk_avx2<T: Float>(x: &[T]) -> Pair {
+    chunk_generic(x)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn chunk_avx512<T: Float>(x: &[T]) -> Pair {
+    chunk_generic(x)
+}
+
+/// One chunk's pair on the best ISA (all give the same bits).
+pub(crate) fn chunk<T: Float>(x: &[T]) -> Pair {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F (checked just above).
+            return unsafe { chunk_avx512(x) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { chunk_avx2(x) };
+        }
+    }
+    chunk_generic(x)
+}
+
+/// The final value of a pair: `s + c` rounded once. Where the plain sum `s` is not finite (±∞ or
+/// NaN), the correction is meaningless and `s` is the IEEE answer; a zero correction leaves `s` (and
+/// so the sign of a zero sum) alone.
+pub(crate) fn finish(p: Pair) -> f64 {
+    let (s, c) = p;
+    if !s.is_finite() || c == 0.0 {
+        s
+    } else {
+        s + c
+    }
+}
