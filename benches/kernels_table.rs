@@ -31,7 +31,7 @@ mod report;
 use memmap2::MmapMut;
 use rayon::prelude::*;
 use report::{back_to_back, fmt_n, fmt_time, section, Variant};
-use shmkern::kernels::{chunk_sum_on, sequential_sum, Isa};
+use shmkern::kernels::{chunk_sum_on, sequential_sum, Accuracy, Isa};
 use shmkern::{Pool, CHUNK_LEN};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -220,6 +220,7 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             "rayon `par_iter().sum()`".to_string(),
             format!("rayon `par_chunks({RAYON_CHUNK})` + `sequential_sum`"),
             "shmkern `stats` (count, NaNs, sum, min, max, mean, M2)".to_string(),
+            "shmkern `sum_with(Compensated)`".to_string(),
         ];
         let mut variants: Vec<Variant<'_>> = vec![
             back_to_back(|| {
@@ -247,6 +248,9 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             }),
             back_to_back(|| {
                 black_box(shm.stats(black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(shm.sum_with(black_box(d), Accuracy::Compensated));
             }),
         ];
         let reps = if n == BIG { BIG_REPS } else { REPS };
