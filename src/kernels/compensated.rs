@@ -84,33 +84,7 @@ fn chunk_generic<T: Float>(x: &[T]) -> Pair {
     tree(&sums[..n])
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn chunk_avx2<T: Float>(x: &[T]) -> Pair {
-    chunk_generic(x)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn chunk_avx512<T: Float>(x: &[T]) -> Pair {
-    chunk_generic(x)
-}
-
-/// One chunk's pair on the best ISA (all give the same bits).
-pub(crate) fn chunk<T: Float>(x: &[T]) -> Pair {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
-            return unsafe { chunk_avx512(x) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { chunk_avx2(x) };
-        }
-    }
-    chunk_generic(x)
-}
+super::lanes::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Pair);
 
 /// The final value of a pair: `s + c` rounded once. Where the plain sum `s` is not finite (±∞ or
 /// NaN), the correction is meaningless and `s` is the IEEE answer; a zero correction leaves `s` (and

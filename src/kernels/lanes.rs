@@ -138,49 +138,49 @@ impl Isa {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn chunk_avx2<T: Float>(x: &[T]) -> f64 {
-    chunk_generic(x)
-}
+/// Defines `$on(isa, x) -> Option<$ret>`, which runs `$generic(x)` compiled for `isa` (`None` if
+/// this CPU lacks it), and `$best(x) -> $ret`, which runs it on the best ISA of this CPU. The same
+/// source under more target features performs the same IEEE operations: the same bits on every ISA.
+macro_rules! isa_dispatch {
+    ($on:ident, $best:ident, $generic:path, <$t:ident: $bound:path> -> $ret:ty) => {
+        pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::Isa, x: &[$t]) -> Option<$ret> {
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            unsafe fn avx2<$t: $bound>(x: &[$t]) -> $ret {
+                $generic(x)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f")]
+            unsafe fn avx512<$t: $bound>(x: &[$t]) -> $ret {
+                $generic(x)
+            }
+            if !isa.is_supported() {
+                return None;
+            }
+            Some(match isa {
+                $crate::kernels::Isa::Baseline => $generic(x),
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `is_supported` checked that the CPU has AVX2.
+                $crate::kernels::Isa::Avx2 => unsafe { avx2(x) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `is_supported` checked that the CPU has AVX-512F.
+                $crate::kernels::Isa::Avx512 => unsafe { avx512(x) },
+                #[cfg(not(target_arch = "x86_64"))]
+                _ => unreachable!("is_supported is false for x86 ISAs elsewhere"),
+            })
+        }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn chunk_avx512<T: Float>(x: &[T]) -> f64 {
-    chunk_generic(x)
+        #[inline]
+        pub(crate) fn $best<$t: $bound>(x: &[$t]) -> $ret {
+            $on($crate::kernels::Isa::detect(), x).expect("the detected ISA is supported")
+        }
+    };
 }
+pub(crate) use isa_dispatch;
+
+isa_dispatch!(chunk_sum_isa, chunk_sum, chunk_generic, <T: Float> -> f64);
 
 /// The tree value of one chunk on `isa`, or `None` if this CPU cannot run it.
 pub fn chunk_sum_on<T: Float>(isa: Isa, x: &[T]) -> Option<f64> {
-    if !isa.is_supported() {
-        return None;
-    }
-    Some(match isa {
-        Isa::Baseline => chunk_generic(x),
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `is_supported` checked that the CPU has AVX2.
-        Isa::Avx2 => unsafe { chunk_avx2(x) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `is_supported` checked that the CPU has AVX-512F.
-        Isa::Avx512 => unsafe { chunk_avx512(x) },
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => unreachable!("is_supported is false for x86 ISAs elsewhere"),
-    })
-}
-
-/// The tree value of one chunk on the best ISA of this CPU.
-#[inline]
-pub(crate) fn chunk_sum<T: Float>(x: &[T]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
-            return unsafe { chunk_avx512(x) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { chunk_avx2(x) };
-        }
-    }
-    chunk_generic(x)
+    chunk_sum_isa(isa, x)
 }

@@ -431,33 +431,13 @@ impl<T: StatElement> Stats<T> {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn of_chunk_avx512<T: StatElement>(x: &[T]) -> Stats<T> {
+/// One chunk's statistics (a function, so the ISA dispatch can name it).
+#[inline(always)]
+fn of_chunk<T: StatElement>(x: &[T]) -> Stats<T> {
     Stats::of_chunk(x)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn of_chunk_avx2<T: StatElement>(x: &[T]) -> Stats<T> {
-    Stats::of_chunk(x)
-}
-
-/// One chunk's statistics on the best ISA (all ISAs give the same bits: same operations, same order).
-fn chunk_stats<T: StatElement>(x: &[T]) -> Stats<T> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
-            return unsafe { of_chunk_avx512(x) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked just above).
-            return unsafe { of_chunk_avx2(x) };
-        }
-    }
-    Stats::of_chunk(x)
-}
+super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, of_chunk, <T: StatElement> -> Stats<T>);
 
 impl Pool {
     /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
