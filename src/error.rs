@@ -1,6 +1,6 @@
 //! The crate's error type: opaque, with a private kind, so kinds can be added without breaking users.
 
-use std::fmt;
+use std::{fmt, io, path::Path};
 
 /// An error from a shmkern constructor or operation. Its message names the problem and the values
 /// involved.
@@ -34,11 +34,45 @@ pub(crate) enum ErrorKind {
         sum: String,
         ty: &'static str,
     },
+    /// An operating-system call on `path` failed.
+    #[cfg_attr(shmkern_loom, allow(dead_code))] // buffers are not built under loom
+    Io {
+        path: String,
+        action: &'static str,
+        kind: io::ErrorKind,
+        message: String,
+    },
+    /// `path` exists but cannot be used as asked (wrong length, a directory, a bad `.npy` header…).
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    File {
+        path: String,
+        problem: String,
+    },
 }
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Self {
         Self { kind }
+    }
+
+    /// `action` ("open", "map", …) on `path` failed with `e`.
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    pub(crate) fn io(path: &Path, action: &'static str, e: &io::Error) -> Self {
+        Self::new(ErrorKind::Io {
+            path: path.display().to_string(),
+            action,
+            kind: e.kind(),
+            message: e.to_string(),
+        })
+    }
+
+    /// `path` cannot be used: `problem` says why.
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    pub(crate) fn file(path: &Path, problem: impl Into<String>) -> Self {
+        Self::new(ErrorKind::File {
+            path: path.display().to_string(),
+            problem: problem.into(),
+        })
     }
 }
 
@@ -69,6 +103,13 @@ impl fmt::Display for Error {
             ErrorKind::SumOverflow { sum, ty } => {
                 write!(f, "the exact sum {sum} does not fit in {ty}")
             }
+            ErrorKind::Io {
+                path,
+                action,
+                message,
+                ..
+            } => write!(f, "{path}: cannot {action}: {message}"),
+            ErrorKind::File { path, problem } => write!(f, "{path}: {problem}"),
         }
     }
 }
@@ -78,6 +119,24 @@ impl Error {
     /// [`CancelToken`](crate::CancelToken).
     pub fn is_cancelled(&self) -> bool {
         self.kind == ErrorKind::Cancelled
+    }
+
+    /// The file the error is about, for errors from [`SharedBuffer`](crate::SharedBuffer)
+    /// constructors.
+    pub fn path(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Io { path, .. } | ErrorKind::File { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The operating system's error kind, when an OS call failed (a missing file is
+    /// [`io::ErrorKind::NotFound`], a permission problem [`io::ErrorKind::PermissionDenied`]).
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
+        match &self.kind {
+            ErrorKind::Io { kind, .. } => Some(*kind),
+            _ => None,
+        }
     }
 }
 

@@ -25,6 +25,8 @@
 #[cfg(not(target_has_atomic = "64"))]
 compile_error!("shmkern needs lock-free 64-bit atomics (its chunk ranges are packed AtomicU64s)");
 
+#[cfg(not(shmkern_loom))]
+pub mod buffer;
 mod error;
 #[cfg(not(shmkern_loom))]
 pub mod kernels;
@@ -32,6 +34,8 @@ mod pool;
 mod sched;
 mod sync;
 
+#[cfg(not(shmkern_loom))]
+pub use buffer::SharedBuffer;
 pub use error::Error;
 #[cfg(not(shmkern_loom))]
 pub use kernels::{checked_sum, stats, sum, Stats};

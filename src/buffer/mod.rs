@@ -1,0 +1,498 @@
+//! [`SharedBuffer`]: typed, memory-mapped buffers that several threads and several processes can
+//! use at once — shmkern's `SharedArrayBuffer`.
+//!
+//! | constructor | memory | access | `unsafe`? |
+//! |---|---|---|---|
+//! | [`anonymous`](SharedBuffer::anonymous) | a sealed memfd (Linux), shareable with children | read-write | no |
+//! | [`create`](SharedBuffer::create) / [`create_npy`](SharedBuffer::create_npy) | a new file, mode 0600 | read-write | no |
+//! | [`open`](SharedBuffer::open) / [`open_npy`](SharedBuffer::open_npy) | an existing file | read-only | yes |
+//! | [`open_mut`](SharedBuffer::open_mut) / [`from_file`](SharedBuffer::from_file) | an existing file | read-write | yes |
+//!
+//! **Why some constructors are `unsafe`.** A view `&[T]` promises that nothing changes the
+//! elements while it lives, and a mapping of a file can be changed, or truncated, by any process
+//! that can open the file. memmap2 marks every file map `unsafe` for that reason and we follow it
+//! for files that existed before we mapped them: the caller promises that no one else writes or
+//! truncates them while the buffer lives (except through atomics, see below). `anonymous` and
+//! `create` are safe: their memory is new, reachable only through a descriptor we hold or a file we
+//! created with `O_EXCL` and mode 0600; anyone who hands it to another process does so through an
+//! `unsafe` constructor on the other side ([`from_file`](SharedBuffer::from_file)) and takes on the
+//! same promise there. `docs/guarantees.md` says this in user terms.
+//!
+//! Mappings start on a page boundary, so every `T` is aligned; the data of a `.npy` file starts at
+//! a multiple of 64 bytes (NumPy pads its header so), and a file whose data is not aligned for `T`
+//! is an error rather than a misaligned view. A length of zero maps nothing (the OS cannot map zero
+//! bytes) and gives an empty buffer.
+
+mod anon;
+mod dtype;
+mod hint;
+pub mod npy;
+
+pub use dtype::{DType, Element, ParseDTypeError};
+pub use hint::Hint;
+
+use crate::error::Error;
+use bytemuck::Pod;
+use memmap2::{MmapOptions, MmapRaw};
+use npy::NpyHeader;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::marker::PhantomData;
+use std::mem::{align_of, size_of};
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
+use std::ptr::NonNull;
+use std::{fmt, fs};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// How a [`SharedBuffer`] may be used: [`ReadOnly`] or [`ReadWrite`].
+pub trait Access: sealed::Sealed {
+    /// Whether the mapping is writable.
+    const WRITABLE: bool;
+}
+
+/// A read-only mapping: `Deref<Target = [T]>` only.
+#[derive(Debug)]
+pub enum ReadOnly {}
+/// A read-write mapping: `Deref` and `DerefMut`.
+#[derive(Debug)]
+pub enum ReadWrite {}
+
+impl sealed::Sealed for ReadOnly {}
+impl sealed::Sealed for ReadWrite {}
+impl Access for ReadOnly {
+    const WRITABLE: bool = false;
+}
+impl Access for ReadWrite {
+    const WRITABLE: bool = true;
+}
+
+/// A memory-mapped array of `T`: anonymous shared memory or a file, viewed as `[T]`.
+///
+/// `A` says whether it is writable ([`ReadWrite`], the default) or not ([`ReadOnly`]). See the
+/// [module documentation](self) for the constructors and why some are `unsafe`.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::SharedBuffer;
+///
+/// let mut buf = SharedBuffer::<f64>::anonymous(100_000)?;
+/// for (i, x) in buf.iter_mut().enumerate() {
+///     *x = i as f64;
+/// }
+/// let s = shmkern::stats(&buf);
+/// assert_eq!((s.count(), s.max()), (100_000, Some(99_999.0)));
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+pub struct SharedBuffer<T: Pod, A: Access = ReadWrite> {
+    /// Start of the elements: inside `map`, or dangling (and aligned) when `len == 0`.
+    ptr: NonNull<T>,
+    len: usize,
+    /// The mapping; `None` for an empty buffer.
+    map: Option<MmapRaw>,
+    /// The file or memfd behind the mapping (`None` for an anonymous buffer off Linux and Unix).
+    file: Option<File>,
+    _marker: PhantomData<(Box<[T]>, A)>,
+}
+
+// SAFETY: a `SharedBuffer` owns its mapping as a `Box<[T]>` owns its allocation: moving it to
+// another thread moves that ownership, and `&SharedBuffer` hands out only `&[T]`. `MmapRaw` and
+// `File` are `Send + Sync`.
+unsafe impl<T: Pod + Send, A: Access> Send for SharedBuffer<T, A> {}
+// SAFETY: as above; shared access gives `&[T]`, which is `Sync` when `T` is.
+unsafe impl<T: Pod + Sync, A: Access> Sync for SharedBuffer<T, A> {}
+
+impl<T: Pod, A: Access> fmt::Debug for SharedBuffer<T, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedBuffer")
+            .field("type", &std::any::type_name::<T>())
+            .field("len", &self.len)
+            .field("writable", &A::WRITABLE)
+            .finish()
+    }
+}
+
+impl<T: Pod, A: Access> Deref for SharedBuffer<T, A> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        // SAFETY: `ptr` is aligned and points at `len` initialized `T`s inside the live mapping
+        // (checked when the buffer was made), or is dangling with `len == 0`. `T: Pod` makes every
+        // byte pattern a valid `T`. The constructors' contracts exclude writes by others (other
+        // than through atomics) while `&self` lives.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T: Pod> DerefMut for SharedBuffer<T, ReadWrite> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        // SAFETY: as for `deref`; the mapping is writable (`ReadWrite`), and `&mut self` is the
+        // only way into it in this process.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+/// Bytes for `len` elements of `T`, or an error naming `path`.
+fn byte_len<T>(path: &Path, len: usize) -> Result<usize, Error> {
+    check_sized::<T>(path)?;
+    len.checked_mul(size_of::<T>()).ok_or_else(|| {
+        Error::file(
+            path,
+            format!(
+                "{len} elements of {} do not fit in memory",
+                type_name::<T>()
+            ),
+        )
+    })
+}
+
+fn check_sized<T>(path: &Path) -> Result<(), Error> {
+    if size_of::<T>() == 0 {
+        return Err(Error::file(
+            path,
+            format!(
+                "{} has size zero; a buffer needs sized elements",
+                type_name::<T>()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn type_name<T>() -> &'static str {
+    std::any::type_name::<T>()
+}
+
+/// Checks that `path` is an existing regular file (not a directory, FIFO or device, whose open
+/// could block or whose length means nothing) and returns its length.
+pub(crate) fn regular_file_len(path: &Path) -> Result<u64, Error> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, "open", &e))?;
+    if meta.is_dir() {
+        return Err(Error::file(path, "is a directory, not a data file"));
+    }
+    if !meta.is_file() {
+        return Err(Error::file(path, "is not a regular file"));
+    }
+    Ok(meta.len())
+}
+
+/// The element count of `bytes` bytes of `T`, or an error saying the length does not divide.
+fn element_count<T>(path: &Path, bytes: u64) -> Result<usize, Error> {
+    check_sized::<T>(path)?;
+    let size = size_of::<T>() as u64;
+    if bytes % size != 0 {
+        return Err(Error::file(
+            path,
+            format!(
+                "its length, {bytes} bytes, is not a multiple of {size} (the size of {})",
+                type_name::<T>()
+            ),
+        ));
+    }
+    usize::try_from(bytes / size)
+        .map_err(|_| Error::file(path, "is too large to map on this platform"))
+}
+
+impl<T: Pod, A: Access> SharedBuffer<T, A> {
+    /// Maps `len` elements at byte `offset` of `file` (already checked to hold them).
+    fn map(file: File, path: &Path, offset: u64, len: usize) -> Result<Self, Error> {
+        let bytes = byte_len::<T>(path, len)?;
+        if bytes == 0 {
+            return Ok(Self {
+                ptr: NonNull::dangling(),
+                len: 0,
+                map: None,
+                file: Some(file),
+                _marker: PhantomData,
+            });
+        }
+        let mut opts = MmapOptions::new();
+        opts.offset(offset).len(bytes);
+        let map = if A::WRITABLE {
+            opts.map_raw(&file)
+        } else {
+            opts.map_raw_read_only(&file)
+        }
+        .map_err(|e| Error::io(path, "map", &e))?;
+        Self::from_map(map, Some(file), path, offset, len)
+    }
+
+    fn from_map(
+        map: MmapRaw,
+        file: Option<File>,
+        path: &Path,
+        offset: u64,
+        len: usize,
+    ) -> Result<Self, Error> {
+        let ptr = map.as_mut_ptr();
+        if ptr as usize % align_of::<T>() != 0 {
+            return Err(Error::file(
+                path,
+                format!(
+                    "the data at byte offset {offset} is not aligned for {} (alignment {})",
+                    type_name::<T>(),
+                    align_of::<T>()
+                ),
+            ));
+        }
+        Ok(Self {
+            // `as_mut_ptr` of a live, non-empty mapping is never null.
+            ptr: NonNull::new(ptr.cast::<T>())
+                .ok_or_else(|| Error::file(path, "the mapping is at address 0"))?,
+            len,
+            map: Some(map),
+            file,
+            _marker: PhantomData,
+        })
+    }
+
+    /// The elements as bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        bytemuck::cast_slice(self)
+    }
+
+    /// The file (or memfd) behind the buffer, if any: for `fstat`, for handing to another process,
+    /// or for [`from_file`](SharedBuffer::from_file) there.
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref()
+    }
+
+    /// Tells the OS how the buffer will be read (`madvise`). Hints the platform does not have are
+    /// accepted and ignored; an empty buffer ignores every hint.
+    pub fn advise(&self, hint: Hint) -> Result<(), Error> {
+        match &self.map {
+            Some(map) => hint::advise(map, hint),
+            None => Ok(()),
+        }
+    }
+
+    /// Pre-faults every page, so the first pass over the data does not stop for page faults
+    /// (`MADV_POPULATE_READ`/`WRITE` on Linux 5.14+, touching one byte per page elsewhere). Reads
+    /// the file into the page cache if it is not there.
+    pub fn populate(&self) -> Result<(), Error> {
+        match &self.map {
+            Some(map) => hint::populate(map, A::WRITABLE),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: Pod> SharedBuffer<T, ReadWrite> {
+    /// `len` zeroed elements of anonymous shared memory.
+    ///
+    /// On Linux the memory is a memfd (`memfd_create`) sealed against shrinking and growing, so it
+    /// can be handed to a child process, which sees the same pages (unlike memmap2's `map_anon`,
+    /// which is `MAP_PRIVATE`: copy-on-write after `fork`). To hand it over, pass the descriptor of
+    /// [`file`](SharedBuffer::file) to the child (duplicate it without `O_CLOEXEC`, or let the
+    /// child open `/proc/<parent pid>/fd/<fd>`), and attach there with
+    /// [`from_file`](SharedBuffer::from_file). Other Unix systems use a file in the temporary
+    /// directory that is deleted as soon as it is open (shareable the same way); Windows uses
+    /// process-private memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut buf = shmkern::SharedBuffer::<u32>::anonymous(4)?;
+    /// buf.copy_from_slice(&[1, 2, 3, 4]);
+    /// assert_eq!(buf.iter().sum::<u32>(), 10);
+    /// assert!(shmkern::SharedBuffer::<u8>::anonymous(0)?.is_empty());
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn anonymous(len: usize) -> Result<Self, Error> {
+        let what = Path::new("<anonymous>");
+        let bytes = byte_len::<T>(what, len)?;
+        let file = anon::shared_memory(bytes).map_err(|e| Error::io(what, "create", &e))?;
+        match file {
+            Some(file) => Self::map(file, what, 0, len),
+            None => {
+                // No shareable memory on this platform: process-private anonymous memory.
+                if bytes == 0 {
+                    return Self::empty(None);
+                }
+                let map = MmapOptions::new()
+                    .len(bytes)
+                    .map_anon()
+                    .map_err(|e| Error::io(what, "map", &e))?;
+                Self::from_map(MmapRaw::from(map), None, what, 0, len)
+            }
+        }
+    }
+
+    fn empty(file: Option<File>) -> Result<Self, Error> {
+        Ok(Self {
+            ptr: NonNull::dangling(),
+            len: 0,
+            map: None,
+            file,
+            _marker: PhantomData,
+        })
+    }
+
+    /// Creates a new file at `path` holding `len` zeroed elements (mode 0600 on Unix: readable and
+    /// writable by its owner only), and maps it read-write. Fails if `path` exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("shmkern-doc-create-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("data.f64");
+    /// # let _ = std::fs::remove_file(&path);
+    /// let mut buf = shmkern::SharedBuffer::<f64>::create(&path, 3)?;
+    /// buf.copy_from_slice(&[1.0, 2.0, 3.0]);
+    /// buf.flush()?;
+    /// drop(buf);
+    /// assert_eq!(std::fs::metadata(&path).unwrap().len(), 24);
+    /// // SAFETY: the file is ours and nothing else writes it.
+    /// let back = unsafe { shmkern::SharedBuffer::<f64, _>::open(&path)? };
+    /// assert_eq!(&back[..], &[1.0, 2.0, 3.0]);
+    /// assert!(shmkern::SharedBuffer::<f64>::create(&path, 3).is_err()); // exists
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn create(path: impl AsRef<Path>, len: usize) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let bytes = byte_len::<T>(path, len)?;
+        let file = create_file(path, bytes as u64)?;
+        Self::map(file, path, 0, len)
+    }
+
+    /// Creates a new `.npy` file at `path` (mode 0600 on Unix) for a 1-D array of `len` zeroed
+    /// elements, and maps its data read-write. NumPy reads the result with `np.load(path)`.
+    pub fn create_npy(path: impl AsRef<Path>, len: usize) -> Result<Self, Error>
+    where
+        T: Element,
+    {
+        let path = path.as_ref();
+        let bytes = byte_len::<T>(path, len)?;
+        let header = NpyHeader::encode(T::DTYPE, len as u64);
+        let mut file = create_file(path, (header.len() + bytes) as u64)?;
+        file.write_all(&header)
+            .map_err(|e| Error::io(path, "write", &e))?;
+        Self::map(file, path, header.len() as u64, len)
+    }
+
+    /// Maps the existing file at `path` read-write; its length must be a multiple of
+    /// `size_of::<T>()`.
+    ///
+    /// # Safety
+    ///
+    /// While the buffer lives, no other process or mapping may truncate the file, or write to
+    /// elements this process reads or writes (other than through atomics on both sides): the file
+    /// is seen as a `&mut [T]`.
+    pub unsafe fn open_mut(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let bytes = regular_file_len(path)?;
+        let len = element_count::<T>(path, bytes)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, "open for writing", &e))?;
+        Self::map(file, path, 0, len)
+    }
+
+    /// Maps all of an open `file` read-write: how a process attaches to a buffer whose descriptor
+    /// another process handed it (for example the memfd of [`anonymous`](SharedBuffer::anonymous)
+    /// inherited by a child).
+    ///
+    /// # Safety
+    ///
+    /// As for [`open_mut`](SharedBuffer::open_mut): the processes sharing the memory must not write
+    /// elements another one reads at the same time, except through atomics on both sides.
+    pub unsafe fn from_file(file: File) -> Result<Self, Error> {
+        let what = Path::new("<descriptor>");
+        let bytes = file
+            .metadata()
+            .map_err(|e| Error::io(what, "stat", &e))?
+            .len();
+        let len = element_count::<T>(what, bytes)?;
+        Self::map(file, what, 0, len)
+    }
+
+    /// Writes the buffer's changes through to its file (`msync`); a no-op for anonymous memory.
+    pub fn flush(&self) -> Result<(), Error> {
+        match &self.map {
+            Some(map) if self.file.is_some() => map
+                .flush()
+                .map_err(|e| Error::io(Path::new("<mapping>"), "flush", &e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<T: Pod> SharedBuffer<T, ReadOnly> {
+    /// Maps the existing file at `path` read-only; its length must be a multiple of
+    /// `size_of::<T>()`, and an empty file gives an empty buffer.
+    ///
+    /// # Safety
+    ///
+    /// While the buffer lives, no other process or mapping may truncate the file or write to it
+    /// (other than through atomics on both sides): the file is seen as a `&[T]`. (A truncated file
+    /// makes reads of the lost pages raise `SIGBUS`; concurrent writes are a data race.)
+    pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let bytes = regular_file_len(path)?;
+        let len = element_count::<T>(path, bytes)?;
+        let file = File::open(path).map_err(|e| Error::io(path, "open", &e))?;
+        Self::map(file, path, 0, len)
+    }
+
+    /// Maps the data of the `.npy` file at `path` read-only, with no copy (what
+    /// `np.load(path, mmap_mode="r")` does). The array is read flat, in C order; its dtype must be
+    /// `T`'s ([`npy::read_header`] tells which it is).
+    ///
+    /// # Safety
+    ///
+    /// As for [`open`](SharedBuffer::open).
+    pub unsafe fn open_npy(path: impl AsRef<Path>) -> Result<Self, Error>
+    where
+        T: Element,
+    {
+        let path = path.as_ref();
+        let (header, file, bytes) = npy::read_header_from(path)?;
+        if header.dtype != T::DTYPE {
+            return Err(Error::file(
+                path,
+                format!(
+                    "holds {} ('{}'), not {} as asked",
+                    header.dtype,
+                    header.dtype.npy_descr(),
+                    T::DTYPE
+                ),
+            ));
+        }
+        let data_bytes = bytes - header.data_offset;
+        let want = header
+            .count()
+            .checked_mul(size_of::<T>() as u64)
+            .ok_or_else(|| Error::file(path, "its .npy shape is too large"))?;
+        if data_bytes != want {
+            return Err(Error::file(
+                path,
+                format!(
+                    "its .npy header announces {} elements ({want} bytes) but {data_bytes} bytes \
+                     follow the header",
+                    header.count()
+                ),
+            ));
+        }
+        let len = element_count::<T>(path, data_bytes)?;
+        Self::map(file, path, header.data_offset, len)
+    }
+}
+
+/// Creates `path` exclusively (mode 0600 on Unix) and sizes it to `bytes` zero bytes.
+fn create_file(path: &Path, bytes: u64) -> Result<File, Error> {
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let file = opts.open(path).map_err(|e| Error::io(path, "create", &e))?;
+    file.set_len(bytes)
+        .map_err(|e| Error::io(path, "size", &e))?;
+    Ok(file)
+}
