@@ -168,6 +168,9 @@ fn p_special() {
         let inf = pool.stats(&[1.0, f64::INFINITY]);
         assert_eq!(inf.max(), Some(f64::INFINITY));
         assert_eq!(inf.mean(), Some(f64::INFINITY));
+        // IEEE: ∞ − ∞ is NaN, and the clamp of negative variances must not hide it as 0.0.
+        assert!(inf.variance(1).unwrap().is_nan());
+        assert!(inf.std_dev(0).unwrap().is_nan());
         // Constant data: exactly 0 when the mean is exact; otherwise tiny and never negative.
         let c = pool.stats(&vec![0.5f64; 3 * CHUNK_LEN + 5]);
         assert_eq!(c.variance(1), Some(0.0));

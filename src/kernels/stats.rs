@@ -299,9 +299,19 @@ impl<T: StatElement> Stats<T> {
         (self.count > 0).then(|| T::sum_to_f64(self.sum()) / self.count as f64)
     }
 
-    /// `Σ (x − mean)² / (count − ddof)`, or `None` when `count <= ddof`. Never negative.
+    /// `Σ (x − mean)² / (count − ddof)`, or `None` when `count <= ddof`. Never negative (a
+    /// negative rounding result is clamped to `0.0`); NaN when the values include ±∞, as IEEE
+    /// arithmetic gives (`∞ − ∞`).
     pub fn variance(&self, ddof: u64) -> Option<f64> {
-        (self.count > ddof).then(|| ((self.m2 + self.m2_lo) / (self.count - ddof) as f64).max(0.0))
+        (self.count > ddof).then(|| {
+            let v = (self.m2 + self.m2_lo) / (self.count - ddof) as f64;
+            // `f64::max` would turn NaN into 0.0: clamp only negative values.
+            if v < 0.0 {
+                0.0
+            } else {
+                v
+            }
+        })
     }
 
     /// `variance(ddof).sqrt()`.
@@ -443,15 +453,41 @@ impl Pool {
     /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
     /// count. See [`Stats`] for the NaN policy and special values.
     pub fn stats<T: StatElement>(&self, data: &[T]) -> Stats<T> {
+        self.stats_with(data, ParOptions::default())
+            .unwrap_or_else(|e| panic!("stats: {e}"))
+    }
+
+    /// [`stats`](Pool::stats) with a cancel token and a progress counter (elements done, updated
+    /// after each chunk). `opts.chunk_len` is ignored: the kernels always use the contract grid of
+    /// [`CHUNK_LEN`](crate::CHUNK_LEN). `Err` only when the call was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{ParOptions, Pool};
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let data = vec![1.0f32; 100_000];
+    /// let done = AtomicU64::new(0);
+    /// let opts = ParOptions { progress: Some(&done), ..ParOptions::default() };
+    /// let s = pool.stats_with(&data, opts).unwrap();
+    /// assert_eq!(s, pool.stats(&data));
+    /// assert_eq!(done.load(Ordering::Relaxed), 100_000);
+    /// ```
+    pub fn stats_with<T: StatElement>(
+        &self,
+        data: &[T],
+        opts: ParOptions<'_>,
+    ) -> Result<Stats<T>, crate::Error> {
         let opts = ParOptions {
             chunk_len: Some(CHUNK_LEN),
-            ..ParOptions::default()
+            ..opts
         };
         if data.is_empty() {
-            return Stats::empty();
+            return Ok(Stats::empty());
         }
         self.reduce_with(data, opts, chunk_stats, Stats::merge)
-            .unwrap_or_else(|e| panic!("stats: {e}"))
     }
 }
 
