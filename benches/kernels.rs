@@ -4,7 +4,9 @@
 //! - `shmkern_sum_float`: `Pool::sum_float` on a 2-participant pool (the calling thread plus one
 //!   worker);
 //! - `sequential_16_lane`: `kernels::sequential_sum`, the same summation tree on the calling thread;
-//! - `rayon_par_iter`: rayon `par_iter().sum()` on a 2-thread pool, through `ThreadPool::install`.
+//! - `rayon_par_iter`: rayon `par_iter().sum()` on a 2-thread pool, through `ThreadPool::install`;
+//! - `shmkern_sum_exact`: `Pool::sum_with(data, Accuracy::Exact)` on the same 2-participant pool
+//!   (the exact sum, rounded once).
 //!
 //! The data is one 1 GiB `Vec<f64>` (128 Mi elements), written in full before any measurement;
 //! smaller sizes use its prefix. The 1 GiB size has 10 flat samples and a short measurement time.
@@ -16,7 +18,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use rayon::prelude::*;
-use shmkern::kernels::sequential_sum;
+use shmkern::kernels::{sequential_sum, Accuracy};
 use shmkern::Pool;
 use std::hint::black_box;
 use std::time::Duration;
@@ -60,6 +62,9 @@ fn sum_f64(c: &mut Criterion) {
         });
         g.bench_with_input(BenchmarkId::new("rayon_par_iter", n), d, |b, d| {
             b.iter(|| ray.install(|| black_box(d).par_iter().sum::<f64>()))
+        });
+        g.bench_with_input(BenchmarkId::new("shmkern_sum_exact", n), d, |b, d| {
+            b.iter(|| shm.sum_with(black_box(d), Accuracy::Exact))
         });
     }
     g.finish();

@@ -4,7 +4,8 @@
 //!
 //! - **(a) f64 sum**, 1,000 / 65,536 / 1 Mi / 128 Mi (1 GiB) elements: `Pool::sum_float`, a naive
 //!   `iter().sum()`, the sequential 16-lane loop (`kernels::sequential_sum`, the same tree on one
-//!   thread), rayon `par_iter().sum()`, rayon `par_chunks(64 Ki).map(sequential_sum).sum()`, `Pool::stats`, and a
+//!   thread), rayon `par_iter().sum()`, rayon `par_chunks(64 Ki).map(sequential_sum).sum()`, `Pool::stats`,
+//!   `Pool::sum_with` in `Compensated` and `Exact` accuracy, and a
 //!   read-bandwidth loop: the same memory as `u64`, each of the two participants XOR-folding its
 //!   half in a loop the compiler vectorizes (compiled for the best ISA of the CPU, as the kernels
 //!   are), run with `Pool::broadcast` so no thread is started inside the timing.
@@ -221,6 +222,7 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             format!("rayon `par_chunks({RAYON_CHUNK})` + `sequential_sum`"),
             "shmkern `stats` (count, NaNs, sum, min, max, mean, M2)".to_string(),
             "shmkern `sum_with(Compensated)`".to_string(),
+            "shmkern `sum_with(Exact)`".to_string(),
         ];
         let mut variants: Vec<Variant<'_>> = vec![
             back_to_back(|| {
@@ -251,6 +253,9 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             }),
             back_to_back(|| {
                 black_box(shm.sum_with(black_box(d), Accuracy::Compensated));
+            }),
+            back_to_back(|| {
+                black_box(shm.sum_with(black_box(d), Accuracy::Exact));
             }),
         ];
         let reps = if n == BIG { BIG_REPS } else { REPS };

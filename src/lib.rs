@@ -29,6 +29,14 @@ compile_error!("shmkern needs lock-free 64-bit atomics (its chunk ranges are pac
 pub mod buffer;
 mod error;
 #[cfg(not(shmkern_loom))]
+pub mod job;
+/// Under loom, only the job's chunk table (the protocol the loom models check).
+#[cfg(shmkern_loom)]
+pub mod job {
+    #[doc(hidden)]
+    pub mod table;
+}
+#[cfg(not(shmkern_loom))]
 pub mod kernels;
 mod pool;
 mod sched;

@@ -4,11 +4,13 @@
 
 mod compensated;
 mod element;
+mod exact;
 mod lanes;
 mod stats;
 mod sum;
 
 pub use element::{Float, Int};
 pub use lanes::{chunk_sum_on, Isa, LANES};
+pub(crate) use stats::chunk_stats;
 pub use stats::{stats, StatElement, Stats};
 pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy};

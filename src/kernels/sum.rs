@@ -2,6 +2,7 @@
 
 use super::compensated;
 use super::element::{Float, Int};
+use super::exact;
 use super::lanes::{chunk_sum, tree};
 use crate::error::{Error, ErrorKind};
 use crate::pool::{ParOptions, Pool};
@@ -25,8 +26,8 @@ fn canonical(s: f64) -> f64 {
     }
 }
 
-/// How a float sum is accumulated. Both modes use the same fixed tree, so both are bit-identical
-/// for every thread count and CPU.
+/// How a float sum is accumulated. `Fast` and `Compensated` use the same fixed tree and `Exact`
+/// rounds the exact sum, so all are bit-identical for every thread count and CPU.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Accuracy {
@@ -37,6 +38,35 @@ pub enum Accuracy {
     /// rounded once at the end: error ≈ `2u·|S|` plus second-order terms in `u²·Σ|x|`, so sums
     /// with heavy cancellation stay accurate. Costs about 4 flops per element.
     Compensated,
+    /// The exact sum, rounded once to the nearest `f64` (ties to even): the best possible result,
+    /// independent of the order of the elements, of the thread count and of the CPU. Each chunk is
+    /// summed exactly into a fixed-point superaccumulator (in the style of Radford Neal's `xsum`),
+    /// the chunks' accumulators are merged exactly, and the total is rounded at the end.
+    ///
+    /// Special values: any NaN → `f64::NAN` (canonical); `+∞` with `−∞` → NaN; `+∞` (`−∞`) alone →
+    /// `+∞` (`−∞`). Finite inputs give `±∞` only when the exact sum rounds beyond `f64::MAX`
+    /// (`|S| ≥ 2^1024 · (1 − 2^-54)`), so a large intermediate sum that cancels later is harmless.
+    /// Empty → `+0.0`; only `−0.0` elements → `−0.0`; any other exact zero → `+0.0`.
+    ///
+    /// ```
+    /// use shmkern::{kernels::Accuracy, Pool};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let exact = |v: &[f64]| pool.sum_with(v, Accuracy::Exact);
+    /// assert_eq!(exact(&[1e16, 1.0, -1e16]), 1.0);
+    /// assert_eq!(exact(&[1.0, 1e100, 1.0, -1e100]), 2.0);
+    /// assert_eq!(exact(&[0.1, 0.2, -0.3]), 2f64.powi(-55)); // the doubles' exact sum
+    /// // Overflow only if the exact sum does.
+    /// assert_eq!(exact(&[f64::MAX, f64::MAX]), f64::INFINITY);
+    /// assert_eq!(exact(&[f64::MAX, f64::MAX, -f64::MAX]), f64::MAX);
+    /// assert!(exact(&[f64::INFINITY, f64::NEG_INFINITY]).is_nan());
+    /// assert_eq!(exact(&[1.0, f64::INFINITY]), f64::INFINITY);
+    /// assert_eq!(exact(&[]).to_bits(), 0.0f64.to_bits());
+    /// assert_eq!(exact(&[-0.0, -0.0]).to_bits(), (-0.0f64).to_bits());
+    /// assert_eq!(exact(&[-0.0, 0.0]).to_bits(), 0.0f64.to_bits());
+    /// assert_eq!(exact(&[-1.0, 1.0]).to_bits(), 0.0f64.to_bits());
+    /// ```
+    Exact,
 }
 
 impl Pool {
@@ -74,6 +104,14 @@ impl Pool {
                     )
                     .unwrap_or_else(|e| panic!("sum_with: {e}"));
                 canonical(compensated::finish(p))
+            }
+            Accuracy::Exact => {
+                if data.is_empty() {
+                    return 0.0;
+                }
+                self.reduce_with(data, contract_opts(), exact::chunk, exact::Acc::merge)
+                    .unwrap_or_else(|e| panic!("sum_with: {e}"))
+                    .round()
             }
         }
     }

@@ -9,6 +9,8 @@ mod task;
 mod worker;
 
 pub use metrics::WorkerMetrics;
+#[cfg(not(shmkern_loom))]
+pub(crate) use par::tree_merge;
 pub use par::ParOptions;
 pub use task::{CancelToken, Task, TaskError};
 

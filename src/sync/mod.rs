@@ -111,4 +111,6 @@ pub enum FaultId {
     PanicForgetsLeave,
     /// Dropping the pool sets the shutdown flag but does not wake sleeping workers.
     ShutdownNoNotify,
+    /// A job's reclaim of a dead participant's chunk keeps the generation: ABA with a zombie.
+    ReclaimKeepsGeneration,
 }

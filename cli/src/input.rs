@@ -1,0 +1,77 @@
+//! Opening the command's input: a `.npy` file (which names its dtype) or a raw little-endian
+//! file (which needs `--dtype`), mapped read-only with no copy.
+
+use crate::Failure;
+use shmkern::buffer::{npy, DType, Element, ReadOnly};
+use shmkern::SharedBuffer;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The input file and what it holds.
+pub struct Source {
+    pub path: PathBuf,
+    pub dtype: DType,
+    npy: bool,
+}
+
+/// Whether `path` looks like a `.npy` file: by its name, or by its first bytes.
+fn is_npy(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
+    {
+        return true;
+    }
+    let mut magic = [0u8; 6];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| npy::has_magic(&magic))
+}
+
+/// Works out the element type of `path` from its `.npy` header or from `--dtype`.
+pub fn inspect(path: &Path, dtype: Option<DType>) -> Result<Source, Failure> {
+    let shown = path.display();
+    if is_npy(path) {
+        let header = npy::read_header(path)?;
+        if let Some(asked) = dtype.filter(|&t| t != header.dtype) {
+            return Err(Failure::Other(format!(
+                "{shown}: holds {} ('{}'), not {asked} as --dtype says",
+                header.dtype,
+                header.dtype.npy_descr()
+            )));
+        }
+        return Ok(Source {
+            path: path.to_owned(),
+            dtype: header.dtype,
+            npy: true,
+        });
+    }
+    let dtype = dtype.ok_or_else(|| {
+        Failure::Usage(format!(
+            "{shown}: a raw file needs --dtype T (one of f32 f64 i8 i16 i32 i64 u8 u16 u32 u64); \
+             .npy files carry their own"
+        ))
+    })?;
+    Ok(Source {
+        path: path.to_owned(),
+        dtype,
+        npy: false,
+    })
+}
+
+impl Source {
+    /// Maps the data read-only.
+    pub fn map<T: Element>(&self) -> Result<SharedBuffer<T, ReadOnly>, Failure> {
+        // SAFETY: the command's documented contract (README, `shmkern --help` of the library docs):
+        // its input must not be written or truncated while the command runs — the contract of any
+        // program that maps its input, and the reason the library's `open` is `unsafe`.
+        let buf = unsafe {
+            if self.npy {
+                SharedBuffer::<T, ReadOnly>::open_npy(&self.path)
+            } else {
+                SharedBuffer::<T, ReadOnly>::open(&self.path)
+            }
+        }?;
+        Ok(buf)
+    }
+}

@@ -1,0 +1,190 @@
+//! `shmkern`: statistics and sums over raw and `.npy` files, data generation, and a demo.
+//!
+//! Exit status: 0 on success, 2 for a usage error (clap's, or a raw file without `--dtype`), 1 for
+//! any other failure. Every failure prints one line on stderr that names the file and the problem;
+//! bad input never panics.
+
+mod demo;
+mod dispatch;
+mod gen;
+mod input;
+mod output;
+mod progress;
+mod run;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use shmkern::buffer::DType;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// shmkern — deterministic parallel statistics and sums over files, at memory bandwidth.
+#[derive(Parser)]
+#[command(name = "shmkern", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Count, NaN count, sum, min, max, mean, variance and standard deviation of a file's values.
+    Stats(StatsArgs),
+    /// The sum of a file's values (floats: the fixed 16-lane tree; integers: exact).
+    Sum(SumArgs),
+    /// Write COUNT random values to FILE (raw little-endian, or .npy when FILE ends in .npy).
+    Gen(GenArgs),
+    /// Fill an anonymous shared buffer and time `stats` on 1 thread and on all of them.
+    Demo(DemoArgs),
+}
+
+/// Options shared by the commands that read a file.
+#[derive(Args)]
+struct InputArgs {
+    /// A raw little-endian file or a .npy file.
+    file: PathBuf,
+    /// Element type of a raw file: f32 f64 i8 i16 i32 i64 u8 u16 u32 u64 (.npy files carry
+    /// their own; if given, it must match).
+    #[arg(long, value_name = "T")]
+    dtype: Option<DType>,
+    /// Worker threads, the calling thread included [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct StatsArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Delta degrees of freedom of the variance: it divides by count − ddof.
+    #[arg(long, default_value_t = 1, value_name = "D")]
+    ddof: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum AccuracyArg {
+    /// One add per element in the fixed tree (error ≤ γ_D·Σ|x|).
+    Fast,
+    /// Neumaier pairs in the same tree.
+    Compensated,
+    /// The correctly rounded exact sum.
+    Exact,
+}
+
+#[derive(Args)]
+struct SumArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// How float sums are accumulated (integer sums are always exact).
+    #[arg(long, value_enum, default_value_t = AccuracyArg::Fast)]
+    accuracy: AccuracyArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Dist {
+    /// Floats in [0, 1); integers over the type's whole range.
+    Uniform,
+    /// Standard normal (floats only).
+    Normal,
+    /// Whole numbers in [−1000, 1000] (clipped to the type's range).
+    Ints,
+}
+
+#[derive(Args)]
+struct GenArgs {
+    /// The file to create (.npy when the name ends in .npy, raw otherwise).
+    file: PathBuf,
+    /// Element type.
+    #[arg(long, value_name = "T")]
+    dtype: DType,
+    /// Number of values.
+    #[arg(long, value_name = "N")]
+    count: u64,
+    /// Seed: the same seed gives the same file, for any thread count.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    seed: u64,
+    /// Distribution of the values.
+    #[arg(long, value_enum, default_value_t = Dist::Uniform)]
+    dist: Dist,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Bytes of f64 data (suffixes K, M, G: powers of 1024) [default: 1G, less when memory is
+    /// short].
+    #[arg(long, value_name = "BYTES", value_parser = demo::parse_size)]
+    size: Option<u64>,
+}
+
+/// Why the command failed: a usage error (exit 2) or anything else (exit 1). The message is one
+/// line naming the file and the problem.
+#[derive(Debug)]
+pub enum Failure {
+    Usage(String),
+    Other(String),
+}
+
+impl From<shmkern::Error> for Failure {
+    fn from(e: shmkern::Error) -> Self {
+        Failure::Other(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic is a bug in shmkern, never the input's fault: say so in one line, exit 1.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("shmkern: internal error (please report): {info}");
+    }));
+    let cli = Cli::parse();
+    let result = std::panic::catch_unwind(|| match cli.command {
+        Command::Stats(a) => run::stats(a),
+        Command::Sum(a) => run::sum(a),
+        Command::Gen(a) => gen::run(a),
+        Command::Demo(a) => demo::run(a),
+    });
+    report_memory();
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(Failure::Usage(m))) => {
+            eprintln!("shmkern: error: {m}");
+            ExitCode::from(2)
+        }
+        Ok(Err(Failure::Other(m))) => {
+            eprintln!("shmkern: error: {m}");
+            ExitCode::from(1)
+        }
+        Err(_) => ExitCode::from(1),
+    }
+}
+
+/// With `SHMKERN_REPORT_MEMORY=1`, prints the process's resident memory by kind on stderr (Linux):
+/// `RssAnon` is the memory beyond mapped file pages, which `cli/benches/file_table.rs` checks.
+fn report_memory() {
+    if std::env::var_os("SHMKERN_REPORT_MEMORY").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let fields: Vec<String> = ["VmHWM", "RssAnon", "RssFile", "RssShmem"]
+        .iter()
+        .filter_map(|k| {
+            let line = status.lines().find(|l| l.starts_with(&format!("{k}:")))?;
+            let kib = line.split_whitespace().nth(1)?;
+            Some(format!("{k}={kib}"))
+        })
+        .collect();
+    eprintln!("shmkern: memory (KiB): {}", fields.join(" "));
+}

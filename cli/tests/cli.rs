@@ -1,0 +1,498 @@
+//! The real `shmkern` binary on raw and `.npy` files made by the tests and by `shmkern gen`: its
+//! JSON checked against the library, every error case (exit status and one-line message), and the
+//! same answer for every thread count.
+
+use serde_json::Value;
+use shmkern::buffer::DType;
+use shmkern::kernels::Accuracy;
+use shmkern::{Pool, SharedBuffer};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn shmkern(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shmkern"))
+        .args(args)
+        .output()
+        .expect("run shmkern")
+}
+
+/// Runs the command, expects success and exactly one JSON object on stdout.
+fn json(args: &[&str]) -> Value {
+    let out = shmkern(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one line of JSON: {stdout}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(v.is_object());
+    v
+}
+
+/// Runs the command, expects exit status `code` and one line on stderr holding every `want`.
+fn fails(args: &[&str], code: i32, want: &[&str]) {
+    let out = shmkern(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    for w in want {
+        assert!(
+            stderr.contains(w),
+            "{args:?}: {stderr:?} should contain {w:?}"
+        );
+    }
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    if code == 1 {
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
+    }
+}
+
+fn f64_of(v: &Value) -> f64 {
+    match v {
+        Value::String(s) if s == "NaN" => f64::NAN,
+        Value::String(s) if s == "inf" => f64::INFINITY,
+        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+        Value::Number(n) => n.to_string().parse().unwrap(),
+        other => panic!("not a float: {other}"),
+    }
+}
+
+fn same_f64(v: &Value, x: Option<f64>) {
+    match x {
+        None => assert_eq!(v, &Value::Null),
+        Some(x) if x.is_nan() => assert_eq!(v, "NaN"),
+        Some(x) => assert_eq!(f64_of(v).to_bits(), x.to_bits(), "{v} vs {x:?}"),
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn write_raw<T: bytemuck::Pod>(dir: &Path, name: &str, data: &[T]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytemuck::cast_slice(data)).unwrap();
+    p
+}
+
+fn write_npy<T: shmkern::buffer::Element>(dir: &Path, name: &str, data: &[T]) -> PathBuf {
+    let p = dir.join(name);
+    SharedBuffer::<T>::create_npy(&p, data.len())
+        .unwrap()
+        .copy_from_slice(data);
+    p
+}
+
+const STATS_KEYS: [&str; 13] = [
+    "dtype",
+    "count",
+    "nan_count",
+    "sum",
+    "min",
+    "max",
+    "mean",
+    "variance",
+    "std_dev",
+    "ddof",
+    "threads",
+    "seconds",
+    "bytes",
+];
+const SUM_KEYS: [&str; 7] = [
+    "dtype", "count", "sum", "accuracy", "threads", "seconds", "bytes",
+];
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+#[test]
+fn stats_json_matches_the_library_for_raw_and_npy_files() {
+    let d = tempfile::tempdir().unwrap();
+    let data: Vec<f64> = (0..100_003)
+        .map(|i| ((i as f64) * 0.37).sin() * 1e3 + if i % 1000 == 7 { f64::NAN } else { 0.0 })
+        .collect();
+    let lib = Pool::builder().threads(2).build().unwrap().stats(&data);
+    let raw = write_raw(d.path(), "x.f64", &data);
+    let npy = write_npy(d.path(), "x.npy", &data);
+    for args in [
+        vec!["stats", s(&raw), "--dtype", "f64", "--json"],
+        vec!["stats", s(&npy), "--json"],
+        vec!["stats", s(&npy), "--json", "--dtype", "f64", "--ddof", "0"],
+    ] {
+        let v = json(&args);
+        assert_eq!(keys(&v), STATS_KEYS);
+        let ddof = v["ddof"].as_u64().unwrap();
+        assert_eq!(ddof, if args.contains(&"--ddof") { 0 } else { 1 });
+        assert_eq!(v["dtype"], "f64");
+        assert_eq!(v["count"].as_u64(), Some(lib.count()));
+        assert_eq!(v["nan_count"].as_u64(), Some(lib.nan_count()));
+        assert!(lib.nan_count() > 0);
+        same_f64(&v["sum"], Some(lib.sum()));
+        same_f64(&v["min"], lib.min());
+        same_f64(&v["max"], lib.max());
+        same_f64(&v["mean"], lib.mean());
+        same_f64(&v["variance"], lib.variance(ddof));
+        same_f64(&v["std_dev"], lib.std_dev(ddof));
+        assert_eq!(v["bytes"].as_u64(), Some(8 * data.len() as u64));
+        assert!(v["seconds"].as_f64().unwrap() >= 0.0);
+        assert!(v["threads"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn every_thread_count_gives_the_same_json() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("g.npy");
+    let out = shmkern(&[
+        "gen",
+        s(&p),
+        "--dtype",
+        "f32",
+        "--count",
+        "300000",
+        "--dist",
+        "normal",
+        "--seed",
+        "7",
+        "-q",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let strip = |mut v: Value, threads: u64| {
+        assert_eq!(v["threads"].as_u64(), Some(threads));
+        let o = v.as_object_mut().unwrap();
+        o.remove("threads");
+        o.remove("seconds");
+        v
+    };
+    for cmd in [
+        vec!["stats"],
+        vec!["sum"],
+        vec!["sum", "--accuracy", "compensated"],
+        vec!["sum", "--accuracy", "exact"],
+    ] {
+        let mut first = None;
+        for t in ["1", "2", "3", "7"] {
+            let mut args = cmd.clone();
+            args.extend([s(&p), "--json", "--threads", t]);
+            let v = strip(json(&args), t.parse().unwrap());
+            match &first {
+                None => first = Some(v),
+                Some(f) => assert_eq!(&v, f, "{args:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn sums_match_the_library_in_every_accuracy_and_integers_stay_exact() {
+    let d = tempfile::tempdir().unwrap();
+    let mut x: Vec<f64> = (0..70_000).map(|i| 1.0 / (1.0 + i as f64)).collect();
+    x[5] = 1e16;
+    x[60_000] = -1e16;
+    let p = write_raw(d.path(), "x", &x);
+    let pool = Pool::builder().threads(2).build().unwrap();
+    for (name, acc) in [
+        ("fast", Accuracy::Fast),
+        ("compensated", Accuracy::Compensated),
+        ("exact", Accuracy::Exact),
+    ] {
+        let v = json(&["sum", s(&p), "--dtype", "f64", "--accuracy", name, "--json"]);
+        assert_eq!(keys(&v), SUM_KEYS);
+        assert_eq!(v["accuracy"], name);
+        same_f64(&v["sum"], Some(pool.sum_with(&x, acc)));
+    }
+    // i64 and u64 sums beyond 2^64 are exact JSON integers.
+    let big = vec![u64::MAX; 1000];
+    let v = json(&[
+        "sum",
+        s(&write_raw(d.path(), "u", &big)),
+        "--dtype",
+        "u64",
+        "--json",
+    ]);
+    assert_eq!(
+        v["sum"].to_string(),
+        (u128::from(u64::MAX) * 1000).to_string()
+    );
+    assert_eq!(v["accuracy"], "exact");
+    let neg = vec![i64::MIN + 1; 3];
+    let v = json(&["sum", s(&write_npy(d.path(), "i.npy", &neg)), "--json"]);
+    assert_eq!(
+        v["sum"].to_string(),
+        (i128::from(i64::MIN + 1) * 3).to_string()
+    );
+    let v = json(&["stats", s(&write_npy(d.path(), "j.npy", &neg)), "--json"]);
+    assert_eq!(
+        v["sum"].to_string(),
+        (i128::from(i64::MIN + 1) * 3).to_string()
+    );
+    assert_eq!(v["min"].to_string(), (i64::MIN + 1).to_string());
+    assert_eq!(v["dtype"], "i64");
+}
+
+#[test]
+fn special_values_are_strings_and_undefined_values_null() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_raw(d.path(), "s", &[1.0f64, f64::INFINITY, f64::NAN]);
+    let v = json(&["stats", s(&p), "--dtype", "f64", "--json"]);
+    assert_eq!(
+        (v["count"].as_u64(), v["nan_count"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (&v["sum"], &v["max"], &v["mean"]),
+        (
+            &Value::from("inf"),
+            &Value::from("inf"),
+            &Value::from("inf")
+        )
+    );
+    assert_eq!(v["variance"], "NaN");
+    let v = json(&["sum", s(&p), "--dtype", "f64", "--json"]);
+    assert_eq!(v["sum"], "NaN");
+    let m = write_raw(d.path(), "m", &[f64::NEG_INFINITY, -0.0]);
+    let v = json(&["stats", s(&m), "--dtype", "f64", "--json", "--ddof", "2"]);
+    assert_eq!(
+        (&v["min"], &v["sum"]),
+        (&Value::from("-inf"), &Value::from("-inf"))
+    );
+    assert_eq!(v["max"].to_string(), "-0.0");
+    assert_eq!(
+        (&v["variance"], &v["std_dev"]),
+        (&Value::Null, &Value::Null)
+    );
+
+    let e = write_raw::<u8>(d.path(), "empty", &[]);
+    let v = json(&["stats", s(&e), "--dtype", "u16", "--json"]);
+    assert_eq!(v["count"].as_u64(), Some(0));
+    assert_eq!(v["sum"].to_string(), "0");
+    for k in ["min", "max", "mean", "variance", "std_dev"] {
+        assert_eq!(v[k], Value::Null, "{k}");
+    }
+    let v = json(&["sum", s(&e), "--dtype", "f32", "--json"]);
+    assert_eq!(v["sum"].to_string(), "0.0");
+}
+
+#[test]
+fn bad_input_fails_with_one_line_naming_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let missing = d.path().join("missing.f64");
+    let dir = d.path().to_str().unwrap();
+    let odd = write_raw(d.path(), "odd", &[0u8; 12]);
+    let npy = write_npy(d.path(), "i.npy", &[1i32, 2, 3]);
+    let bad = d.path().join("bad.npy");
+    std::fs::write(&bad, b"\x93NUMPY\x01\x00\x10\x00{'descr': 'zz'}").unwrap();
+    let be = d.path().join("be.npy");
+    let dict = b"{'descr': '>f8', 'fortran_order': False, 'shape': (1,)}\n";
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(dict);
+    bytes.extend_from_slice(&[0; 8]);
+    std::fs::write(&be, bytes).unwrap();
+    let m = s(&missing);
+
+    // Usage errors: exit 2.
+    fails(&["stats", s(&odd)], 2, &[s(&odd), "needs --dtype"]);
+    fails(&["stats", s(&odd), "--dtype", "f16"], 2, &["f16"]);
+    fails(
+        &["stats", s(&odd), "--dtype", "f32", "--threads", "0"],
+        2,
+        &["threads"],
+    );
+    fails(&["frobnicate"], 2, &["frobnicate"]);
+    fails(
+        &["sum", s(&odd), "--dtype", "f32", "--accuracy", "sloppy"],
+        2,
+        &["sloppy"],
+    );
+    fails(
+        &[
+            "gen",
+            &format!("{dir}/n"),
+            "--dtype",
+            "i32",
+            "--count",
+            "5",
+            "--dist",
+            "normal",
+        ],
+        2,
+        &["normal", "i32"],
+    );
+    // Everything else: exit 1.
+    fails(&["stats", m, "--dtype", "f64"], 1, &[m, "No such file"]);
+    fails(&["sum", m, "--dtype", "f64"], 1, &[m]);
+    fails(&["stats", dir, "--dtype", "f64"], 1, &[dir, "directory"]);
+    fails(
+        &["stats", s(&odd), "--dtype", "f64"],
+        1,
+        &[s(&odd), "not a multiple of 8"],
+    );
+    fails(
+        &["stats", s(&npy), "--dtype", "f64"],
+        1,
+        &[s(&npy), "holds i32", "--dtype"],
+    );
+    fails(&["stats", s(&bad)], 1, &[s(&bad), ".npy"]);
+    fails(&["stats", s(&be)], 1, &[s(&be), "'>f8'"]);
+    fails(
+        &["gen", s(&odd), "--dtype", "u8", "--count", "3"],
+        1,
+        &[s(&odd), "exists"],
+    );
+    assert_eq!(
+        std::fs::read(&odd).unwrap(),
+        [0u8; 12],
+        "an existing file is left alone"
+    );
+    fails(
+        &[
+            "gen",
+            &format!("{dir}/no/such/dir.f64"),
+            "--dtype",
+            "f64",
+            "--count",
+            "3",
+        ],
+        1,
+        &["no/such/dir.f64"],
+    );
+}
+
+#[test]
+fn gen_depends_on_the_seed_alone_and_writes_npy_or_raw() {
+    let d = tempfile::tempdir().unwrap();
+    let one = d.path().join("a.f64");
+    let two = d.path().join("b.f64");
+    for (p, t) in [(&one, "1"), (&two, "2")] {
+        let out = shmkern(&[
+            "gen",
+            s(p),
+            "--dtype",
+            "f64",
+            "--count",
+            "200001",
+            "--seed",
+            "9",
+            "--threads",
+            t,
+            "-q",
+        ]);
+        assert!(out.status.success());
+        assert!(out.stdout.is_empty(), "--quiet prints nothing");
+    }
+    let a = std::fs::read(&one).unwrap();
+    assert_eq!(a.len(), 8 * 200_001);
+    assert_eq!(a, std::fs::read(&two).unwrap());
+    let vals: &[f64] = bytemuck::cast_slice(&a);
+    assert!(vals.iter().all(|&x| (0.0..1.0).contains(&x)));
+    // Another seed, other values; --force replaces.
+    let out = shmkern(&[
+        "gen",
+        s(&two),
+        "--dtype",
+        "f64",
+        "--count",
+        "10",
+        "--seed",
+        "10",
+        "--force",
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("wrote 10 f64 values"));
+    assert_ne!(&std::fs::read(&two).unwrap()[..80], &a[..80]);
+
+    for t in DType::ALL {
+        let p = d.path().join(format!("ints-{t}.npy"));
+        let out = shmkern(&[
+            "gen",
+            s(&p),
+            "--dtype",
+            t.name(),
+            "--count",
+            "5000",
+            "--dist",
+            "ints",
+            "-q",
+        ]);
+        assert!(out.status.success(), "{t}");
+        let v = json(&["stats", s(&p), "--json"]);
+        assert_eq!(v["dtype"], t.name());
+        assert_eq!(v["count"].as_u64(), Some(5000));
+        let (lo, hi) = (f64_of(&v["min"]), f64_of(&v["max"]));
+        assert!(lo >= -1000.0 && hi <= 1000.0 && lo < hi, "{t}: {lo}..{hi}");
+    }
+}
+
+#[test]
+fn demo_runs_and_reports_identical_results() {
+    let out = shmkern(&["demo", "--size", "16M"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("2097152 f64 values"), "{stdout}");
+    assert!(stdout.contains("bit-identical"), "{stdout}");
+    assert!(stdout.contains("speed-up"), "{stdout}");
+    fails(&["demo", "--size", "lots"], 2, &["lots"]);
+}
+
+#[test]
+fn human_output_names_the_file_and_the_values() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_npy(d.path(), "h.npy", &[1u8, 2, 3, 4]);
+    let out = shmkern(&["stats", s(&p)]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    for want in [
+        "h.npy (u8, 4 values",
+        "count      4",
+        "sum        10",
+        "mean       2.5",
+        "min        1",
+        "variance   1.6666666666666667 (ddof 1)",
+    ] {
+        assert!(text.contains(want), "{text:?} should contain {want:?}");
+    }
+}
+
+#[test]
+fn numpy_files_read_when_numpy_is_installed() {
+    let d = tempfile::tempdir().unwrap();
+    let script = format!(
+        "import numpy as np\n\
+         np.save(r'{0}/a.npy', np.arange(1000, dtype='<f4') / 8)\n\
+         np.save(r'{0}/b.npy', np.arange(-50, 50, dtype=np.int16).reshape(10, 10))\n",
+        d.path().display()
+    );
+    let ran = Command::new("python3").args(["-c", &script]).output();
+    match ran {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            println!("SKIPPED: python3 with NumPy is not available on this machine");
+            return;
+        }
+    }
+    let v = json(&["stats", &format!("{}/a.npy", d.path().display()), "--json"]);
+    assert_eq!(
+        (v["dtype"].as_str(), v["count"].as_u64()),
+        (Some("f32"), Some(1000))
+    );
+    same_f64(&v["sum"], Some((0..1000).map(|i| i as f64 / 8.0).sum()));
+    let v = json(&["sum", &format!("{}/b.npy", d.path().display()), "--json"]);
+    assert_eq!(
+        (v["dtype"].as_str(), v["sum"].to_string()),
+        (Some("i16"), "-50".to_owned())
+    );
+}

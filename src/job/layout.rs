@@ -1,0 +1,269 @@
+//! The job file: a fixed header, then the shared atomics, at offsets computed from the header.
+//!
+//! ```text
+//! 0      header (4096 bytes, written once before the file is published; read with read(2))
+//! 4096   done: u32 (futex word: chunks published)   | own cache line
+//! 4160   cursor: u64 (next never-claimed chunk)      | own cache line
+//! 4224   participants: max_participants × 64 bytes   (pid u64, start time u64, heartbeat u64)
+//! …      chunk states: chunks × u64                  (64-byte aligned)
+//! …      results: chunks × 2 slots × 80 bytes        (64-byte aligned)
+//! ```
+//!
+//! All integers little-endian. The header is never read through the mapping: `attach` reads it
+//! with `read(2)` into a local buffer and validates every field, so a process that scribbles on
+//! the header later cannot change what the others believe about sizes and offsets.
+
+use super::table::SLOT_WORDS;
+use crate::buffer::DType;
+use crate::sched::{CHUNK_LEN, MAX_CHUNKS};
+
+pub(crate) const MAGIC: [u8; 8] = *b"SHMKJOB\0";
+pub(crate) const VERSION: u32 = 1;
+pub(crate) const HEADER_LEN: usize = 4096;
+/// Bytes of the data file's path the header can hold (the last 8 header bytes are a checksum).
+pub(crate) const PATH_CAP: usize = HEADER_LEN - 72 - 8;
+/// Participants a job can have at once.
+pub const MAX_PARTICIPANTS: u32 = 1024;
+pub(crate) const PARTICIPANT_BYTES: usize = 64;
+const DONE_OFFSET: usize = HEADER_LEN;
+const CURSOR_OFFSET: usize = HEADER_LEN + 64;
+const PARTICIPANTS_OFFSET: usize = HEADER_LEN + 128;
+
+/// What a job computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JobKind {
+    /// [`Stats`](crate::Stats) of the data.
+    Stats,
+}
+
+impl JobKind {
+    fn code(self) -> u32 {
+        match self {
+            JobKind::Stats => 1,
+        }
+    }
+    fn from_code(c: u32) -> Option<JobKind> {
+        (c == 1).then_some(JobKind::Stats)
+    }
+}
+
+/// The validated header of a job file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) kind: JobKind,
+    pub(crate) dtype: DType,
+    pub(crate) max_participants: u32,
+    pub(crate) data_len: u64,
+    pub(crate) data_offset: u64,
+    pub(crate) data_file_len: u64,
+    pub(crate) chunks: u64,
+    pub(crate) data_path: Vec<u8>,
+}
+
+/// Offsets of the shared regions, derived from a validated header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    pub(crate) done: usize,
+    pub(crate) cursor: usize,
+    pub(crate) participants: usize,
+    pub(crate) states: usize,
+    pub(crate) results: usize,
+    pub(crate) file_len: usize,
+}
+
+/// FNV-1a over the header bytes: catches a corrupted field (not an adversary who recomputes it;
+/// that one is caught by the cross-checks of the fields, or spoils only its own job's result).
+fn checksum(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| {
+        (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn align64(x: usize) -> Option<usize> {
+    x.checked_add(63).map(|v| v & !63)
+}
+
+impl Header {
+    pub(crate) fn layout(&self) -> Option<Layout> {
+        let chunks = usize::try_from(self.chunks).ok()?;
+        let parts = (self.max_participants as usize).checked_mul(PARTICIPANT_BYTES)?;
+        let states = align64(PARTICIPANTS_OFFSET.checked_add(parts)?)?;
+        let results = align64(states.checked_add(chunks.checked_mul(8)?)?)?;
+        let file_len = results.checked_add(chunks.checked_mul(2 * SLOT_WORDS * 8)?)?;
+        Some(Layout {
+            done: DONE_OFFSET,
+            cursor: CURSOR_OFFSET,
+            participants: PARTICIPANTS_OFFSET,
+            states,
+            results,
+            file_len,
+        })
+    }
+
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(HEADER_LEN);
+        b.extend_from_slice(&MAGIC);
+        b.extend_from_slice(&VERSION.to_le_bytes());
+        b.extend_from_slice(&self.kind.code().to_le_bytes());
+        let dtype = DType::ALL
+            .iter()
+            .position(|&t| t == self.dtype)
+            .unwrap_or(0) as u32;
+        b.extend_from_slice(&dtype.to_le_bytes());
+        b.extend_from_slice(&self.max_participants.to_le_bytes());
+        for v in [
+            self.data_len,
+            self.data_offset,
+            self.data_file_len,
+            CHUNK_LEN as u64,
+            self.chunks,
+            self.data_path.len() as u64,
+        ] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        debug_assert_eq!(b.len(), HEADER_LEN - 8 - PATH_CAP);
+        b.extend_from_slice(&self.data_path);
+        b.resize(HEADER_LEN - 8, 0);
+        let sum = checksum(&b);
+        b.extend_from_slice(&sum.to_le_bytes());
+        b
+    }
+
+    /// Parses and validates a header; `file_len` is the job file's length. Every field is checked
+    /// against the others, so a corrupt or hostile file is an error here, never a bad offset later.
+    pub(crate) fn decode(b: &[u8], file_len: u64) -> Result<Header, String> {
+        if b.len() < HEADER_LEN {
+            return Err(format!(
+                "not a job file: {} bytes, shorter than the {HEADER_LEN}-byte header",
+                b.len()
+            ));
+        }
+        if b[..8] != MAGIC {
+            return Err("not a job file (bad magic number)".into());
+        }
+        let mut sum = [0u8; 8];
+        sum.copy_from_slice(&b[HEADER_LEN - 8..HEADER_LEN]);
+        if u64::from_le_bytes(sum) != checksum(&b[..HEADER_LEN - 8]) {
+            return Err("the job file's header is corrupt (checksum mismatch)".into());
+        }
+        let u32_at = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
+        let u64_at = |o: usize| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(&b[o..o + 8]);
+            u64::from_le_bytes(a)
+        };
+        let version = u32_at(8);
+        if version != VERSION {
+            return Err(format!(
+                "job file layout version {version}; this build reads version {VERSION}"
+            ));
+        }
+        let kind = JobKind::from_code(u32_at(12))
+            .ok_or_else(|| format!("unknown job kind {}", u32_at(12)))?;
+        let dtype = *DType::ALL
+            .get(u32_at(16) as usize)
+            .ok_or_else(|| format!("unknown element type code {}", u32_at(16)))?;
+        let max_participants = u32_at(20);
+        if !(1..=MAX_PARTICIPANTS).contains(&max_participants) {
+            return Err(format!(
+                "{max_participants} participant slots; 1 to {MAX_PARTICIPANTS} are supported"
+            ));
+        }
+        let (data_len, data_offset, data_file_len) = (u64_at(24), u64_at(32), u64_at(40));
+        let (chunk_len, chunks, path_len) = (u64_at(48), u64_at(56), u64_at(64));
+        if chunk_len != CHUNK_LEN as u64 {
+            return Err(format!(
+                "chunk length {chunk_len}; jobs use the kernels' grid of {CHUNK_LEN}"
+            ));
+        }
+        if chunks != data_len.div_ceil(chunk_len) || chunks > MAX_CHUNKS as u64 {
+            return Err(format!(
+                "{chunks} chunks do not match {data_len} elements in chunks of {chunk_len}"
+            ));
+        }
+        let data_bytes = data_len
+            .checked_mul(dtype.size() as u64)
+            .and_then(|n| n.checked_add(data_offset));
+        if data_bytes != Some(data_file_len) {
+            return Err(format!(
+                "{data_len} {dtype} elements at offset {data_offset} do not make a data file of \
+                 {data_file_len} bytes"
+            ));
+        }
+        if data_offset % dtype.size() as u64 != 0 {
+            return Err(format!(
+                "data offset {data_offset} is not aligned for {dtype}"
+            ));
+        }
+        let path_len = usize::try_from(path_len)
+            .ok()
+            .filter(|&n| (1..=PATH_CAP).contains(&n))
+            .ok_or_else(|| format!("data path length {path_len} is out of range"))?;
+        let start = HEADER_LEN - 8 - PATH_CAP;
+        let header = Header {
+            kind,
+            dtype,
+            max_participants,
+            data_len,
+            data_offset,
+            data_file_len,
+            chunks,
+            data_path: b[start..start + path_len].to_vec(),
+        };
+        let layout = header
+            .layout()
+            .ok_or_else(|| "the job's regions overflow the address space".to_owned())?;
+        if layout.file_len as u64 != file_len {
+            return Err(format!(
+                "the job file is {file_len} bytes; its header describes {} bytes",
+                layout.file_len
+            ));
+        }
+        Ok(header)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Header {
+        Header {
+            kind: JobKind::Stats,
+            dtype: DType::F64,
+            max_participants: 8,
+            data_len: 100_000,
+            data_offset: 128,
+            data_file_len: 128 + 800_000,
+            chunks: 4,
+            data_path: b"/data/x.npy".to_vec(),
+        }
+    }
+
+    #[test]
+    fn encode_decode_round_trips() {
+        let h = header();
+        let len = h.layout().unwrap().file_len as u64;
+        assert_eq!(Header::decode(&h.encode(), len), Ok(h));
+    }
+
+    #[test]
+    fn every_corrupted_field_is_an_error() {
+        let h = header();
+        let len = h.layout().unwrap().file_len as u64;
+        let good = h.encode();
+        assert!(Header::decode(&good, len + 1).is_err());
+        assert!(Header::decode(&good[..100], len).is_err());
+        // Flip each header byte: every one must be rejected.
+        let step = if cfg!(miri) { 61 } else { 1 };
+        for i in (0..HEADER_LEN).step_by(step) {
+            let mut b = good.clone();
+            b[i] ^= 0x5a;
+            assert!(
+                Header::decode(&b, len).is_err(),
+                "byte {i} corrupted was accepted"
+            );
+        }
+    }
+}

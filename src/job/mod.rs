@@ -1,0 +1,532 @@
+//! Cross-process jobs: several processes compute one reduction over a shared file, coordinated by
+//! atomics and process-shared futexes in a small job file, and survive a participant killed
+//! mid-job.
+//!
+//! A job file (`layout.rs`) names the data file and holds, as atomics, a chunk table (`table.rs`:
+//! unclaimed / claimed by `p` at generation `g` / being written / done), two result slots per
+//! chunk, a count of published chunks (the futex word waiters sleep on) and a participants table
+//! (PID and start time, `liveness.rs`). Participants claim chunks, compute them with their own
+//! pool, publish each result exactly once; a chunk whose owner died is given back with its
+//! generation bumped and computed again. The final merge runs over the chunk results in index
+//! order in the kernels' fixed tree, so the answer is bit-identical to [`Pool::stats`] on the same
+//! data.
+//!
+//! # Trust
+//!
+//! The job file is created with mode 0600. `attach` reads the header with `read(2)` and validates
+//! every field against the others and the file lengths (`layout.rs`); everything else in the
+//! mapping is touched only through atomics, and every index read from it is bounds-checked, so a
+//! process that writes garbage into the mapping can spoil the job's result but cannot make a
+//! participant crash, read out of bounds or hang (waits always have a timeout).
+//!
+//! # Examples
+//!
+//! ```
+//! use shmkern::job::{Job, JobKind};
+//! use shmkern::{Pool, SharedBuffer};
+//! use std::time::Duration;
+//!
+//! let dir = std::env::temp_dir().join(format!("shmkern-doc-job-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let data = dir.join("data.npy");
+//! let job_path = dir.join("data.job");
+//! # let _ = (std::fs::remove_file(&data), std::fs::remove_file(&job_path));
+//! let values: Vec<f64> = (0..100_000).map(|i| i as f64).collect();
+//! SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+//!
+//! // SAFETY: nothing modifies the data file while the job runs.
+//! let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+//! let pool = Pool::builder().threads(2).build()?;
+//! job.work(&pool)?; // other processes would `Job::attach(&job_path)` and `work` too
+//! let stats = job.wait_stats::<f64>(Duration::from_secs(10))?;
+//! assert_eq!(stats, pool.stats(&values));
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), shmkern::Error>(())
+//! ```
+
+mod layout;
+mod liveness;
+#[doc(hidden)]
+pub mod table;
+
+pub use layout::{JobKind, MAX_PARTICIPANTS};
+
+use crate::buffer::{npy, DType, ReadOnly};
+use crate::error::Error;
+use crate::kernels::{StatElement, Stats};
+use crate::sched::CHUNK_LEN;
+use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use crate::{futex, Pool, SharedBuffer};
+use layout::{Header, Layout, HEADER_LEN, PARTICIPANT_BYTES};
+use memmap2::MmapRaw;
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use table::{ChunkTable, Claim, SLOT_WORDS};
+
+/// How long a waiter sleeps before it looks again at the participants' liveness.
+const POLL: Duration = Duration::from_millis(50);
+/// Participant slots of a job made by [`Job::create`].
+const DEFAULT_PARTICIPANTS: u32 = 64;
+
+/// A cross-process job over one data file. See the [module documentation](self).
+pub struct Job {
+    path: PathBuf,
+    header: Header,
+    layout: Layout,
+    map: MmapRaw,
+    data: SharedBuffer<u8, ReadOnly>,
+    chunk_delay: Duration,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("path", &self.path)
+            .field("dtype", &self.header.dtype)
+            .field("chunks", &self.header.chunks)
+            .finish()
+    }
+}
+
+/// Progress of a job, from [`Job::status`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobStatus {
+    /// Chunks in the job.
+    pub chunks: u64,
+    /// Chunks whose result is published.
+    pub done: u64,
+    /// Participant slots held by live processes.
+    pub live_participants: u32,
+}
+
+/// What `Job::create` learns about the data file.
+struct DataFile {
+    dtype: DType,
+    offset: u64,
+    len: u64,
+    file_len: u64,
+}
+
+fn inspect_data(path: &Path, dtype: Option<DType>) -> Result<DataFile, Error> {
+    let file_len = crate::buffer::regular_file_len(path)?;
+    let mut magic = [0u8; 6];
+    let is_npy = File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| npy::has_magic(&magic));
+    if is_npy {
+        let h = npy::read_header(path)?;
+        if let Some(t) = dtype.filter(|&t| t != h.dtype) {
+            return Err(Error::file(
+                path,
+                format!("holds {}, not {t} as asked", h.dtype),
+            ));
+        }
+        return Ok(DataFile {
+            dtype: h.dtype,
+            offset: h.data_offset,
+            len: h.count(),
+            file_len,
+        });
+    }
+    let dtype = dtype.ok_or_else(|| Error::file(path, "a raw data file needs its element type"))?;
+    if file_len % dtype.size() as u64 != 0 {
+        return Err(Error::file(
+            path,
+            format!(
+                "its length, {file_len} bytes, is not a multiple of {}",
+                dtype.size()
+            ),
+        ));
+    }
+    Ok(DataFile {
+        dtype,
+        offset: 0,
+        len: file_len / dtype.size() as u64,
+        file_len,
+    })
+}
+
+impl Job {
+    /// Creates the job file at `job_path` (mode 0600; fails if it exists) for `data_path` (a
+    /// `.npy` file, or a raw file of `dtype`), and attaches to it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`SharedBuffer::open`]: the data file must not be modified or truncated while any
+    /// participant works on the job.
+    pub unsafe fn create(
+        job_path: impl AsRef<Path>,
+        data_path: impl AsRef<Path>,
+        dtype: Option<DType>,
+        kind: JobKind,
+    ) -> Result<Job, Error> {
+        let (job_path, data_path) = (job_path.as_ref(), data_path.as_ref());
+        let data = inspect_data(data_path, dtype)?;
+        let abs =
+            std::fs::canonicalize(data_path).map_err(|e| Error::io(data_path, "resolve", &e))?;
+        let path_bytes = abs.as_os_str().as_encoded_bytes().to_vec();
+        if path_bytes.len() > layout::PATH_CAP {
+            return Err(Error::file(
+                data_path,
+                "its absolute path is too long for a job file",
+            ));
+        }
+        let header = Header {
+            kind,
+            dtype: data.dtype,
+            max_participants: DEFAULT_PARTICIPANTS,
+            data_len: data.len,
+            data_offset: data.offset,
+            data_file_len: data.file_len,
+            chunks: data.len.div_ceil(CHUNK_LEN as u64),
+            data_path: path_bytes,
+        };
+        let layout = header
+            .layout()
+            .ok_or_else(|| Error::file(data_path, "too large for a job"))?;
+        // Written under a temporary name and linked into place, so an attacher never sees a
+        // half-written header, and an existing job file is never replaced.
+        let tmp = job_path.with_extension(format!("tmp-{}", std::process::id()));
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let written = (|| {
+            let mut f = opts.open(&tmp).map_err(|e| Error::io(&tmp, "create", &e))?;
+            f.set_len(layout.file_len as u64)
+                .map_err(|e| Error::io(&tmp, "size", &e))?;
+            std::io::Write::write_all(&mut f, &header.encode())
+                .map_err(|e| Error::io(&tmp, "write", &e))?;
+            std::fs::hard_link(&tmp, job_path).map_err(|e| Error::io(job_path, "create", &e))
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        written?;
+        // SAFETY: the caller's contract covers the data file.
+        unsafe { Job::attach(job_path) }
+    }
+
+    /// Attaches to the job file at `path`, validating everything in it (see the module's "Trust").
+    ///
+    /// # Safety
+    ///
+    /// As for [`Job::create`]: the job's data file must not be modified while the job runs.
+    pub unsafe fn attach(path: impl AsRef<Path>) -> Result<Job, Error> {
+        let path = path.as_ref();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, "open", &e))?;
+        let file_len = file
+            .metadata()
+            .map_err(|e| Error::io(path, "stat", &e))?
+            .len();
+        let mut head = Vec::with_capacity(HEADER_LEN);
+        (&file)
+            .take(HEADER_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::io(path, "read", &e))?;
+        let header = Header::decode(&head, file_len).map_err(|p| Error::file(path, p))?;
+        let layout = header
+            .layout()
+            .ok_or_else(|| Error::file(path, "the job's regions overflow"))?;
+        let map = memmap2::MmapOptions::new()
+            .len(layout.file_len)
+            .map_raw(&file)
+            .map_err(|e| Error::io(path, "map", &e))?;
+        let data_path = data_path_of(&header);
+        // SAFETY: the caller's contract covers the data file.
+        let data = unsafe { SharedBuffer::<u8, ReadOnly>::open(&data_path) }?;
+        if data.len() as u64 != header.data_file_len {
+            return Err(Error::file(
+                &data_path,
+                format!(
+                    "is {} bytes, but the job {} was made for {} bytes",
+                    data.len(),
+                    path.display(),
+                    header.data_file_len
+                ),
+            ));
+        }
+        Ok(Job {
+            path: path.to_owned(),
+            header,
+            layout,
+            map,
+            data,
+            chunk_delay: Duration::ZERO,
+        })
+    }
+
+    /// The data's element type.
+    pub fn dtype(&self) -> DType {
+        self.header.dtype
+    }
+
+    /// What the job computes.
+    pub fn kind(&self) -> JobKind {
+        self.header.kind
+    }
+
+    /// The data file the job reads.
+    pub fn data_path(&self) -> PathBuf {
+        data_path_of(&self.header)
+    }
+
+    /// Test hook: every chunk takes at least `delay` more (so a test can kill a participant
+    /// mid-job).
+    #[doc(hidden)]
+    pub fn set_chunk_delay(&mut self, delay: Duration) {
+        self.chunk_delay = delay;
+    }
+
+    /// `n` atomics of width `W` at byte `offset` of the job mapping.
+    fn atomics<A>(&self, offset: usize, n: usize) -> &[A] {
+        let bytes = n * std::mem::size_of::<A>();
+        assert!(offset + bytes <= self.map.len() && offset % std::mem::align_of::<A>() == 0);
+        // SAFETY: the range lies inside the live mapping (checked above; the layout was validated
+        // against the file's length), is aligned for `A` (page-aligned base, aligned offset), and
+        // lives as long as `&self`. `A` is an atomic integer, which has the layout of its integer,
+        // and every process touches these words only through atomics (the job protocol), so no
+        // non-atomic access races with ours; any bit pattern is a valid integer.
+        unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(offset).cast::<A>(), n) }
+    }
+
+    fn table(&self) -> ChunkTable<'_> {
+        let chunks = self.header.chunks as usize;
+        ChunkTable {
+            states: self.atomics::<AtomicU64>(self.layout.states, chunks),
+            results: self.atomics::<AtomicU64>(self.layout.results, chunks * 2 * SLOT_WORDS),
+            done: &self.atomics::<AtomicU32>(self.layout.done, 1)[0],
+            cursor: &self.atomics::<AtomicU64>(self.layout.cursor, 1)[0],
+        }
+    }
+
+    /// Participant slot `i`'s word: `pid | start_time << 32` (0: free).
+    fn participant(&self, i: u32) -> &AtomicU64 {
+        let offset = self.layout.participants + i as usize * PARTICIPANT_BYTES;
+        &self.atomics::<AtomicU64>(offset, 1)[0]
+    }
+
+    fn me() -> u64 {
+        let pid = std::process::id();
+        let start = liveness::start_time(pid).unwrap_or(1) as u32;
+        u64::from(pid) | (u64::from(start.max(1)) << 32)
+    }
+
+    fn slot_alive(word: u64) -> bool {
+        let (pid, start) = (word as u32, (word >> 32) as u32);
+        match liveness::start_time(pid) {
+            None => false,
+            Some(now) => start == 0 || (now as u32).max(1) == start,
+        }
+    }
+
+    /// Whether participant `owner` (an index read from shared memory) is dead.
+    fn owner_dead(&self, owner: u32) -> bool {
+        if owner >= self.header.max_participants {
+            return true; // garbage: nobody can hold such a claim
+        }
+        // Acquire: pairs with the joiner's CAS, so a slot taken over is read whole.
+        let word = self.participant(owner).load(Ordering::Acquire);
+        word == 0 || !Self::slot_alive(word)
+    }
+
+    /// Takes a free participant slot, or the slot of a dead process after giving its chunks back.
+    fn join(&self) -> Result<u32, Error> {
+        let me = Self::me();
+        let table = self.table();
+        for i in 0..self.header.max_participants {
+            let slot = self.participant(i);
+            let word = slot.load(Ordering::Acquire);
+            if word != 0 && Self::slot_alive(word) {
+                continue;
+            }
+            if word != 0 {
+                // Give back the dead owner's chunks before its index can mean a live process.
+                for k in 0..table.chunks() {
+                    table.reclaim(k, |o| o == i);
+                }
+            }
+            // AcqRel: one joiner wins the slot; its later claims are ordered after the win.
+            if slot
+                .compare_exchange(word, me, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Ok(i);
+            }
+        }
+        Err(Error::file(
+            &self.path,
+            format!(
+                "all {} participant slots are held by live processes",
+                self.header.max_participants
+            ),
+        ))
+    }
+
+    fn leave(&self, p: u32) {
+        // Release: our published results happen-before a later joiner reuses the slot.
+        let _ = self.participant(p).compare_exchange(
+            Self::me(),
+            0,
+            Ordering::Release,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The data of chunk `k` as `T`s.
+    fn chunk<T: bytemuck::Pod>(&self, k: usize) -> &[T] {
+        let size = std::mem::size_of::<T>();
+        let start = k * CHUNK_LEN;
+        let end = ((k + 1) * CHUNK_LEN).min(self.header.data_len as usize);
+        let base = self.header.data_offset as usize;
+        // In range and aligned: the header was validated against the data file's length and
+        // `T`'s alignment, and the data file's length checked again when it was mapped.
+        bytemuck::cast_slice(&self.data[base + start * size..base + end * size])
+    }
+
+    fn compute(&self, c: Claim, p: u32) {
+        if !self.chunk_delay.is_zero() {
+            std::thread::sleep(self.chunk_delay);
+        }
+        let words = dispatch_stats(self, c.chunk);
+        let table = self.table();
+        if table.begin_write(c, p) {
+            table.publish(c, p, &words);
+        }
+    }
+
+    /// Claims and computes chunks on `pool` until every chunk of the job is published, taking
+    /// over the chunks of participants that die meanwhile. Returns when the job is complete.
+    pub fn work(&self, pool: &Pool) -> Result<(), Error> {
+        let p = self.join()?;
+        let table = self.table();
+        pool.broadcast(|_| {
+            while let Some(c) = table.claim_next(p) {
+                self.compute(c, p);
+            }
+        });
+        loop {
+            let seen = table.done_count();
+            if u64::from(seen) >= self.header.chunks {
+                break;
+            }
+            let mut progressed = false;
+            for k in 0..table.chunks() {
+                table.reclaim(k, |o| self.owner_dead(o));
+                if let Some(c) = table.try_claim(k, p) {
+                    self.compute(c, p);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                futex::wait(table.done, seen, Some(POLL));
+            }
+        }
+        self.leave(p);
+        Ok(())
+    }
+
+    /// Where the job stands.
+    pub fn status(&self) -> JobStatus {
+        let live = (0..self.header.max_participants)
+            .filter(|&i| {
+                let w = self.participant(i).load(Ordering::Acquire);
+                w != 0 && Self::slot_alive(w)
+            })
+            .count() as u32;
+        JobStatus {
+            chunks: self.header.chunks,
+            done: u64::from(self.table().done_count()).min(self.header.chunks),
+            live_participants: live,
+        }
+    }
+
+    /// Waits up to `timeout` for every chunk, then merges the results in chunk-index order in the
+    /// kernels' tree: the same bits as [`Pool::stats`] over the data. `T` must be the data's type.
+    pub fn wait_stats<T: StatElement + crate::buffer::Element>(
+        &self,
+        timeout: Duration,
+    ) -> Result<Stats<T>, Error> {
+        if T::DTYPE != self.header.dtype {
+            return Err(Error::file(
+                &self.path,
+                format!("the job's data is {}, not {}", self.header.dtype, T::DTYPE),
+            ));
+        }
+        let deadline = Instant::now() + timeout;
+        let table = self.table();
+        loop {
+            let seen = table.done_count();
+            if u64::from(seen) >= self.header.chunks {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let s = self.status();
+                return Err(Error::file(
+                    &self.path,
+                    format!(
+                        "timed out after {:.1} s with {} of {} chunks done and {} live \
+                         participants",
+                        timeout.as_secs_f64(),
+                        s.done,
+                        s.chunks,
+                        s.live_participants
+                    ),
+                ));
+            }
+            futex::wait(table.done, seen, Some(POLL.min(deadline - now)));
+        }
+        if self.header.chunks == 0 {
+            return Ok(Stats::empty());
+        }
+        let mut parts = Vec::with_capacity(table.chunks());
+        for k in 0..table.chunks() {
+            let words = table.result(k).ok_or_else(|| {
+                Error::file(
+                    &self.path,
+                    format!(
+                        "chunk {k} is not done although the count says so: the file is corrupt"
+                    ),
+                )
+            })?;
+            parts.push(Some(bytemuck::cast::<[u64; SLOT_WORDS], Stats<T>>(words)));
+        }
+        Ok(crate::pool::tree_merge(&mut parts, &Stats::merge))
+    }
+}
+
+fn data_path_of(header: &Header) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(&header.data_path))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&header.data_path).into_owned())
+    }
+}
+
+/// The `Stats` of chunk `k` of the job's data, as result words.
+fn dispatch_stats(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
+    fn of<T: StatElement + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
+        bytemuck::cast(crate::kernels::chunk_stats(job.chunk::<T>(k)))
+    }
+    match job.header.dtype {
+        DType::F32 => of::<f32>(job, k),
+        DType::F64 => of::<f64>(job, k),
+        DType::I8 => of::<i8>(job, k),
+        DType::I16 => of::<i16>(job, k),
+        DType::I32 => of::<i32>(job, k),
+        DType::I64 => of::<i64>(job, k),
+        DType::U8 => of::<u8>(job, k),
+        DType::U16 => of::<u16>(job, k),
+        DType::U32 => of::<u32>(job, k),
+        DType::U64 => of::<u64>(job, k),
+    }
+}

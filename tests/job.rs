@@ -1,0 +1,190 @@
+//! Cross-process jobs with real processes: three processes give the single-process `stats` bit for
+//! bit; one of three killed with SIGKILL mid-job, and the job still completes with the same bits;
+//! a late attacher gets the result at once; `attach` rejects corrupt files without panicking.
+//!
+//! The test binary re-runs itself as the helper processes: `child_worker` does nothing unless
+//! [`ROLE_ENV`] is set, in which case it attaches to the job at [`PATH_ENV`] and works on it.
+#![cfg(all(target_os = "linux", not(shmkern_loom)))]
+
+use proptest::prelude::*;
+use shmkern::job::{Job, JobKind};
+use shmkern::{Pool, SharedBuffer, Stats, CHUNK_LEN};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ROLE_ENV: &str = "SHMKERN_JOB_ROLE";
+const PATH_ENV: &str = "SHMKERN_JOB_PATH";
+const DELAY_ENV: &str = "SHMKERN_JOB_DELAY_MS";
+
+#[test]
+fn child_worker() {
+    if std::env::var(ROLE_ENV).is_err() {
+        return;
+    }
+    let path = PathBuf::from(std::env::var(PATH_ENV).unwrap());
+    // SAFETY: the parent test does not modify the data file while the job runs.
+    let mut job = unsafe { Job::attach(&path) }.unwrap();
+    let delay: u64 = std::env::var(DELAY_ENV).unwrap().parse().unwrap();
+    job.set_chunk_delay(Duration::from_millis(delay));
+    let pool = Pool::builder().threads(1).build().unwrap();
+    job.work(&pool).unwrap();
+}
+
+fn spawn_worker(job: &Path, delay_ms: u64) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_worker", "--test-threads=1"])
+        .env(ROLE_ENV, "work")
+        .env(PATH_ENV, job)
+        .env(DELAY_ENV, delay_ms.to_string())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// `n` f64 values with a NaN now and then, written as `.npy`; returns the path and the values.
+fn data(dir: &Path, n: usize) -> (PathBuf, Vec<f64>) {
+    let v: Vec<f64> = (0..n)
+        .map(|i| {
+            if i % 9999 == 5 {
+                f64::NAN
+            } else {
+                ((i as f64) * 0.731).sin() * 1e6
+            }
+        })
+        .collect();
+    let p = dir.join("data.npy");
+    SharedBuffer::<f64>::create_npy(&p, n)
+        .unwrap()
+        .copy_from_slice(&v);
+    (p, v)
+}
+
+fn expected(v: &[f64]) -> Stats<f64> {
+    Pool::builder().threads(2).build().unwrap().stats(v)
+}
+
+#[test]
+fn three_processes_give_the_single_process_result_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 37 * CHUNK_LEN + 123);
+    let job_path = dir.path().join("j.job");
+    // SAFETY: the test's own data file; nothing modifies it.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    let mut kids: Vec<Child> = (0..2).map(|_| spawn_worker(&job_path, 1)).collect();
+    job.work(&Pool::builder().threads(1).build().unwrap())
+        .unwrap();
+    let got = job.wait_stats::<f64>(Duration::from_secs(10)).unwrap();
+    for k in &mut kids {
+        assert!(k.wait().unwrap().success());
+    }
+    assert_eq!(got, expected(&v));
+    assert_eq!(job.status().done, 38);
+}
+
+#[test]
+fn a_participant_killed_mid_job_does_not_change_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 40 * CHUNK_LEN);
+    let job_path = dir.path().join("k.job");
+    // SAFETY: as above.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    // Two slow helpers (50 ms a chunk): the victim holds a claimed chunk nearly all the time.
+    let mut victim = spawn_worker(&job_path, 50);
+    let mut other = spawn_worker(&job_path, 50);
+    let start = Instant::now();
+    // Wait until both helpers have claimed chunks, then kill one in the middle of a chunk.
+    while job.status().live_participants < 2 && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(120));
+    victim.kill().unwrap(); // SIGKILL
+    victim.wait().unwrap();
+    assert!(
+        job.status().done < 40,
+        "the kill landed after the job finished"
+    );
+    job.work(&Pool::builder().threads(2).build().unwrap())
+        .unwrap();
+    let got = job.wait_stats::<f64>(Duration::from_secs(10)).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(other.wait().unwrap().success());
+    assert_eq!(got, expected(&v));
+}
+
+#[test]
+fn a_late_attacher_gets_the_result_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 3 * CHUNK_LEN + 1);
+    let job_path = dir.path().join("l.job");
+    // SAFETY: as above.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    job.work(&Pool::builder().threads(2).build().unwrap())
+        .unwrap();
+    drop(job);
+    // SAFETY: as above.
+    let late = unsafe { Job::attach(&job_path) }.unwrap();
+    let t = Instant::now();
+    assert_eq!(
+        late.wait_stats::<f64>(Duration::ZERO).unwrap(),
+        expected(&v)
+    );
+    assert!(t.elapsed() < Duration::from_secs(1));
+    assert!(
+        late.wait_stats::<f32>(Duration::ZERO).is_err(),
+        "wrong type"
+    );
+    // A second job file at the same path is refused, not overwritten.
+    // SAFETY: as above.
+    assert!(unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.is_err());
+}
+
+#[test]
+fn waiting_without_workers_times_out_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = data(dir.path(), 2 * CHUNK_LEN);
+    let job_path = dir.path().join("w.job");
+    // SAFETY: as above.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    let e = job
+        .wait_stats::<f64>(Duration::from_millis(100))
+        .unwrap_err();
+    assert!(e.to_string().contains("timed out"), "{e}");
+    assert!(e.to_string().contains("0 of 2 chunks"), "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// `attach` on random bytes, on truncated files and on valid files with one byte corrupted:
+    /// an error, never a panic or a hang.
+    #[test]
+    fn attach_rejects_corrupt_files(
+        random in proptest::collection::vec(any::<u8>(), 0..6000),
+        cut in 0usize..10_000,
+        flip in 0usize..4096,
+        bits in 1u8..=255,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.job");
+        std::fs::write(&p, &random).unwrap();
+        // SAFETY: the test's own files.
+        let r = unsafe { Job::attach(&p) };
+        prop_assert!(r.is_err());
+
+        let (data, _) = data(dir.path(), 2 * CHUNK_LEN + 7);
+        let good = dir.path().join("g.job");
+        drop(unsafe { Job::create(&good, &data, None, JobKind::Stats) }.unwrap());
+        let bytes = std::fs::read(&good).unwrap();
+        let t = dir.path().join("t.job");
+        std::fs::write(&t, &bytes[..cut.min(bytes.len() - 1)]).unwrap();
+        let r = unsafe { Job::attach(&t) };
+        prop_assert!(r.is_err());
+        let mut corrupt = bytes.clone();
+        corrupt[flip] ^= bits;
+        let c = dir.path().join("c.job");
+        std::fs::write(&c, &corrupt).unwrap();
+        let r = unsafe { Job::attach(&c) };
+        prop_assert!(r.is_err());
+    }
+}
