@@ -71,7 +71,9 @@ pub enum Accuracy {
 
 impl Pool {
     /// [`sum_float`](Pool::sum_float) with a chosen [`Accuracy`]. Special values as for
-    /// `sum_float` (a non-finite result is the plain IEEE one).
+    /// `sum_float` (a non-finite result is the plain IEEE one), except that in `Exact` mode finite
+    /// inputs give `±∞` only when their exact sum rounds beyond `f64::MAX` (see
+    /// [`Accuracy::Exact`]).
     ///
     /// # Examples
     ///
@@ -87,6 +89,10 @@ impl Pool {
     /// let exact = 1.0 + 19_999.0 * 1e-16;
     /// assert!((comp - exact).abs() <= (fast - exact).abs());
     /// assert!((comp - exact).abs() <= 2.0 * f64::EPSILON);
+    /// // Exact mode: the exact sum of the doubles in `v`, rounded once.
+    /// let rounded_once = pool.sum_with(&v, Accuracy::Exact);
+    /// assert!((rounded_once - exact).abs() <= (comp - exact).abs());
+    /// assert_eq!(pool.sum_with(&[f64::MAX, f64::MAX, -f64::MAX], Accuracy::Exact), f64::MAX);
     /// ```
     pub fn sum_with<T: Float>(&self, data: &[T], accuracy: Accuracy) -> f64 {
         match accuracy {
