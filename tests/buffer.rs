@@ -115,23 +115,27 @@ fn bad_files_are_errors_that_name_the_path_and_the_problem() {
     let missing = d.path().join("missing.f64");
     // SAFETY (all `open*` calls below): the files are this test's own; nothing else writes them.
     let e = assert_error(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<f64, _>::open(&missing) },
         &missing,
         &["cannot open"],
     );
     assert_eq!(e.io_kind(), Some(ErrorKind::NotFound));
     assert_error(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<f64>::open_mut(&missing) },
         &missing,
         &["cannot open"],
     );
 
     assert_error(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<f64, _>::open(d.path()) },
         d.path(),
         &["is a directory"],
     );
     assert_error(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<f64, _>::open_npy(d.path()) },
         d.path(),
         &["is a directory"],
@@ -140,11 +144,13 @@ fn bad_files_are_errors_that_name_the_path_and_the_problem() {
     let odd = d.path().join("odd");
     fs::write(&odd, [0u8; 12]).unwrap();
     assert_error(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<f64, _>::open(&odd) },
         &odd,
         &["12 bytes", "not a multiple of 8", "f64"],
     );
     assert_eq!(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<f32, _>::open(&odd) }.unwrap().len(),
         3
     );
@@ -246,6 +252,7 @@ fn npy_files_map_with_no_copy_and_reject_what_they_cannot_hold() {
         let dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }";
         npy_file(&p, version, dict, 64, data);
         // SAFETY (here and below): the test's own files; nothing else writes them.
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         let b = unsafe { SharedBuffer::<f64, _>::open_npy(&p) }.unwrap();
         assert_eq!(&b[..], &vals);
         assert_eq!(npy::read_header(&p).unwrap().shape, vec![2, 2]);
@@ -260,6 +267,7 @@ fn npy_files_map_with_no_copy_and_reject_what_they_cannot_hold() {
         data,
     );
     assert_eq!(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         &unsafe { SharedBuffer::<f64, _>::open_npy(&p16) }.unwrap()[..],
         &vals
     );
@@ -299,6 +307,7 @@ fn npy_files_map_with_no_copy_and_reject_what_they_cannot_hold() {
     for (name, dict, bytes, want) in cases {
         let p = d.path().join(name);
         npy_file(&p, 1, &dict, 64, &bytes);
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         assert_error(unsafe { SharedBuffer::<f32, _>::open_npy(&p) }, &p, &want);
     }
     // A header length that leaves the data misaligned for f32 (offset 10 + 82 = 92 is fine for
@@ -314,6 +323,7 @@ fn npy_files_map_with_no_copy_and_reject_what_they_cannot_hold() {
     bytes.extend_from_slice(&[0u8; 8]);
     fs::write(&mis, bytes).unwrap();
     assert_error(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<f32, _>::open_npy(&mis) },
         &mis,
         &["not aligned"],
@@ -322,6 +332,7 @@ fn npy_files_map_with_no_copy_and_reject_what_they_cannot_hold() {
     let raw = d.path().join("raw.npy");
     fs::write(&raw, [0u8; 64]).unwrap();
     assert_error(
+        // SAFETY: the test's own file; nothing else writes it while it is mapped.
         unsafe { SharedBuffer::<u8, _>::open_npy(&raw) },
         &raw,
         &["not a .npy file"],

@@ -174,16 +174,19 @@ proptest! {
 
         let (data, _) = data(dir.path(), 2 * CHUNK_LEN + 7);
         let good = dir.path().join("g.job");
+        // SAFETY: the test's own files; nothing modifies the data file while mapped.
         drop(unsafe { Job::create(&good, &data, None, JobKind::Stats) }.unwrap());
         let bytes = std::fs::read(&good).unwrap();
         let t = dir.path().join("t.job");
         std::fs::write(&t, &bytes[..cut.min(bytes.len() - 1)]).unwrap();
+        // SAFETY: the test's own files; nothing modifies the data file while mapped.
         let r = unsafe { Job::attach(&t) };
         prop_assert!(r.is_err());
         let mut corrupt = bytes.clone();
         corrupt[flip] ^= bits;
         let c = dir.path().join("c.job");
         std::fs::write(&c, &corrupt).unwrap();
+        // SAFETY: the test's own files; nothing modifies the data file while mapped.
         let r = unsafe { Job::attach(&c) };
         prop_assert!(r.is_err());
     }

@@ -59,6 +59,16 @@ fn command(file: &Path, threads: usize) -> (f64, f64, u64) {
     (v["seconds"].as_f64().unwrap(), wall, anon)
 }
 
+/// One table row: time, GB/s and the speed ratio against `base` seconds.
+fn print_row(name: &str, s: f64, bytes: f64, base: f64) {
+    println!(
+        "| {name} | {:.1} | {:.1} | {:.2}× |",
+        s * 1e3,
+        bytes / s / 1e9,
+        base / s
+    );
+}
+
 fn main() {
     let started = Instant::now();
     let mib: usize = std::env::var("SHMKERN_FILE_MIB")
@@ -85,6 +95,7 @@ fn main() {
         .copy_from_slice(&data);
     let want = pool.stats(&data);
     // SAFETY (here and below): the bench's own file, not written while mapped.
+    // SAFETY: the bench's own file, not written while mapped.
     let mapped = unsafe { SharedBuffer::<f64, ReadOnly>::open_npy(&npy) }.unwrap();
     assert_eq!(pool.stats(&mapped), want);
 
@@ -92,14 +103,7 @@ fn main() {
         println!("| stats over {mib} MiB of f64 | ms | GB/s | ÷ in-memory |");
         println!("|---|---:|---:|---:|");
         let base = time(|| assert_eq!(pool.stats(&data), want));
-        let row = |name: &str, s: f64| {
-            println!(
-                "| {name} | {:.1} | {:.1} | {:.2}× |",
-                s * 1e3,
-                bytes / s / 1e9,
-                base / s
-            );
-        };
+        let row = |name: &str, s: f64| print_row(name, s, bytes, base);
         row("library, in memory (`Vec<f64>`)", base);
         row(
             "library, file mapped once (page tables warm)",
@@ -107,6 +111,7 @@ fn main() {
         );
         let fresh = |prepare: &dyn Fn(&SharedBuffer<f64, ReadOnly>)| {
             time(|| {
+                // SAFETY: the bench's own file, not written while mapped.
                 let m = unsafe { SharedBuffer::<f64, ReadOnly>::open_npy(&npy) }.unwrap();
                 prepare(&m);
                 assert_eq!(pool.stats(&m), want);
@@ -146,14 +151,7 @@ fn main() {
         println!("| stats over {mib} MiB of f64, anonymous memory | ms | GB/s | ÷ `Vec` |");
         println!("|---|---:|---:|---:|");
         let base = time(|| assert_eq!(pool.stats(&data), want));
-        let row = |name: &str, s: f64| {
-            println!(
-                "| {name} | {:.1} | {:.1} | {:.2}× |",
-                s * 1e3,
-                bytes / s / 1e9,
-                base / s
-            );
-        };
+        let row = |name: &str, s: f64| print_row(name, s, bytes, base);
         row("`Vec<f64>`", base);
         let mut anon = SharedBuffer::<f64>::anonymous(len).unwrap();
         anon.copy_from_slice(&data);

@@ -119,10 +119,10 @@ impl<T: Pod, A: Access> fmt::Debug for SharedBuffer<T, A> {
 impl<T: Pod, A: Access> Deref for SharedBuffer<T, A> {
     type Target = [T];
     fn deref(&self) -> &[T] {
-        // SAFETY: `ptr` is aligned and points at `len` initialized `T`s inside the live mapping
-        // (checked when the buffer was made), or is dangling with `len == 0`. `T: Pod` makes every
-        // byte pattern a valid `T`. The constructors' contracts exclude writes by others (other
-        // than through atomics) while `&self` lives.
+        // The constructors' contracts exclude writes by others (other than through atomics) while
+        // `&self` lives, and `T: Pod` makes every byte pattern a valid `T`.
+        // SAFETY: `ptr` is aligned and points at `len` `T`s inside the live mapping (checked when
+        // the buffer was made), or is dangling with `len == 0`.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 }

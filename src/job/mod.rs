@@ -282,15 +282,14 @@ impl Job {
         self.chunk_delay = delay;
     }
 
-    /// `n` atomics of width `W` at byte `offset` of the job mapping.
-    fn atomics<A>(&self, offset: usize, n: usize) -> &[A] {
+    /// `n` atomics of type `A` at byte `offset` of the job mapping.
+    fn atomics<A: SharedAtomic>(&self, offset: usize, n: usize) -> &[A] {
         let bytes = n * std::mem::size_of::<A>();
         assert!(offset + bytes <= self.map.len() && offset % std::mem::align_of::<A>() == 0);
-        // SAFETY: the range lies inside the live mapping (checked above; the layout was validated
-        // against the file's length), is aligned for `A` (page-aligned base, aligned offset), and
-        // lives as long as `&self`. `A` is an atomic integer, which has the layout of its integer,
-        // and every process touches these words only through atomics (the job protocol), so no
-        // non-atomic access races with ours; any bit pattern is a valid integer.
+        // Every process touches these words only through atomics (the job protocol), so no
+        // non-atomic access races with ours; the layout was validated against the file's length.
+        // SAFETY: in bounds of the live mapping and aligned (checked above; page-aligned base);
+        // `A` is an atomic integer, laid out as its integer, valid for any bits; lives as `&self`.
         unsafe { std::slice::from_raw_parts(self.map.as_ptr().add(offset).cast::<A>(), n) }
     }
 
@@ -499,6 +498,11 @@ impl Job {
         Ok(crate::pool::tree_merge(&mut parts, &Stats::merge))
     }
 }
+
+/// The atomic integer types the job mapping holds (so `atomics` cannot be asked for another type).
+trait SharedAtomic {}
+impl SharedAtomic for AtomicU32 {}
+impl SharedAtomic for AtomicU64 {}
 
 fn data_path_of(header: &Header) -> PathBuf {
     #[cfg(unix)]
