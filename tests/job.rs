@@ -7,6 +7,7 @@
 #![cfg(all(target_os = "linux", not(shmkern_loom)))]
 
 use proptest::prelude::*;
+use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKind};
 use shmkern::{Pool, SharedBuffer, Stats, CHUNK_LEN};
 use std::path::{Path, PathBuf};
@@ -137,6 +138,67 @@ fn a_late_attacher_gets_the_result_at_once() {
     // A second job file at the same path is refused, not overwritten.
     // SAFETY: as above.
     assert!(unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.is_err());
+}
+
+#[test]
+fn sum_jobs_give_the_pool_sum_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::builder().threads(2).build().unwrap();
+    // f64 with a helper process: the same bits as `sum_float` (NaN included: canonical).
+    let (data, v) = data(dir.path(), 9 * CHUNK_LEN + 77);
+    let job_path = dir.path().join("s.job");
+    // SAFETY: as above.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum) }.unwrap();
+    let mut kid = spawn_worker(&job_path, 1);
+    job.work(&pool).unwrap();
+    let got = job.wait_sum_float::<f64>(Duration::from_secs(10)).unwrap();
+    assert!(kid.wait().unwrap().success());
+    assert_eq!(got.to_bits(), pool.sum_float(&v).to_bits());
+    // Integers: the exact wide sum, for a signed and an unsigned type, raw files with a dtype.
+    let ints: Vec<i64> = (0..5 * CHUNK_LEN as i64 + 3)
+        .map(|i| i64::MAX - i * 977)
+        .collect();
+    let raw = dir.path().join("ints.raw");
+    std::fs::write(&raw, bytemuck::cast_slice(&ints)).unwrap();
+    // SAFETY: as above.
+    let job = unsafe {
+        Job::create(
+            dir.path().join("i.job"),
+            &raw,
+            Some(DType::I64),
+            JobKind::Sum,
+        )
+    }
+    .unwrap();
+    job.work(&pool).unwrap();
+    let wide = job.wait_sum_int::<i64>(Duration::ZERO).unwrap();
+    assert_eq!(wide, pool.sum_int(&ints));
+    assert!(
+        wide > i128::from(i64::MAX),
+        "the sum overflows i64: it must be wide"
+    );
+    let bytes: Vec<u8> = (0..3 * CHUNK_LEN + 5).map(|i| (i * 7) as u8).collect();
+    let raw = dir.path().join("bytes.raw");
+    std::fs::write(&raw, &bytes).unwrap();
+    // SAFETY: as above.
+    let job = unsafe {
+        Job::create(
+            dir.path().join("b.job"),
+            &raw,
+            Some(DType::U8),
+            JobKind::Sum,
+        )
+    }
+    .unwrap();
+    job.work(&pool).unwrap();
+    assert_eq!(
+        job.wait_sum_int::<u8>(Duration::ZERO).unwrap(),
+        pool.sum_int(&bytes)
+    );
+    // Asking a sum job for stats, or for another type, is an error that says what the job is.
+    let e = job.wait_stats::<u8>(Duration::ZERO).unwrap_err();
+    assert!(e.to_string().contains("Sum over u8"), "{e}");
+    assert!(job.wait_sum_int::<i8>(Duration::ZERO).is_err());
 }
 
 #[test]

@@ -35,16 +35,25 @@ const PARTICIPANTS_OFFSET: usize = HEADER_LEN + 128;
 pub enum JobKind {
     /// [`Stats`](crate::Stats) of the data.
     Stats,
+    /// The sum of the data: for floats [`Accuracy::Fast`](crate::kernels::Accuracy::Fast) (the
+    /// same bits as [`Pool::sum_float`](crate::Pool::sum_float)), for integers the exact wide sum
+    /// of [`Pool::sum_int`](crate::Pool::sum_int).
+    Sum,
 }
 
 impl JobKind {
     fn code(self) -> u32 {
         match self {
             JobKind::Stats => 1,
+            JobKind::Sum => 2,
         }
     }
     fn from_code(c: u32) -> Option<JobKind> {
-        (c == 1).then_some(JobKind::Stats)
+        match c {
+            1 => Some(JobKind::Stats),
+            2 => Some(JobKind::Sum),
+            _ => None,
+        }
     }
 }
 

@@ -53,7 +53,7 @@ pub use layout::{JobKind, MAX_PARTICIPANTS};
 
 use crate::buffer::{npy, DType, ReadOnly};
 use crate::error::Error;
-use crate::kernels::{StatElement, Stats};
+use crate::kernels::{Float, Int, StatElement, Stats};
 use crate::sched::CHUNK_LEN;
 use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use crate::{futex, Pool, SharedBuffer};
@@ -391,7 +391,10 @@ impl Job {
         if !self.chunk_delay.is_zero() {
             std::thread::sleep(self.chunk_delay);
         }
-        let words = dispatch_stats(self, c.chunk);
+        let words = match self.header.kind {
+            JobKind::Stats => dispatch_stats(self, c.chunk),
+            JobKind::Sum => dispatch_sum(self, c.chunk),
+        };
         let table = self.table();
         if table.begin_write(c, p) {
             table.publish(c, p, &words);
@@ -445,17 +448,64 @@ impl Job {
     }
 
     /// Waits up to `timeout` for every chunk, then merges the results in chunk-index order in the
-    /// kernels' tree: the same bits as [`Pool::stats`] over the data. `T` must be the data's type.
+    /// kernels' tree: the same bits as [`Pool::stats`] over the data. The job must be a
+    /// [`JobKind::Stats`] job and `T` the data's type.
     pub fn wait_stats<T: StatElement + crate::buffer::Element>(
         &self,
         timeout: Duration,
     ) -> Result<Stats<T>, Error> {
-        if T::DTYPE != self.header.dtype {
+        self.expect(JobKind::Stats, T::DTYPE)?;
+        let parts = self.wait_parts(timeout, bytemuck::cast::<[u64; SLOT_WORDS], Stats<T>>)?;
+        Ok(merge_in_tree(parts, Stats::empty(), Stats::merge))
+    }
+
+    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over floats: the same bits as
+    /// [`Pool::sum_float`] over the data.
+    pub fn wait_sum_float<T: Float + crate::buffer::Element>(
+        &self,
+        timeout: Duration,
+    ) -> Result<f64, Error> {
+        self.expect(JobKind::Sum, T::DTYPE)?;
+        let parts = self.wait_parts(timeout, |w| f64::from_bits(w[0]))?;
+        let s = merge_in_tree(parts, 0.0, |a, b| a + b);
+        // NaN canonical, as `sum_float` makes it.
+        Ok(if s.is_nan() { f64::NAN } else { s })
+    }
+
+    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over integers: the exact sum, as
+    /// [`Pool::sum_int`] gives it.
+    pub fn wait_sum_int<T: Int + crate::buffer::Element>(
+        &self,
+        timeout: Duration,
+    ) -> Result<T::Wide, Error> {
+        self.expect(JobKind::Sum, T::DTYPE)?;
+        let parts = self.wait_parts(timeout, |w| {
+            bytemuck::pod_read_unaligned(bytemuck::cast_slice(&w[..2]))
+        })?;
+        Ok(merge_in_tree(parts, T::Wide::default(), |a, b| a + b))
+    }
+
+    /// An error unless the job computes `kind` over `dtype`.
+    fn expect(&self, kind: JobKind, dtype: DType) -> Result<(), Error> {
+        if self.header.kind != kind || self.header.dtype != dtype {
             return Err(Error::file(
                 &self.path,
-                format!("the job's data is {}, not {}", self.header.dtype, T::DTYPE),
+                format!(
+                    "the job computes {:?} over {}, not {kind:?} over {dtype}",
+                    self.header.kind, self.header.dtype
+                ),
             ));
         }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` until every chunk is published, then decodes the chunk results in
+    /// index order.
+    fn wait_parts<R>(
+        &self,
+        timeout: Duration,
+        decode: impl Fn([u64; SLOT_WORDS]) -> R,
+    ) -> Result<Vec<Option<R>>, Error> {
         let deadline = Instant::now() + timeout;
         let table = self.table();
         loop {
@@ -480,23 +530,30 @@ impl Job {
             }
             futex::wait(table.done, seen, Some(POLL.min(deadline - now)));
         }
-        if self.header.chunks == 0 {
-            return Ok(Stats::empty());
-        }
-        let mut parts = Vec::with_capacity(table.chunks());
-        for k in 0..table.chunks() {
-            let words = table.result(k).ok_or_else(|| {
-                Error::file(
-                    &self.path,
-                    format!(
-                        "chunk {k} is not done although the count says so: the file is corrupt"
-                    ),
-                )
-            })?;
-            parts.push(Some(bytemuck::cast::<[u64; SLOT_WORDS], Stats<T>>(words)));
-        }
-        Ok(crate::pool::tree_merge(&mut parts, &Stats::merge))
+        (0..table.chunks())
+            .map(|k| {
+                let words = table.result(k).ok_or_else(|| {
+                    Error::file(
+                        &self.path,
+                        format!(
+                            "chunk {k} is not done although the count says so: the file is \
+                             corrupt"
+                        ),
+                    )
+                })?;
+                Ok(Some(decode(words)))
+            })
+            .collect()
     }
+}
+
+/// The chunk results merged in the kernels' fixed tree (what `Pool::reduce_with` does), or `empty`
+/// for no chunks.
+fn merge_in_tree<R>(mut parts: Vec<Option<R>>, empty: R, merge: impl Fn(R, R) -> R) -> R {
+    if parts.is_empty() {
+        return empty;
+    }
+    crate::pool::tree_merge(&mut parts, &merge)
 }
 
 /// The atomic integer types the job mapping holds (so `atomics` cannot be asked for another type).
@@ -532,5 +589,33 @@ fn dispatch_stats(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
         DType::U16 => of::<u16>(job, k),
         DType::U32 => of::<u32>(job, k),
         DType::U64 => of::<u64>(job, k),
+    }
+}
+
+/// The sum of chunk `k` of the job's data, as result words: an `f64` for floats, the `i128`/`u128`
+/// exact sum for integers.
+fn dispatch_sum(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
+    fn float<T: Float + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
+        let mut w = [0u64; SLOT_WORDS];
+        w[0] = crate::kernels::chunk_sum(job.chunk::<T>(k)).to_bits();
+        w
+    }
+    fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
+        let mut w = [0u64; SLOT_WORDS];
+        let wide = T::chunk_sum(job.chunk::<T>(k));
+        bytemuck::cast_slice_mut::<u64, u8>(&mut w[..2]).copy_from_slice(bytemuck::bytes_of(&wide));
+        w
+    }
+    match job.header.dtype {
+        DType::F32 => float::<f32>(job, k),
+        DType::F64 => float::<f64>(job, k),
+        DType::I8 => int::<i8>(job, k),
+        DType::I16 => int::<i16>(job, k),
+        DType::I32 => int::<i32>(job, k),
+        DType::I64 => int::<i64>(job, k),
+        DType::U8 => int::<u8>(job, k),
+        DType::U16 => int::<u16>(job, k),
+        DType::U32 => int::<u32>(job, k),
+        DType::U64 => int::<u64>(job, k),
     }
 }

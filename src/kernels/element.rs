@@ -31,7 +31,13 @@ impl Float for f32 {
 /// unsigned), so the sum never overflows and does not depend on the order.
 pub trait Int: Copy + Send + Sync + 'static + sealed::Sealed + TryFrom<Self::Wide> {
     /// `i128` or `u128`.
-    type Wide: Copy + Send + Sync + std::ops::Add<Output = Self::Wide> + std::fmt::Display + Default;
+    type Wide: Copy
+        + Send
+        + Sync
+        + std::ops::Add<Output = Self::Wide>
+        + std::fmt::Display
+        + Default
+        + bytemuck::Pod;
     /// The exact sum of one chunk (at most `CHUNK_LEN` elements).
     fn chunk_sum(x: &[Self]) -> Self::Wide;
 }

@@ -10,6 +10,7 @@ mod stats;
 mod sum;
 
 pub use element::{Float, Int};
+pub(crate) use lanes::chunk_sum;
 pub use lanes::{chunk_sum_on, Isa, LANES};
 pub(crate) use stats::chunk_stats;
 pub use stats::{stats, StatElement, Stats};
