@@ -1,4 +1,5 @@
-//! `shmkern`: statistics and sums over raw and `.npy` files, data generation, and a demo.
+//! `shmkern`: statistics and sums over raw and `.npy` files (in one process or several), cross-process
+//! jobs, data generation, and a demo.
 //!
 //! Exit status: 0 on success, 2 for a usage error (clap's, or a raw file without `--dtype`), 1 for
 //! any other failure. Every failure prints one line on stderr that names the file and the problem;
@@ -8,7 +9,9 @@ mod demo;
 mod dispatch;
 mod gen;
 mod input;
+mod job;
 mod output;
+mod processes;
 mod progress;
 mod run;
 
@@ -35,6 +38,93 @@ enum Command {
     Gen(GenArgs),
     /// Fill an anonymous shared buffer and time `stats` on 1 thread and on all of them.
     Demo(DemoArgs),
+    /// Cross-process jobs: several processes (started by you) compute one `stats` or `sum` of a
+    /// shared file.
+    #[command(subcommand)]
+    Job(JobCommand),
+}
+
+#[derive(Subcommand)]
+pub enum JobCommand {
+    /// Create the job file JOB (mode 0600 unless --mode) for DATA; prints what it holds.
+    Create(JobCreateArgs),
+    /// Attach to JOB and compute chunks with this process's threads until every chunk is done,
+    /// taking over the chunks of participants that died.
+    Work(JobWorkArgs),
+    /// Wait for JOB to complete and print its result, as `shmkern stats` / `sum` would.
+    Wait(JobWaitArgs),
+    /// Print how far JOB has got: chunks done and live participants.
+    Status(JobStatusArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Count, NaN count, sum, min, max, mean, variance (as `shmkern stats`).
+    Stats,
+    /// The sum (floats: fast accuracy; integers: exact), as `shmkern sum`.
+    Sum,
+}
+
+#[derive(Args)]
+pub struct JobCreateArgs {
+    /// The job file to create (it must not exist).
+    job: PathBuf,
+    /// The data: a raw little-endian file or a .npy file. It must not change while the job runs.
+    data: PathBuf,
+    /// Element type of a raw data file (.npy files carry their own).
+    #[arg(long, value_name = "T")]
+    dtype: Option<DType>,
+    /// What the job computes.
+    #[arg(long, value_enum, default_value_t = KindArg::Stats)]
+    kind: KindArg,
+    /// The job file's permissions, in octal. Every participant needs to read and write it, so
+    /// widen it (e.g. 660) only to let other users you trust take part: any of them can spoil
+    /// the job's result.
+    #[arg(long, default_value = "600", value_name = "OCTAL", value_parser = processes::parse_mode)]
+    mode: u32,
+}
+
+#[derive(Args)]
+pub struct JobWorkArgs {
+    /// The job file.
+    job: PathBuf,
+    /// Worker threads of this process, the calling thread included [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// No progress bar and no closing line.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+pub struct JobWaitArgs {
+    /// The job file.
+    job: PathBuf,
+    /// Give up (exit 1) after this many seconds if the job is not complete.
+    #[arg(long, default_value_t = 600.0, value_name = "SECS", value_parser = parse_seconds)]
+    timeout: f64,
+    /// Delta degrees of freedom of the variance (stats jobs).
+    #[arg(long, default_value_t = 1, value_name = "D")]
+    ddof: u64,
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct JobStatusArgs {
+    /// The job file.
+    job: PathBuf,
+    /// Print one JSON object on stdout instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.0..=1e9).contains(&x) => Ok(x),
+        _ => Err(format!("{s:?} is not a number of seconds from 0 to 1e9")),
+    }
 }
 
 /// Options shared by the commands that read a file.
@@ -55,6 +145,11 @@ struct InputArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Compute in N processes that share the file's pages (N − 1 helpers of this command are
+    /// started; --threads then counts per process, default: the cores divided among them). The
+    /// result is bit-identical to one process's.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    processes: Option<u32>,
 }
 
 #[derive(Args)]
@@ -155,6 +250,7 @@ fn main() -> ExitCode {
         Command::Sum(a) => run::sum(a),
         Command::Gen(a) => gen::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Job(c) => job::run(c),
     });
     report_memory();
     match result {

@@ -496,3 +496,150 @@ fn numpy_files_read_when_numpy_is_installed() {
         (Some("i16"), "-50".to_owned())
     );
 }
+
+/// The JSON without the keys that say how it was computed.
+fn result_only(mut v: Value) -> Value {
+    let o = v.as_object_mut().unwrap();
+    for k in ["threads", "processes", "seconds"] {
+        o.remove(k);
+    }
+    v
+}
+
+#[test]
+fn processes_give_the_in_process_json_bit_for_bit() {
+    let d = tempfile::tempdir().unwrap();
+    let f: Vec<f64> = (0..200_003)
+        .map(|i| ((i as f64) * 0.91).cos() * 1e5 + if i % 777 == 3 { f64::NAN } else { 0.0 })
+        .collect();
+    let npy = write_npy(d.path(), "f.npy", &f);
+    let ints: Vec<i32> = (0..100_001).map(|i| i32::MAX - i * 3).collect();
+    let raw = write_raw(d.path(), "i.raw", &ints);
+    for (cmd, file, extra) in [
+        ("stats", &npy, vec![]),
+        ("sum", &npy, vec![]),
+        ("stats", &raw, vec!["--dtype", "i32"]),
+        ("sum", &raw, vec!["--dtype", "i32"]),
+    ] {
+        let mut one = vec![cmd, s(file), "--json", "-q"];
+        one.extend(&extra);
+        let single = json(&one);
+        for n in ["2", "3"] {
+            let mut args = one.clone();
+            args.extend(["--processes", n]);
+            let v = json(&args);
+            assert_eq!(
+                v["processes"].as_u64(),
+                Some(n.parse().unwrap()),
+                "{args:?}"
+            );
+            assert_eq!(result_only(v), result_only(single.clone()), "{args:?}");
+        }
+    }
+    // The job file lives in TMPDIR and is removed at the end.
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shmkern"))
+        .args(["stats", s(&npy), "--processes", "2", "-q"])
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    // Float sums in processes are fast sums only: asking for more is a usage error.
+    fails(
+        &["sum", s(&npy), "--processes", "2", "--accuracy", "exact"],
+        2,
+        &["--processes", "--accuracy"],
+    );
+}
+
+#[test]
+fn job_commands_run_a_job_started_by_hand() {
+    let d = tempfile::tempdir().unwrap();
+    let f: Vec<f32> = (0..150_000).map(|i| (i as f32 * 0.013).sin()).collect();
+    let npy = write_npy(d.path(), "f.npy", &f);
+    let job = d.path().join("f.job");
+    let out = shmkern(&["job", "create", s(&job), s(&npy)]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&job).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let status = json(&["job", "status", s(&job), "--json"]);
+    assert_eq!(status["kind"], "stats");
+    assert_eq!(status["done"].as_u64(), Some(0));
+    assert_eq!(status["chunks"].as_u64(), Some(5));
+    // Nobody works on it: waiting times out with one line and exit 1.
+    fails(
+        &["job", "wait", s(&job), "--timeout", "0.1"],
+        1,
+        &["timed out", "0 of 5"],
+    );
+    // Two participants started by hand, then the result, as `stats` prints it.
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_shmkern"))
+                .args(["job", "work", s(&job), "--threads", "1", "-q"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut w in workers {
+        assert!(w.wait().unwrap().success());
+    }
+    let waited = json(&["job", "wait", s(&job), "--json", "--ddof", "0"]);
+    let direct = json(&["stats", s(&npy), "--json", "--ddof", "0", "-q"]);
+    assert_eq!(result_only(waited), result_only(direct));
+    assert_eq!(
+        json(&["job", "status", s(&job), "--json"])["done"].as_u64(),
+        Some(5)
+    );
+    // A job file is never replaced; a garbage one is refused with one line.
+    fails(&["job", "create", s(&job), s(&npy)], 1, &[s(&job)]);
+    let junk = write_raw(d.path(), "junk.job", &[7u8; 5000]);
+    for sub in ["work", "wait", "status"] {
+        fails(&["job", sub, s(&junk)], 1, &["junk.job", "not a job file"]);
+    }
+    // --mode widens on purpose; a mode that locks the owner out is a usage error.
+    let wide = d.path().join("w.job");
+    let out = shmkern(&[
+        "job",
+        "create",
+        s(&wide),
+        s(&npy),
+        "--kind",
+        "sum",
+        "--mode",
+        "640",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&wide).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+    fails(
+        &[
+            "job",
+            "create",
+            s(&d.path().join("x.job")),
+            s(&npy),
+            "--mode",
+            "400",
+        ],
+        2,
+        &["--mode"],
+    );
+}

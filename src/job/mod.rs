@@ -270,6 +270,11 @@ impl Job {
         self.header.kind
     }
 
+    /// Elements in the job's data.
+    pub fn count(&self) -> u64 {
+        self.header.data_len
+    }
+
     /// The data file the job reads.
     pub fn data_path(&self) -> PathBuf {
         data_path_of(&self.header)

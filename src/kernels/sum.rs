@@ -8,11 +8,11 @@ use crate::error::{Error, ErrorKind};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::{ChunkGrid, CHUNK_LEN};
 
-/// The grid every kernel uses: chunks of [`CHUNK_LEN`] (contract).
-fn contract_opts() -> ParOptions<'static> {
+/// `opts` on the grid every kernel uses: chunks of [`CHUNK_LEN`] (contract).
+fn contract(opts: ParOptions<'_>) -> ParOptions<'_> {
     ParOptions {
         chunk_len: Some(CHUNK_LEN),
-        ..ParOptions::default()
+        ..opts
     }
 }
 
@@ -95,31 +95,74 @@ impl Pool {
     /// assert_eq!(pool.sum_with(&[f64::MAX, f64::MAX, -f64::MAX], Accuracy::Exact), f64::MAX);
     /// ```
     pub fn sum_with<T: Float>(&self, data: &[T], accuracy: Accuracy) -> f64 {
-        match accuracy {
-            Accuracy::Fast => self.sum_float(data),
-            Accuracy::Compensated => {
-                if data.is_empty() {
-                    return 0.0;
-                }
-                let p = self
-                    .reduce_with(
-                        data,
-                        contract_opts(),
-                        compensated::chunk,
-                        compensated::merge,
-                    )
-                    .unwrap_or_else(|e| panic!("sum_with: {e}"));
-                canonical(compensated::finish(p))
-            }
-            Accuracy::Exact => {
-                if data.is_empty() {
-                    return 0.0;
-                }
-                self.reduce_with(data, contract_opts(), exact::chunk, exact::Acc::merge)
-                    .unwrap_or_else(|e| panic!("sum_with: {e}"))
-                    .round()
-            }
+        self.sum_float_with(data, accuracy, ParOptions::default())
+            .unwrap_or_else(|e| panic!("sum_with: {e}"))
+    }
+
+    /// [`sum_with`](Pool::sum_with) with a cancel token and a progress counter (elements done,
+    /// updated after each chunk). `opts.chunk_len` is ignored: the kernels always use the contract
+    /// grid of [`CHUNK_LEN`]. `Err` only when the call was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{kernels::Accuracy, CancelToken, ParOptions, Pool};
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let data = vec![0.5f64; 100_000];
+    /// let done = AtomicU64::new(0);
+    /// let opts = ParOptions { progress: Some(&done), ..ParOptions::default() };
+    /// assert_eq!(pool.sum_float_with(&data, Accuracy::Fast, opts).unwrap(), 50_000.0);
+    /// assert_eq!(done.load(Ordering::Relaxed), 100_000);
+    ///
+    /// let cancel = CancelToken::new();
+    /// cancel.cancel();
+    /// let opts = ParOptions { cancel: Some(&cancel), ..ParOptions::default() };
+    /// assert!(pool.sum_float_with(&data, Accuracy::Exact, opts).is_err());
+    /// ```
+    pub fn sum_float_with<T: Float>(
+        &self,
+        data: &[T],
+        accuracy: Accuracy,
+        opts: ParOptions<'_>,
+    ) -> Result<f64, Error> {
+        if data.is_empty() {
+            return Ok(0.0);
         }
+        let opts = contract(opts);
+        Ok(match accuracy {
+            Accuracy::Fast => canonical(self.reduce_with(data, opts, chunk_sum, |a, b| a + b)?),
+            Accuracy::Compensated => canonical(compensated::finish(self.reduce_with(
+                data,
+                opts,
+                compensated::chunk,
+                compensated::merge,
+            )?)),
+            Accuracy::Exact => self
+                .reduce_with(data, opts, exact::chunk, exact::Acc::merge)?
+                .round(),
+        })
+    }
+
+    /// [`sum_int`](Pool::sum_int) with a cancel token and a progress counter, as
+    /// [`sum_float_with`](Pool::sum_float_with). `Err` only when the call was cancelled.
+    ///
+    /// ```
+    /// use shmkern::{ParOptions, Pool};
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let done = AtomicU64::new(0);
+    /// let opts = ParOptions { progress: Some(&done), ..ParOptions::default() };
+    /// assert_eq!(pool.sum_int_with(&vec![u64::MAX; 70_000], opts).unwrap(), u64::MAX as u128 * 70_000);
+    /// assert_eq!(done.load(Ordering::Relaxed), 70_000);
+    /// ```
+    pub fn sum_int_with<T: Int>(&self, data: &[T], opts: ParOptions<'_>) -> Result<T::Wide, Error> {
+        if data.is_empty() {
+            return Ok(T::Wide::default());
+        }
+        self.reduce_with(data, contract(opts), T::chunk_sum, |a, b| a + b)
     }
 
     /// Sums `data` in the fixed tree of `shared/NUMERICS.md` §1, in `f64`, on this pool.
@@ -146,13 +189,8 @@ impl Pool {
     /// assert!(two.sum_float(&[1.0, f64::NAN]).is_nan());
     /// ```
     pub fn sum_float<T: Float>(&self, data: &[T]) -> f64 {
-        if data.is_empty() {
-            return 0.0;
-        }
-        let s = self
-            .reduce_with(data, contract_opts(), chunk_sum, |a, b| a + b)
-            .unwrap_or_else(|e| panic!("sum_float: {e}"));
-        canonical(s)
+        self.sum_float_with(data, Accuracy::Fast, ParOptions::default())
+            .unwrap_or_else(|e| panic!("sum_float: {e}"))
     }
 
     /// The exact sum of integers, in `i128` (signed types) or `u128` (unsigned): it cannot overflow
@@ -167,10 +205,7 @@ impl Pool {
     /// assert_eq!(pool.sum_int(&[250u8, 10]), 260u128);
     /// ```
     pub fn sum_int<T: Int>(&self, data: &[T]) -> T::Wide {
-        if data.is_empty() {
-            return T::Wide::default();
-        }
-        self.reduce_with(data, contract_opts(), T::chunk_sum, |a, b| a + b)
+        self.sum_int_with(data, ParOptions::default())
             .unwrap_or_else(|e| panic!("sum_int: {e}"))
     }
 
