@@ -1,6 +1,7 @@
 //! `cargo bench -p shmkern-cli --bench file_table`: stats over a file in the page cache, through
 //! the `shmkern` command and through the library, against the library's in-memory `stats`; the
-//! effect of the access hints and of pre-faulting; the command's memory beyond the mapped file.
+//! effect of the access hints and of pre-faulting; the command's memory beyond the mapped file;
+//! `--processes 2` (a cross-process job) against 2 threads in one process.
 //!
 //! Sizes: `SHMKERN_FILE_MIB` MiB of f64 (default 1024). Uses about twice that in memory (the
 //! in-memory copy and the file's page cache) and as much disk in the temporary directory.
@@ -33,13 +34,21 @@ fn time(mut f: impl FnMut()) -> f64 {
     )
 }
 
-/// Runs `shmkern stats FILE --json -q`; returns (its own "seconds", the process's wall time, its
-/// RssAnon in KiB).
+/// Runs `shmkern stats FILE --json -q --threads T`; returns (its own "seconds", the process's wall
+/// time, its RssAnon in KiB).
 fn command(file: &Path, threads: usize) -> (f64, f64, u64) {
+    let (seconds, wall, anon, _) = run_json(file, &["stats", "--threads", &threads.to_string()]);
+    (seconds, wall, anon)
+}
+
+/// Runs `shmkern CMD FILE --json -q ARGS…` (`args[0]` is the command); returns (its own "seconds",
+/// the process's wall time, its RssAnon in KiB, the JSON without how-it-ran keys).
+fn run_json(file: &Path, args: &[&str]) -> (f64, f64, u64, serde_json::Value) {
     let t = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_shmkern"))
-        .args(["stats", file.to_str().unwrap(), "--json", "-q", "--threads"])
-        .arg(threads.to_string())
+        .arg(args[0])
+        .args([file.to_str().unwrap(), "--json", "-q"])
+        .args(&args[1..])
         .env("SHMKERN_REPORT_MEMORY", "1")
         .output()
         .expect("run shmkern");
@@ -49,14 +58,19 @@ fn command(file: &Path, threads: usize) -> (f64, f64, u64) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let anon = stderr
         .split_whitespace()
         .find_map(|w| w.strip_prefix("RssAnon="))
         .and_then(|k| k.parse().ok())
         .unwrap_or(0);
-    (v["seconds"].as_f64().unwrap(), wall, anon)
+    let seconds = v["seconds"].as_f64().unwrap();
+    let o = v.as_object_mut().unwrap();
+    for k in ["seconds", "threads", "processes"] {
+        o.remove(k);
+    }
+    (seconds, wall, anon, v)
 }
 
 /// One table row: time, GB/s and the speed ratio against `base` seconds.
@@ -145,6 +159,52 @@ fn main() {
              runs): {:.1} MiB",
             anon as f64 / 1024.0
         );
+    });
+
+    report::section(|| {
+        // Issue 6: the same work in 2 processes of 1 thread (a job over the file) against 1
+        // process of 2 threads. Runs alternate, so drifting load hits both alike; every run's
+        // result must be the same JSON.
+        println!(
+            "| {mib} MiB of f64 in the page cache | ms (own) | ms (wall) | GB/s (wall) | ÷ threads |"
+        );
+        println!("|---|---:|---:|---:|---:|");
+        for cmd in ["stats", "sum"] {
+            let threads = ["--threads", "2"];
+            let procs = ["--processes", "2", "--threads", "1"];
+            let mut runs: [Vec<(f64, f64)>; 2] = [vec![], vec![]];
+            let mut first = None;
+            for _ in 0..REPS {
+                for (i, extra) in [&threads[..], &procs[..]].into_iter().enumerate() {
+                    let mut args = vec![cmd];
+                    args.extend(extra);
+                    let (own, wall, _, v) = run_json(&npy, &args);
+                    match &first {
+                        None => first = Some(v),
+                        Some(f) => assert_eq!(&v, f, "{args:?} changed the result"),
+                    }
+                    runs[i].push((own, wall));
+                }
+            }
+            let med = |i: usize, f: fn(&(f64, f64)) -> f64| median(runs[i].iter().map(f).collect());
+            let base = med(0, |r| r.1);
+            for (i, name) in [
+                format!("`shmkern {cmd} data.npy --threads 2`"),
+                format!("`shmkern {cmd} data.npy --processes 2 --threads 1`"),
+            ]
+            .iter()
+            .enumerate()
+            {
+                let (own, wall) = (med(i, |r| r.0), med(i, |r| r.1));
+                println!(
+                    "| {name} | {:.1} | {:.1} | {:.1} | {:.2}× |",
+                    own * 1e3,
+                    wall * 1e3,
+                    bytes / wall / 1e9,
+                    base / wall
+                );
+            }
+        }
     });
 
     report::section(|| {

@@ -11,13 +11,16 @@ use shmkern::job::{Job, JobKind};
 use shmkern::CHUNK_LEN;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use crate::input::Source;
 
 /// How long to wait for the result once `work` has returned (when every chunk is already done).
 pub const WAIT: Duration = Duration::from_secs(10);
+/// How often the progress bar reads the job's done count.
+const POLL: Duration = Duration::from_millis(50);
 
 /// Removes the job file when the command ends, however it ends.
 struct RemoveOnDrop(PathBuf);
@@ -117,18 +120,18 @@ pub fn run(
 pub fn work(job: &Job, pool: &shmkern::Pool, quiet: bool) -> Result<(), Failure> {
     let total = job.count();
     let progress = Progress::start("job", total, quiet);
-    let stop = AtomicBool::new(false);
+    let (stop, stopped) = mpsc::channel::<()>();
     let result = std::thread::scope(|s| {
-        s.spawn(|| {
-            // Relaxed: the flag carries no data; the scope's join orders the end.
-            while !stop.load(Relaxed) {
+        let progress = &progress;
+        s.spawn(move || {
+            // Polls until `stop` is dropped, which wakes `recv_timeout` at once.
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(POLL) {
                 let done = job.status().done * CHUNK_LEN as u64;
                 progress.counter().store(done.min(total), Relaxed);
-                std::thread::sleep(Duration::from_millis(50));
             }
         });
         let r = job.work(pool);
-        stop.store(true, Relaxed);
+        drop(stop);
         r
     });
     progress.finish();
