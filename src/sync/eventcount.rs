@@ -65,12 +65,38 @@ pub struct EventCount {
 }
 
 /// The epoch a waiter saw in [`EventCount::prepare_wait`]; pass it to [`EventCount::wait`].
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::EventCount;
+///
+/// let ec = EventCount::new();
+/// let before = ec.prepare_wait();
+/// ec.notify(1); // a waiter is registered: the notification moves the epoch
+/// ec.cancel_wait();
+/// let after = ec.prepare_wait();
+/// ec.cancel_wait();
+/// assert_ne!(before, after, "a key taken after a notification differs");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use = "a prepared wait must end in `wait` or `cancel_wait`"]
 pub struct Key(u32);
 
 impl EventCount {
     /// A new event count with no waiters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::EventCount;
+    ///
+    /// let ec = EventCount::new();
+    /// assert_eq!(ec.waiters(), 0);
+    /// // `const`: an event count can be a static.
+    /// static IDLE: EventCount = EventCount::new();
+    /// assert_eq!(IDLE.notify_all(), 0);
+    /// ```
     #[cfg(not(shmkern_loom))]
     pub const fn new() -> Self {
         Self {
@@ -90,6 +116,18 @@ impl EventCount {
 
     /// Announces that this thread may sleep; check the condition *after* this, then call
     /// [`wait`](EventCount::wait) or [`cancel_wait`](EventCount::cancel_wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::EventCount;
+    ///
+    /// let ec = EventCount::new();
+    /// let _key = ec.prepare_wait();
+    /// assert_eq!(ec.waiters(), 1); // announced: a notifier now bumps the epoch
+    /// ec.cancel_wait();
+    /// assert_eq!(ec.waiters(), 0);
+    /// ```
     pub fn prepare_wait(&self) -> Key {
         self.waiters.fetch_add(1, Relaxed);
         if !fault(FaultId::EventCountNoFence) {
@@ -100,12 +138,37 @@ impl EventCount {
     }
 
     /// Withdraws a [`prepare_wait`](EventCount::prepare_wait): the condition already holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::EventCount;
+    ///
+    /// let ec = EventCount::new();
+    /// let _key = ec.prepare_wait();
+    /// ec.cancel_wait(); // the condition held after all
+    /// assert_eq!(ec.waiters(), 0);
+    /// assert_eq!(ec.notify(1), 0); // nobody waits again: nothing to wake
+    /// ```
     pub fn cancel_wait(&self) {
         self.waiters.fetch_sub(1, Relaxed);
     }
 
     /// Sleeps unless a notification came since `key` was taken, for at most `timeout`. Returns the
     /// futex result (`Woken` may be spurious): re-check the condition afterwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{futex::WaitResult, EventCount};
+    /// use std::time::Duration;
+    ///
+    /// let ec = EventCount::new();
+    /// let key = ec.prepare_wait();
+    /// // No notification since the key: the wait sleeps until its timeout.
+    /// assert_eq!(ec.wait(key, Some(Duration::from_millis(1))), WaitResult::TimedOut);
+    /// assert_eq!(ec.waiters(), 0); // `wait` ended the prepared wait
+    /// ```
     pub fn wait(&self, key: Key, timeout: Option<Duration>) -> WaitResult {
         let r = futex::wait(&self.epoch, key.0, timeout);
         self.waiters.fetch_sub(1, Relaxed);
@@ -114,6 +177,18 @@ impl EventCount {
 
     /// Wakes up to `n` waiters, after the caller made its condition true. Costs one fence and one
     /// load when nobody waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{futex::WaitResult, EventCount};
+    ///
+    /// let ec = EventCount::new();
+    /// assert_eq!(ec.notify(1), 0); // nobody waits: a fence and a load
+    /// let key = ec.prepare_wait();
+    /// ec.notify(1); // after the key was taken: that wait does not sleep
+    /// assert_eq!(ec.wait(key, None), WaitResult::NotEqual);
+    /// ```
     pub fn notify(&self, n: usize) -> usize {
         if !fault(FaultId::EventCountNoFence) {
             fence(SeqCst);
@@ -126,11 +201,37 @@ impl EventCount {
     }
 
     /// Wakes every waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{futex::WaitResult, EventCount};
+    ///
+    /// let ec = EventCount::new();
+    /// let (k1, k2) = (ec.prepare_wait(), ec.prepare_wait());
+    /// ec.notify_all();
+    /// assert_eq!(ec.wait(k1, None), WaitResult::NotEqual);
+    /// assert_eq!(ec.wait(k2, None), WaitResult::NotEqual);
+    /// assert_eq!(ec.waiters(), 0);
+    /// ```
     pub fn notify_all(&self) -> usize {
         self.notify(usize::MAX)
     }
 
     /// Threads currently between `prepare_wait` and the end of their wait (a snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::EventCount;
+    /// use std::time::Duration;
+    ///
+    /// let ec = EventCount::new();
+    /// let key = ec.prepare_wait();
+    /// assert_eq!(ec.waiters(), 1);
+    /// ec.wait(key, Some(Duration::ZERO));
+    /// assert_eq!(ec.waiters(), 0);
+    /// ```
     pub fn waiters(&self) -> u32 {
         self.waiters.load(Relaxed)
     }

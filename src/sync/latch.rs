@@ -64,6 +64,17 @@ const _: () = {
 };
 
 /// The error of a [`Latch::wait`] whose timeout passed before the latch opened.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{Latch, TimedOut};
+/// use std::time::Duration;
+///
+/// let latch = Latch::new(1);
+/// assert_eq!(latch.wait(Some(Duration::from_millis(1))), Err(TimedOut));
+/// assert_eq!(TimedOut.to_string(), "timed out waiting for the latch to open");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimedOut;
 
@@ -77,6 +88,19 @@ impl std::error::Error for TimedOut {}
 
 impl Latch {
     /// A latch that opens after `n` count-downs (`n == 0`: open already).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Latch;
+    ///
+    /// let latch = Latch::new(2);
+    /// assert_eq!((latch.count(), latch.is_open()), (2, false));
+    /// assert!(Latch::new(0).is_open());
+    /// // `const`: a latch can be a static.
+    /// static READY: Latch = Latch::new(1);
+    /// assert!(READY.count_down());
+    /// ```
     #[cfg(not(shmkern_loom))]
     pub const fn new(n: u32) -> Self {
         Self {
@@ -109,6 +133,22 @@ impl Latch {
     ///
     /// If `ptr` is not 4-byte aligned (a page-aligned mapping plus an offset that is a multiple of 4
     /// always is).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{Latch, SharedBuffer};
+    ///
+    /// let mut mem = SharedBuffer::<u32>::anonymous(2)?;
+    /// let ptr = mem.as_mut_ptr().cast::<u8>();
+    /// // SAFETY: `mem` outlives both views, and its bytes are touched only through them.
+    /// let (a, b) = unsafe { (Latch::from_ptr(ptr), Latch::from_ptr(ptr)) };
+    /// assert!(a.is_open(), "zeroed bytes are an open latch");
+    /// a.reset(1);
+    /// assert!(b.count_down()); // the same bytes: counting down `b` opens `a`
+    /// assert!(a.is_open());
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     #[cfg(not(shmkern_loom))]
     pub unsafe fn from_ptr<'a>(ptr: *mut u8) -> &'a Latch {
         assert!(
@@ -123,6 +163,18 @@ impl Latch {
     /// Counts down once. Returns `true` for the call that opened the latch.
     ///
     /// Counting down an open latch does nothing and returns `false` (the count never wraps).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let latch = shmkern::Latch::new(2);
+    /// assert!(!latch.count_down());
+    /// assert!(!latch.is_open());
+    /// assert!(latch.count_down()); // the call that opened it
+    /// assert!(latch.is_open());
+    /// assert!(!latch.count_down()); // already open: no effect
+    /// assert_eq!(latch.count(), 0);
+    /// ```
     pub fn count_down(&self) -> bool {
         // Release: publishes this thread's earlier writes to the waiter's Acquire load of 0 (see the
         // type's "Memory ordering"). The broken twin `latch_relaxed_count_down` drops it.
@@ -162,6 +214,21 @@ impl Latch {
     ///
     /// After `Ok(())`, every write made before every `count_down` is visible. Spins briefly before
     /// sleeping on the (shared-scope) futex; spurious wake-ups are absorbed here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{Latch, TimedOut};
+    /// use std::time::Duration;
+    ///
+    /// let latch = Latch::new(1);
+    /// assert_eq!(latch.wait(Some(Duration::from_millis(1))), Err(TimedOut));
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| latch.count_down());
+    ///     assert_eq!(latch.wait(None), Ok(()));
+    /// });
+    /// assert_eq!(latch.waiting(), 0);
+    /// ```
     pub fn wait(&self, timeout: Option<Duration>) -> Result<(), TimedOut> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         if self.count.load(Acquire) == 0 {
@@ -206,17 +273,49 @@ impl Latch {
     }
 
     /// Whether the latch is open (`Acquire`: a `true` makes the count-downs' writes visible).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let latch = shmkern::Latch::new(1);
+    /// assert!(!latch.is_open());
+    /// latch.count_down();
+    /// assert!(latch.is_open());
+    /// ```
     pub fn is_open(&self) -> bool {
         self.count.load(Acquire) == 0
     }
 
     /// Count-downs still to come (a snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let latch = shmkern::Latch::new(3);
+    /// latch.count_down();
+    /// assert_eq!(latch.count(), 2);
+    /// ```
     pub fn count(&self) -> u32 {
         self.count.load(Relaxed)
     }
 
     /// Threads currently inside [`wait`](Latch::wait) that may sleep (a snapshot, for diagnostics and
     /// tests; `0` once every waiter has left, whether it was woken or timed out).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let latch = shmkern::Latch::new(1);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| latch.wait(None).unwrap());
+    ///     // The waiter registers before it sleeps.
+    ///     while latch.waiting() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     latch.count_down();
+    /// });
+    /// assert_eq!(latch.waiting(), 0);
+    /// ```
     pub fn waiting(&self) -> u32 {
         self.waiters.load(Relaxed)
     }
@@ -227,6 +326,17 @@ impl Latch {
     /// previous round has left, and hand the reset latch to the next round's users through a
     /// Release/Acquire pair (as [`WorkRanges`](crate::WorkRanges)' round generation does). Overlapping
     /// calls break no memory safety, only the count.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let latch = shmkern::Latch::new(1);
+    /// latch.count_down();
+    /// latch.reset(2); // the next round
+    /// assert_eq!((latch.count(), latch.is_open()), (2, false));
+    /// latch.count_down();
+    /// assert!(latch.count_down());
+    /// ```
     pub fn reset(&self, n: u32) {
         debug_assert_eq!(
             self.waiters.load(Relaxed),

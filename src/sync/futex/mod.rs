@@ -93,9 +93,28 @@ mod spin;
 pub use spin::spin_then_wait;
 
 /// Whether this build's shared-scope futex works across processes (Linux, not under loom).
+///
+/// # Examples
+///
+/// ```
+/// // Linux builds (outside loom models) share futex words across processes.
+/// assert_eq!(shmkern::futex::CROSS_PROCESS, cfg!(target_os = "linux"));
+/// ```
 pub const CROSS_PROCESS: bool = cfg!(all(target_os = "linux", not(shmkern_loom)));
 
 /// How a [`wait`] ended. `Woken` may be spurious; see the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::futex::{self, WaitResult};
+/// use std::sync::atomic::AtomicU32;
+/// use std::time::Duration;
+///
+/// let word = AtomicU32::new(1);
+/// assert_eq!(futex::wait(&word, 0, None), WaitResult::NotEqual);
+/// assert_eq!(futex::wait(&word, 1, Some(Duration::from_millis(1))), WaitResult::TimedOut);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WaitResult {
     /// The thread slept and was woken — by a [`wake`], or spuriously. Re-check the condition.
@@ -107,6 +126,19 @@ pub enum WaitResult {
 }
 
 /// Which threads a futex word can meet: all processes mapping it, or this process only.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::futex::{Scope, WaitResult};
+/// use std::sync::atomic::AtomicU32;
+///
+/// assert_eq!(Scope::default(), Scope::Shared);
+/// // A word on this process's heap: the private scope is enough.
+/// let word = AtomicU32::new(0);
+/// assert_eq!(Scope::Private.wait(&word, 1, None), WaitResult::NotEqual);
+/// assert_eq!(Scope::Private.wake_all(&word), 0);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Keyed by the physical page: works across processes and across two mappings of one file.
@@ -120,11 +152,37 @@ pub enum Scope {
 
 impl Scope {
     /// [`wait`] with this scope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::futex::{Scope, WaitResult};
+    /// use std::sync::atomic::AtomicU32;
+    /// use std::time::Duration;
+    ///
+    /// let word = AtomicU32::new(0);
+    /// assert_eq!(Scope::Private.wait(&word, 7, None), WaitResult::NotEqual);
+    /// let r = Scope::Private.wait(&word, 0, Some(Duration::from_millis(1)));
+    /// assert_eq!(r, WaitResult::TimedOut);
+    /// ```
     pub fn wait(self, word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
         imp::wait(word, expected, timeout, self)
     }
 
     /// [`wait_until`] with this scope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::futex::{Scope, WaitResult};
+    /// use std::sync::atomic::AtomicU32;
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let word = AtomicU32::new(0);
+    /// let deadline = Instant::now() + Duration::from_millis(2);
+    /// assert_eq!(Scope::Private.wait_until(&word, 0, Some(deadline)), WaitResult::TimedOut);
+    /// assert!(Instant::now() >= deadline);
+    /// ```
     pub fn wait_until(
         self,
         word: &AtomicU32,
@@ -136,6 +194,24 @@ impl Scope {
     }
 
     /// [`wake`] with this scope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::futex::{Scope, WaitResult};
+    /// use std::sync::atomic::AtomicU32;
+    ///
+    /// let word = AtomicU32::new(0);
+    /// assert_eq!(Scope::Private.wake(&word, 0), 0);
+    /// std::thread::scope(|s| {
+    ///     let sleeper = s.spawn(|| Scope::Private.wait(&word, 0, None));
+    ///     // Up to 8, but only one sleeps (once it has gone to sleep).
+    ///     while Scope::Private.wake(&word, 8) == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     assert_eq!(sleeper.join().unwrap(), WaitResult::Woken);
+    /// });
+    /// ```
     pub fn wake(self, word: &AtomicU32, n: usize) -> usize {
         if n == 0 {
             return 0;
@@ -144,11 +220,49 @@ impl Scope {
     }
 
     /// [`wake_one`] with this scope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::futex::{Scope, WaitResult};
+    /// use std::sync::atomic::AtomicU32;
+    ///
+    /// let word = AtomicU32::new(0);
+    /// std::thread::scope(|s| {
+    ///     let sleeper = s.spawn(|| Scope::Private.wait(&word, 0, None));
+    ///     let woken = loop {
+    ///         match Scope::Private.wake_one(&word) {
+    ///             0 => std::thread::yield_now(), // not asleep yet
+    ///             n => break n,
+    ///         }
+    ///     };
+    ///     assert_eq!((woken, sleeper.join().unwrap()), (1, WaitResult::Woken));
+    /// });
+    /// ```
     pub fn wake_one(self, word: &AtomicU32) -> usize {
         self.wake(word, 1)
     }
 
     /// [`wake_all`] with this scope.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::futex::Scope;
+    /// use std::sync::atomic::AtomicU32;
+    ///
+    /// let word = AtomicU32::new(0);
+    /// let mut woken = 0;
+    /// std::thread::scope(|s| {
+    ///     for _ in 0..2 {
+    ///         s.spawn(|| Scope::Private.wait(&word, 0, None));
+    ///     }
+    ///     while woken < 2 {
+    ///         woken += Scope::Private.wake_all(&word);
+    ///     }
+    /// });
+    /// assert_eq!(woken, 2);
+    /// ```
     pub fn wake_all(self, word: &AtomicU32) -> usize {
         self.wake(word, usize::MAX)
     }
@@ -157,26 +271,121 @@ impl Scope {
 /// Sleeps while `*word == expected`, for at most `timeout` (`None`: no limit). Shared scope.
 ///
 /// Returns at once with [`WaitResult::NotEqual`] if the word differs. `Woken` may be spurious.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::futex::{self, WaitResult};
+/// use std::sync::atomic::{AtomicU32, Ordering::{Acquire, Release}};
+///
+/// let word = AtomicU32::new(0);
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         word.store(1, Release);
+///         futex::wake_all(&word);
+///     });
+///     while word.load(Acquire) == 0 {
+///         futex::wait(&word, 0, None); // re-checked: `Woken` may be spurious
+///     }
+/// });
+/// assert_eq!(futex::wait(&word, 0, None), WaitResult::NotEqual);
+/// ```
 pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
     Scope::Shared.wait(word, expected, timeout)
 }
 
 /// Like [`wait`], with an absolute deadline instead of a timeout. Shared scope.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::futex::{self, WaitResult};
+/// use std::sync::atomic::AtomicU32;
+/// use std::time::Instant;
+///
+/// let word = AtomicU32::new(0);
+/// let past = Instant::now();
+/// // A deadline that has passed: no sleep at all.
+/// assert_eq!(futex::wait_until(&word, 0, Some(past)), WaitResult::TimedOut);
+/// assert_eq!(futex::wait_until(&word, 1, None), WaitResult::NotEqual);
+/// ```
 pub fn wait_until(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> WaitResult {
     Scope::Shared.wait_until(word, expected, deadline)
 }
 
 /// Wakes at most `n` threads (in any process) sleeping on `word`; returns how many it woke.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{futex, SharedBuffer};
+/// use std::sync::atomic::AtomicU32;
+///
+/// # if !futex::CROSS_PROCESS { return Ok(()); }
+/// // Two mappings of one memfd: one physical page at two addresses.
+/// let mut a = SharedBuffer::<u32>::anonymous(1)?;
+/// let file = a.file().unwrap().try_clone().unwrap();
+/// // SAFETY: both mappings are accessed only through atomics.
+/// let mut b = unsafe { SharedBuffer::<u32>::from_file(file)? };
+/// // SAFETY: aligned, valid while the buffers live, and accessed only as atomics.
+/// let (wa, wb) = unsafe {
+///     (AtomicU32::from_ptr(a.as_mut_ptr()), AtomicU32::from_ptr(b.as_mut_ptr()))
+/// };
+/// std::thread::scope(|s| {
+///     let sleeper = s.spawn(|| futex::wait(wa, 0, None));
+///     // The shared scope keys by the page: a wake through `b` finds the sleeper on `a`.
+///     while futex::wake(wb, 1) == 0 {
+///         std::thread::yield_now();
+///     }
+///     assert_eq!(sleeper.join().unwrap(), futex::WaitResult::Woken);
+/// });
+/// # Ok::<(), shmkern::Error>(())
+/// ```
 pub fn wake(word: &AtomicU32, n: usize) -> usize {
     Scope::Shared.wake(word, n)
 }
 
 /// Wakes at most one thread sleeping on `word`; returns how many it woke (0 or 1).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::futex;
+/// use std::sync::atomic::AtomicU32;
+///
+/// let word = AtomicU32::new(0);
+/// assert_eq!(futex::wake_one(&word), 0); // nobody sleeps
+/// std::thread::scope(|s| {
+///     s.spawn(|| futex::wait(&word, 0, None));
+///     while futex::wake_one(&word) == 0 {
+///         std::thread::yield_now(); // until the sleeper is asleep
+///     }
+/// });
+/// ```
 pub fn wake_one(word: &AtomicU32) -> usize {
     Scope::Shared.wake_one(word)
 }
 
 /// Wakes every thread sleeping on `word`; returns how many it woke.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::futex;
+/// use std::sync::atomic::AtomicU32;
+///
+/// let word = AtomicU32::new(0);
+/// let mut woken = 0;
+/// std::thread::scope(|s| {
+///     for _ in 0..3 {
+///         s.spawn(|| futex::wait(&word, 0, None));
+///     }
+///     while woken < 3 {
+///         woken += futex::wake_all(&word);
+///     }
+/// });
+/// assert_eq!(woken, 3);
+/// ```
 pub fn wake_all(word: &AtomicU32) -> usize {
     Scope::Shared.wake_all(word)
 }
