@@ -4,6 +4,18 @@ use std::{fmt, io, path::Path};
 
 /// An error from a shmkern constructor or operation. Its message names the problem and the values
 /// involved.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::WorkRanges;
+///
+/// let err = WorkRanges::new(2000).unwrap_err();
+/// assert_eq!(err.to_string(), "2000 participants requested; between 1 and 1024 are supported");
+/// // A `std::error::Error`: `?` converts it into a boxed error.
+/// let boxed: Box<dyn std::error::Error> = err.into();
+/// assert!(boxed.to_string().starts_with("2000"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
@@ -117,12 +129,39 @@ impl fmt::Display for Error {
 impl Error {
     /// Whether this error says a data-parallel call was cancelled through its
     /// [`CancelToken`](crate::CancelToken).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{CancelToken, ChunkGrid, ParOptions, Pool};
+    ///
+    /// let pool = Pool::builder().threads(1).build().unwrap();
+    /// let cancel = CancelToken::new();
+    /// cancel.cancel();
+    /// let opts = ParOptions { cancel: Some(&cancel), ..ParOptions::default() };
+    /// let err = pool.reduce_with(&[1, 2, 3], opts, |c| c.len(), |a, b| a + b).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// assert!(!ChunkGrid::with_chunk_len(1, 0).unwrap_err().is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.kind == ErrorKind::Cancelled
     }
 
     /// The file the error is about, for errors from [`SharedBuffer`](crate::SharedBuffer)
     /// constructors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let name = format!("shmkern-doc-path-{}.f64", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// std::fs::write(&path, [0u8; 3]).unwrap(); // not a whole f64
+    /// // SAFETY: nothing else writes the file while it is mapped.
+    /// let err = unsafe { shmkern::SharedBuffer::<f64, _>::open(&path) }.unwrap_err();
+    /// assert_eq!(err.path(), Some(path.to_str().unwrap()));
+    /// assert_eq!(err.io_kind(), None); // the OS could open it; it is wrong for f64
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
     pub fn path(&self) -> Option<&str> {
         match &self.kind {
             ErrorKind::Io { path, .. } | ErrorKind::File { path, .. } => Some(path),
@@ -132,6 +171,19 @@ impl Error {
 
     /// The operating system's error kind, when an OS call failed (a missing file is
     /// [`io::ErrorKind::NotFound`], a permission problem [`io::ErrorKind::PermissionDenied`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    ///
+    /// let name = format!("shmkern-doc-none-{}.u8", std::process::id());
+    /// let missing = std::env::temp_dir().join(name);
+    /// // SAFETY: there is no file, so nothing can write it.
+    /// let err = unsafe { shmkern::SharedBuffer::<u8, _>::open(&missing) }.unwrap_err();
+    /// assert_eq!(err.io_kind(), Some(ErrorKind::NotFound));
+    /// assert_eq!(shmkern::ChunkGrid::with_chunk_len(1, 0).unwrap_err().io_kind(), None);
+    /// ```
     pub fn io_kind(&self) -> Option<io::ErrorKind> {
         match &self.kind {
             ErrorKind::Io { kind, .. } => Some(*kind),

@@ -16,6 +16,15 @@ use std::fmt;
 /// The most participants (range slots) one [`WorkRanges`] supports. Stealing scans every slot, so
 /// the limit keeps a scan within a few cache misses per slot; 1024 is far above any core count the
 /// pool sizes itself to.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{WorkRanges, MAX_PARTICIPANTS};
+///
+/// assert!(WorkRanges::new(MAX_PARTICIPANTS).is_ok());
+/// assert!(WorkRanges::new(MAX_PARTICIPANTS + 1).is_err());
+/// ```
 pub const MAX_PARTICIPANTS: usize = 1024;
 
 /// One participant's slot: its range and whether a participant holds it.
@@ -47,6 +56,21 @@ fn unpack(v: u64) -> (u32, u32) {
 
 /// A round of work: the ticket a participant needs to [`join`](WorkRanges::join). Returned by
 /// [`WorkRanges::open`]; copy it to the participants.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::WorkRanges;
+///
+/// let ranges = WorkRanges::new(1).unwrap();
+/// let first = ranges.open(4).unwrap();
+/// ranges.close(first).unwrap();
+/// let second = ranges.open(4).unwrap();
+/// // A stale ticket is refused; the current one is accepted.
+/// assert!(ranges.join(first, 0).is_none());
+/// assert!(ranges.join(second, 0).is_some());
+/// # ranges.close(second).unwrap();
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Round {
     generation: u32,
@@ -55,11 +79,31 @@ pub struct Round {
 
 impl Round {
     /// The round's generation number (odd; unique until the `u32` wraps after 2^31 rounds).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(1).unwrap();
+    /// let a = ranges.open(1).unwrap();
+    /// ranges.close(a).unwrap();
+    /// let b = ranges.open(1).unwrap();
+    /// assert_eq!((a.generation() % 2, b.generation() % 2), (1, 1)); // odd: open
+    /// assert_ne!(a.generation(), b.generation());
+    /// ```
     pub fn generation(&self) -> u32 {
         self.generation
     }
 
     /// Chunks handed out in this round: indices `0..chunks`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let round = ranges.open(10).unwrap();
+    /// assert_eq!(round.chunks(), 10);
+    /// assert_eq!(ranges.remaining(), 10);
+    /// ```
     pub fn chunks(&self) -> u32 {
         self.chunks
     }
@@ -140,6 +184,16 @@ pub struct WorkRanges {
 
 impl WorkRanges {
     /// Ranges for `participants` slots (1 to [`MAX_PARTICIPANTS`]); no round is open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::WorkRanges;
+    ///
+    /// assert_eq!(WorkRanges::new(4).unwrap().participants(), 4);
+    /// let err = WorkRanges::new(0).unwrap_err();
+    /// assert!(err.to_string().contains("between 1 and 1024"), "{err}");
+    /// ```
     pub fn new(participants: usize) -> Result<Self, Error> {
         if !(1..=MAX_PARTICIPANTS).contains(&participants) {
             return Err(Error::new(ErrorKind::Participants {
@@ -165,12 +219,33 @@ impl WorkRanges {
     }
 
     /// Number of slots: at most this many participants can be joined at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// assert_eq!(ranges.participants(), 2);
+    /// let round = ranges.open(8).unwrap();
+    /// let (_a, _b) = (ranges.join(round, 0), ranges.join(round, 1));
+    /// assert!(ranges.join(round, 0).is_none()); // every slot is taken
+    /// ```
     pub fn participants(&self) -> usize {
         self.slots.len()
     }
 
     /// Opens a round handing out chunk indices `0..chunks`, split evenly over the slots (a slot
     /// nobody joins is stolen from). Fails if a round is still open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(3).unwrap();
+    /// let round = ranges.open(9).unwrap();
+    /// assert_eq!(ranges.remaining(), 9); // 3 + 3 + 3
+    /// assert!(ranges.open(1).is_err()); // one round at a time
+    /// ranges.close(round).unwrap();
+    /// assert!(ranges.open(1).is_ok());
+    /// ```
     pub fn open(&self, chunks: u32) -> Result<Round, Error> {
         // Only the owner writes `generation`, so a Relaxed read of our own last store suffices.
         let g = self.round.generation.load(Relaxed);
@@ -194,6 +269,19 @@ impl WorkRanges {
     ///
     /// Returns `None` if the round is no longer open (closed, or a later round is open) or every
     /// slot is taken. The [`Claimer`] leaves the round when dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let round = ranges.open(4).unwrap();
+    /// let a = ranges.join(round, 1).unwrap();
+    /// let b = ranges.join(round, 1).unwrap(); // slot 1 is taken: the next free one
+    /// assert_eq!((a.slot(), b.slot()), (1, 0));
+    /// drop((a, b));
+    /// ranges.close(round).unwrap();
+    /// assert!(ranges.join(round, 0).is_none()); // closed
+    /// ```
     pub fn join(&self, round: Round, preferred: usize) -> Option<Claimer<'_>> {
         // Dekker with `close`: announce ourselves, fence, then check the round is still open.
         self.round.active.fetch_add(1, Relaxed);
@@ -230,6 +318,22 @@ impl WorkRanges {
     ///
     /// Chunks nobody claimed stay unclaimed: close after the work is complete (the pool waits on a
     /// completion [`Latch`](crate::Latch) first). Fails if `round` is not the open round.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let round = ranges.open(100).unwrap();
+    /// let total = std::thread::scope(|s| {
+    ///     let other = s.spawn(|| ranges.join(round, 1).map_or(0, |c| c.count()));
+    ///     let mine = ranges.join(round, 0).map_or(0, |c| c.count());
+    ///     // Every chunk is claimed; `close` returns once the other participant has left.
+    ///     ranges.close(round).unwrap();
+    ///     mine + other.join().unwrap()
+    /// });
+    /// assert_eq!(total, 100);
+    /// assert!(ranges.close(round).is_err()); // no longer the open round
+    /// ```
     pub fn close(&self, round: Round) -> Result<(), Error> {
         let g = self.round.generation.load(Relaxed);
         if g != round.generation || g % 2 == 0 {
@@ -269,6 +373,17 @@ impl WorkRanges {
     }
 
     /// Remaining chunks in every slot (a racy snapshot, for diagnostics and tests).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(1).unwrap();
+    /// let round = ranges.open(5).unwrap();
+    /// let mut claimer = ranges.join(round, 0).unwrap();
+    /// claimer.claim();
+    /// claimer.claim();
+    /// assert_eq!(ranges.remaining(), 3);
+    /// ```
     pub fn remaining(&self) -> u64 {
         self.slots
             .iter()
@@ -293,6 +408,20 @@ impl fmt::Debug for WorkRanges {
 
 /// A participant in a round: yields the chunk indices it claims, then `None` when no range has work
 /// left. Leaves the round when dropped.
+///
+/// # Examples
+///
+/// ```
+/// let ranges = shmkern::WorkRanges::new(2).unwrap();
+/// let round = ranges.open(6).unwrap();
+/// // Alone in the round: first its own range (0..3), then the other slot's by stealing.
+/// let claimed: Vec<u32> = ranges.join(round, 0).unwrap().collect();
+/// let mut sorted = claimed.clone();
+/// sorted.sort();
+/// assert_eq!(sorted, vec![0, 1, 2, 3, 4, 5]);
+/// assert_eq!(&claimed[..3], &[0, 1, 2]);
+/// ranges.close(round).unwrap();
+/// ```
 pub struct Claimer<'a> {
     ranges: &'a WorkRanges,
     slot: usize,
@@ -301,16 +430,46 @@ pub struct Claimer<'a> {
 
 impl Claimer<'_> {
     /// The slot this participant holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(4).unwrap();
+    /// let round = ranges.open(8).unwrap();
+    /// assert_eq!(ranges.join(round, 2).unwrap().slot(), 2); // the preferred slot was free
+    /// assert_eq!(ranges.join(round, 6).unwrap().slot(), 2); // `preferred` is taken modulo 4
+    /// ```
     pub fn slot(&self) -> usize {
         self.slot
     }
 
     /// Chunks this participant has claimed by stealing (the first chunk of each stolen range).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let round = ranges.open(8).unwrap();
+    /// let mut c = ranges.join(round, 0).unwrap();
+    /// let own: Vec<u32> = (0..4).filter_map(|_| c.claim()).collect();
+    /// assert_eq!((own, c.stolen()), (vec![0, 1, 2, 3], 0));
+    /// assert_eq!(c.claim(), Some(6)); // the back half of slot 1's 4..8
+    /// assert_eq!(c.stolen(), 1);
+    /// ```
     pub fn stolen(&self) -> u32 {
         self.stolen
     }
 
     /// Claims the next chunk: from the front of our own range, else by stealing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ranges = shmkern::WorkRanges::new(1).unwrap();
+    /// let round = ranges.open(2).unwrap();
+    /// let mut c = ranges.join(round, 0).unwrap();
+    /// assert_eq!((c.claim(), c.claim(), c.claim()), (Some(0), Some(1), None));
+    /// ```
     pub fn claim(&mut self) -> Option<u32> {
         let own = &self.ranges.slots[self.slot].range;
         let mut cur = own.load(Relaxed);
