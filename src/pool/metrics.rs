@@ -68,6 +68,16 @@ impl Metrics {
 
 /// A snapshot of one participant's counters, from [`Pool::metrics`](crate::Pool::metrics).
 /// Participant 0 is the calling threads (all of them together); 1.. are the pool's workers.
+///
+/// # Examples
+///
+/// ```
+/// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
+/// pool.spawn(|| ()).join().unwrap();
+/// let m = pool.metrics();
+/// assert_eq!((m[0].index, m[1].index), (0, 1));
+/// assert_eq!(m[1].tasks_run, 1); // the task ran on worker 1, counted before `join` returned
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WorkerMetrics {
     /// Participant index.

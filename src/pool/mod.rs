@@ -39,11 +39,40 @@ const JOB_SLOTS: usize = if cfg!(shmkern_loom) { 1 } else { 4 };
 /// another CPU costs ~60 µs on the dev machine (docs/performance.md, futex table), against ~1.5 µs
 /// for a hand-off on a CPU that is awake; 50 µs of spinning covers back-to-back calls (a loop of
 /// reductions) without holding a core for long after the last one.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{Pool, DEFAULT_SPIN};
+/// use std::time::Duration;
+///
+/// assert!(DEFAULT_SPIN < Duration::from_millis(1));
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// // Idle past its spin budget, the worker goes to sleep on the futex.
+/// while pool.metrics()[1].sleeps == 0 {
+///     std::thread::sleep(DEFAULT_SPIN);
+/// }
+/// ```
 pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
 
 /// Data-parallel calls over fewer elements than this run inline on the caller (no atomics, no
 /// wake-ups). One chunk ([`CHUNK_LEN`](crate::CHUNK_LEN)) is the grid's unit, and a call with one
 /// chunk always runs inline; the builder can raise it.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{ParOptions, Pool, CHUNK_LEN, DEFAULT_INLINE_BELOW};
+///
+/// assert_eq!(DEFAULT_INLINE_BELOW, CHUNK_LEN);
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// let data = vec![0u8; DEFAULT_INLINE_BELOW - 1];
+/// let opts = ParOptions { chunk_len: Some(1024), ..ParOptions::default() };
+/// let caller = std::thread::current().id();
+/// // 32 chunks, but too few elements to share: every chunk runs on the caller.
+/// let here = |_: &[u8]| std::thread::current().id() == caller;
+/// assert!(pool.reduce_with(&data, opts, here, |a, b| a && b).unwrap());
+/// ```
 pub const DEFAULT_INLINE_BELOW: usize = crate::CHUNK_LEN;
 
 #[cfg(not(shmkern_loom))]
@@ -151,6 +180,23 @@ pub struct Pool {
 }
 
 /// Configures a [`Pool`]: threads, names, stack size, spin budget, inline cutoff.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::Pool;
+/// use std::time::Duration;
+///
+/// let pool = Pool::builder()
+///     .threads(3)
+///     .thread_name(|i| format!("crunch-{i}"))
+///     .stack_size(1 << 20)
+///     .spin(Duration::from_micros(10))
+///     .inline_below(1 << 20)
+///     .build()
+///     .unwrap();
+/// assert_eq!(pool.threads(), 3);
+/// ```
 pub struct Builder {
     threads: Option<usize>,
     name: Box<dyn Fn(usize) -> String>,
@@ -185,27 +231,87 @@ impl Default for Builder {
 impl Builder {
     /// Participants, the calling thread included (so `threads - 1` workers are started); default
     /// `std::thread::available_parallelism()`. Between 1 and [`MAX_PARTICIPANTS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// assert_eq!(Pool::builder().threads(3).build().unwrap().metrics().len(), 3);
+    /// assert!(Pool::builder().threads(0).build().is_err());
+    /// ```
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = Some(n);
         self
     }
     /// Names worker `i` (1-based participant index); default `shmkern-worker-{i}`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = shmkern::Pool::builder()
+    ///     .threads(2)
+    ///     .thread_name(|i| format!("crunch-{i}"))
+    ///     .build()
+    ///     .unwrap();
+    /// let name = pool.spawn(|| std::thread::current().name().map(String::from)).join();
+    /// assert_eq!(name, Ok(Some("crunch-1".to_string())));
+    /// ```
     pub fn thread_name(mut self, name: impl Fn(usize) -> String + 'static) -> Self {
         self.name = Box::new(name);
         self
     }
     /// Stack size of each worker, in bytes; default: std's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = shmkern::Pool::builder().threads(2).stack_size(16 << 20).build().unwrap();
+    /// // 3 MiB on the stack: more than std's default 2 MiB thread stack holds.
+    /// let sum = pool.spawn(|| {
+    ///     let big = std::hint::black_box([1u8; 3 << 20]);
+    ///     big.iter().map(|&b| u64::from(b)).sum::<u64>()
+    /// });
+    /// assert_eq!(sum.join(), Ok(3 << 20));
+    /// ```
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
     }
     /// How long an idle worker spins before sleeping; default [`DEFAULT_SPIN`]. Zero sleeps at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    /// use std::time::Duration;
+    ///
+    /// let pool = Pool::builder().threads(2).spin(Duration::ZERO).build().unwrap();
+    /// assert_eq!(pool.spawn(|| 6 * 7).join(), Ok(42));
+    /// // No spinning: the idle worker sleeps as soon as it finds nothing to do.
+    /// while pool.metrics()[1].sleeps == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// ```
     pub fn spin(mut self, budget: Duration) -> Self {
         self.spin = budget;
         self
     }
     /// Data-parallel calls over fewer elements run inline on the caller; default
     /// [`DEFAULT_INLINE_BELOW`]. Results do not depend on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let inline = Pool::builder().threads(2).inline_below(usize::MAX).build().unwrap();
+    /// let parallel = Pool::builder().threads(2).inline_below(0).build().unwrap();
+    /// let data: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.1).collect();
+    /// assert_eq!(inline.sum_float(&data).to_bits(), parallel.sum_float(&data).to_bits());
+    /// let caller = std::thread::current().id();
+    /// assert!(inline.reduce(&data, |_| std::thread::current().id() == caller, |a, b| a && b));
+    /// ```
     pub fn inline_below(mut self, elements: usize) -> Self {
         self.inline_below = elements;
         self
@@ -213,6 +319,21 @@ impl Builder {
 
     /// Starts the workers. Fails on a thread count out of range or a thread that cannot be spawned
     /// (then the workers already started are stopped and joined).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let pool = Pool::builder().threads(3).build()?;
+    /// assert_eq!(pool.metrics().len(), 3); // the calling thread and 2 workers
+    /// let err = Pool::builder().threads(5000).build().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "5000 participants requested; between 1 and 1024 are supported"
+    /// );
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn build(self) -> Result<Pool, Error> {
         let n = match self.threads {
             Some(n) => n,
@@ -263,28 +384,92 @@ impl Builder {
 
 impl Pool {
     /// A pool sized to `std::thread::available_parallelism()`, with default settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = shmkern::Pool::new()?;
+    /// let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// assert_eq!(pool.threads(), cpus);
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn new() -> Result<Pool, Error> {
         Builder::default().build()
     }
 
     /// A [`Builder`] to configure a pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = shmkern::Pool::builder().threads(2).build()?;
+    /// assert_eq!(pool.threads(), 2);
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn builder() -> Builder {
         Builder::default()
     }
 
     /// Participants: the calling thread plus the workers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    ///
+    /// let pool = Pool::builder().threads(3).build().unwrap();
+    /// let ran = AtomicUsize::new(0);
+    /// pool.broadcast(|_| {
+    ///     ran.fetch_add(1, Relaxed);
+    /// });
+    /// assert_eq!(ran.load(Relaxed), pool.threads()); // the caller and 2 workers
+    /// ```
     pub fn threads(&self) -> usize {
         self.inner.participants
     }
 
     /// Runs `f` on a worker; the [`Task`] handle joins it, times out, cancels it or `.await`s it.
     /// With one participant (no workers) the task runs at once on the calling thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let caller = std::thread::current().id();
+    /// assert_ne!(pool.spawn(|| std::thread::current().id()).join(), Ok(caller)); // on the worker
+    /// let solo = Pool::builder().threads(1).build().unwrap();
+    /// let task = solo.spawn(|| 42);
+    /// assert!(task.is_finished()); // no worker: it ran at once, here
+    /// assert_eq!(task.join(), Ok(42));
+    /// ```
     pub fn spawn<R: Send + 'static>(&self, f: impl FnOnce() -> R + Send + 'static) -> Task<R> {
         self.spawn_cancellable(move |_| f())
     }
 
     /// Like [`spawn`](Pool::spawn); the task receives a [`CancelToken`] that [`Task::cancel`] sets
     /// while it runs, so long work can stop early.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let (started, running) = std::sync::mpsc::channel();
+    /// let task = pool.spawn_cancellable(move |token| {
+    ///     started.send(()).unwrap();
+    ///     while !token.is_cancelled() {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     "stopped early"
+    /// });
+    /// running.recv().unwrap();
+    /// assert!(!task.cancel()); // it runs already: `cancel` only sets its token
+    /// assert_eq!(task.join(), Ok("stopped early"));
+    /// ```
     pub fn spawn_cancellable<R: Send + 'static>(
         &self,
         f: impl FnOnce(&CancelToken) -> R + Send + 'static,
@@ -329,6 +514,19 @@ impl Pool {
     }
 
     /// Per-participant counters (participant 0: the calling threads).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{Pool, CHUNK_LEN};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let data = vec![1u64; 4 * CHUNK_LEN];
+    /// assert_eq!(pool.reduce(&data, |c| c.iter().sum::<u64>(), |a, b| a + b), data.len() as u64);
+    /// let m = pool.metrics();
+    /// assert_eq!(m.len(), 2);
+    /// assert_eq!(m.iter().map(|w| w.chunks_run).sum::<u64>(), 4); // each chunk run once
+    /// ```
     pub fn metrics(&self) -> Vec<WorkerMetrics> {
         self.inner.metrics.snapshot()
     }
@@ -418,6 +616,15 @@ static GLOBAL: std::sync::OnceLock<Pool> = std::sync::OnceLock::new();
 /// The process-wide pool, created on first use with [`Pool::new`]'s settings. If its threads cannot
 /// be started, it falls back to a pool of one participant (everything runs on the caller) rather
 /// than failing.
+///
+/// # Examples
+///
+/// ```
+/// let pool = shmkern::global();
+/// assert!(std::ptr::eq(pool, shmkern::global())); // one pool per process
+/// assert!(pool.threads() >= 1);
+/// assert_eq!(pool.sum_int(&[1u8, 2, 3]), 6);
+/// ```
 #[cfg(not(shmkern_loom))]
 pub fn global() -> &'static Pool {
     GLOBAL.get_or_init(|| {

@@ -11,6 +11,20 @@ use std::panic::resume_unwind;
 
 /// Options of a data-parallel call: a cancel token checked between chunks, a progress counter, and
 /// the chunk length.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{ParOptions, Pool};
+/// use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+///
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// let done = AtomicU64::new(0);
+/// let opts = ParOptions { progress: Some(&done), chunk_len: Some(1000), ..ParOptions::default() };
+/// let chunks = pool.reduce_with(&vec![1u32; 10_500], opts, |_| 1, |a, b| a + b).unwrap();
+/// assert_eq!(chunks, 11);
+/// assert_eq!(done.load(Relaxed), 10_500);
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ParOptions<'a> {
     /// Checked before each chunk: once cancelled, remaining chunks are skipped and the call returns
@@ -133,6 +147,21 @@ impl Pool {
 
     /// [`reduce`](Pool::reduce) with options: a cancel token (then `Err` says the call was
     /// cancelled), a progress counter, a chunk length (an invalid one is an `Err`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{ParOptions, Pool};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let data: Vec<u32> = (0..10).collect();
+    /// // Chunks of 3; the per-chunk results are merged in chunk order.
+    /// let opts = ParOptions { chunk_len: Some(3), ..ParOptions::default() };
+    /// let lens = pool.reduce_with(&data, opts, |c| vec![c.len()], |a, b| [a, b].concat());
+    /// assert_eq!(lens.unwrap(), vec![3, 3, 3, 1]);
+    /// let bad = ParOptions { chunk_len: Some(0), ..ParOptions::default() };
+    /// assert!(pool.reduce_with(&data, bad, |c| c.len(), |a, b| a + b).is_err());
+    /// ```
     pub fn reduce_with<T, R>(
         &self,
         data: &[T],
@@ -220,6 +249,27 @@ impl Pool {
 
     /// [`for_each_chunk_mut`](Pool::for_each_chunk_mut) with options (`opts.chunk_len` defaults to
     /// [`CHUNK_LEN`]). On cancellation some chunks have been transformed and others not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{CancelToken, ParOptions, Pool};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let mut v = vec![0u32; 100_000];
+    /// let index = |offset: usize, c: &mut [u32]| {
+    ///     c.iter_mut().enumerate().for_each(|(i, x)| *x = (offset + i) as u32)
+    /// };
+    /// pool.for_each_chunk_mut_with(&mut v, ParOptions::default(), index).unwrap();
+    /// assert!(v.iter().enumerate().all(|(i, &x)| x == i as u32));
+    ///
+    /// let cancel = CancelToken::new();
+    /// cancel.cancel();
+    /// let opts = ParOptions { cancel: Some(&cancel), ..ParOptions::default() };
+    /// let err = pool.for_each_chunk_mut_with(&mut v, opts, |_, c| c.fill(0)).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// assert_eq!(v[99_999], 99_999); // cancelled before the first chunk: nothing changed
+    /// ```
     pub fn for_each_chunk_mut_with<T: Send>(
         &self,
         data: &mut [T],

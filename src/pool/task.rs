@@ -18,6 +18,20 @@ use std::time::{Duration, Instant};
 use super::metrics::Counters;
 
 /// Why a task produced no value.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{Pool, TaskError};
+/// use std::time::Duration;
+///
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// let (release, blocked) = std::sync::mpsc::channel::<()>();
+/// let err = pool.spawn(move || blocked.recv()).join_timeout(Duration::from_millis(1));
+/// assert_eq!(err, Err(TaskError::TimedOut));
+/// assert_eq!(TaskError::TimedOut.to_string(), "timed out waiting for the task");
+/// drop(release); // the detached task ends
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaskError {
     /// The task panicked; the panic message (or a placeholder for a non-string payload).
@@ -54,20 +68,73 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// A cancellation flag shared between the party that cancels and the work that polls it: tasks
 /// started with [`Pool::spawn_cancellable`](crate::Pool::spawn_cancellable), and data-parallel calls
 /// given one in [`ParOptions`](crate::ParOptions).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::CancelToken;
+///
+/// let token = CancelToken::new();
+/// let copy = token.clone(); // clones share one flag
+/// copy.cancel();
+/// assert!(token.is_cancelled());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct CancelToken(Arc<AtomicBool>);
 
 impl CancelToken {
     /// A token not yet cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::CancelToken;
+    ///
+    /// assert!(!CancelToken::new().is_cancelled());
+    /// assert!(!CancelToken::default().is_cancelled());
+    /// ```
     pub fn new() -> Self {
         Self(Arc::new(AtomicBool::new(false)))
     }
     /// Requests cancellation. Work that polls the token stops at its next check.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{CancelToken, ParOptions, Pool};
+    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    ///
+    /// let pool = Pool::builder().threads(1).build().unwrap();
+    /// let token = CancelToken::new();
+    /// let runs = AtomicUsize::new(0);
+    /// let opts = ParOptions {
+    ///     cancel: Some(&token),
+    ///     chunk_len: Some(10),
+    ///     ..ParOptions::default()
+    /// };
+    /// let stop_after_one = |_: &[u8]| {
+    ///     runs.fetch_add(1, Relaxed);
+    ///     token.cancel();
+    /// };
+    /// let err = pool.reduce_with(&[0u8; 100], opts, stop_after_one, |_, _| ()).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// assert_eq!(runs.load(Relaxed), 1); // 9 of the 10 chunks were skipped
+    /// ```
     pub fn cancel(&self) {
         // Relaxed: a request, not a publication; the work's result travels by its own hand-off.
         self.0.store(true, Relaxed);
     }
     /// Whether cancellation was requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = shmkern::CancelToken::new();
+    /// assert!(!token.is_cancelled());
+    /// token.cancel();
+    /// token.cancel(); // idempotent
+    /// assert!(token.is_cancelled());
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Relaxed)
     }
@@ -228,6 +295,18 @@ pub struct Task<R> {
 
 impl<R> Task<R> {
     /// Waits for the task and returns its value, or why there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{Pool, TaskError};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// assert_eq!(pool.spawn(|| (1..=10).product::<u64>()).join(), Ok(3_628_800));
+    /// let row = 7;
+    /// let failed = pool.spawn(move || -> u64 { panic!("bad row {row}") }).join();
+    /// assert_eq!(failed, Err(TaskError::Panicked("bad row 7".into())));
+    /// ```
     pub fn join(self) -> Result<R, TaskError> {
         let _ = self.inner.done.wait(None);
         self.take()
@@ -235,6 +314,20 @@ impl<R> Task<R> {
 
     /// Like [`join`](Task::join), giving up after `timeout` with `Err(TaskError::TimedOut)`; the task
     /// then goes on, detached. Use [`wait_timeout`](Task::wait_timeout) to wait and keep the handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{Pool, TaskError};
+    /// use std::time::Duration;
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let (release, blocked) = std::sync::mpsc::channel::<()>();
+    /// let stuck = pool.spawn(move || blocked.recv().is_err());
+    /// assert_eq!(stuck.join_timeout(Duration::from_millis(1)), Err(TaskError::TimedOut));
+    /// drop(release); // the detached task ends
+    /// assert_eq!(pool.spawn(|| 1).join_timeout(Duration::from_secs(10)), Ok(1));
+    /// ```
     pub fn join_timeout(self, timeout: Duration) -> Result<R, TaskError> {
         if self.inner.done.wait(Some(timeout)).is_err() {
             return Err(TaskError::TimedOut);
@@ -243,11 +336,39 @@ impl<R> Task<R> {
     }
 
     /// Waits at most `timeout`; true if the task has finished (or was cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
+    /// let (release, blocked) = std::sync::mpsc::channel::<u32>();
+    /// let task = pool.spawn(move || blocked.recv().unwrap());
+    /// assert!(!task.wait_timeout(Duration::from_millis(1)));
+    /// release.send(5).unwrap();
+    /// assert!(task.wait_timeout(Duration::from_secs(10)));
+    /// assert_eq!(task.join(), Ok(5)); // the handle was kept
+    /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.inner.done.wait(Some(timeout)).is_ok()
     }
 
     /// Whether the task has finished (value, panic or cancellation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
+    /// let (release, blocked) = std::sync::mpsc::channel::<()>();
+    /// let task = pool.spawn(move || blocked.recv().unwrap());
+    /// assert!(!task.is_finished());
+    /// release.send(()).unwrap();
+    /// assert!(task.wait_timeout(Duration::from_secs(10)));
+    /// assert!(task.is_finished());
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.inner.done.is_open()
     }
@@ -256,6 +377,21 @@ impl<R> Task<R> {
     /// `Err(TaskError::Cancelled)`, and `cancel` returns true); one that is running sees its
     /// [`CancelToken`] set (if it was spawned with `spawn_cancellable`) and finishes as it chooses
     /// (`cancel` returns false).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{Pool, TaskError};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap(); // one worker
+    /// let (release, blocked) = std::sync::mpsc::channel::<()>();
+    /// let busy = pool.spawn(move || blocked.recv().unwrap());
+    /// let queued = pool.spawn(|| "never runs"); // waits behind `busy`
+    /// assert!(queued.cancel());
+    /// assert_eq!(queued.join(), Err(TaskError::Cancelled));
+    /// release.send(()).unwrap();
+    /// assert_eq!(busy.join(), Ok(()));
+    /// ```
     pub fn cancel(&self) -> bool {
         self.inner.try_cancel()
     }
