@@ -5,6 +5,20 @@ mod sealed {
 }
 
 /// `f32` or `f64`: summed in `f64` (an `f32` is widened exactly on load).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::Float;
+///
+/// fn total<T: Float>(x: &[T]) -> f64 {
+///     shmkern::sum(x)
+/// }
+/// assert_eq!(0.1f32.widen(), f64::from(0.1f32)); // exact
+/// // f32 input is summed in f64: no f32 rounding on the way.
+/// assert_eq!(total(&[16_777_216f32, 1.0]), 16_777_217.0);
+/// assert_eq!(16_777_216f32 + 1.0, 16_777_216.0);
+/// ```
 pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The value as `f64` (exact).
     fn widen(self) -> f64;
@@ -29,6 +43,18 @@ impl Float for f32 {
 
 /// A primitive integer type: summed exactly in a wide type (`i128` for signed, `u128` for
 /// unsigned), so the sum never overflows and does not depend on the order.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::Int;
+///
+/// fn wide_total<T: Int>(x: &[T]) -> T::Wide {
+///     shmkern::global().sum_int(x)
+/// }
+/// assert_eq!(wide_total(&[u64::MAX, u64::MAX]), 2 * u128::from(u64::MAX));
+/// assert_eq!(<i8 as Int>::chunk_sum(&[-128, -128]), -256i128);
+/// ```
 pub trait Int: Copy + Send + Sync + 'static + sealed::Sealed + TryFrom<Self::Wide> {
     /// `i128` or `u128`.
     type Wide: Copy

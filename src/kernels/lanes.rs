@@ -7,6 +7,19 @@ use super::element::Float;
 use crate::sched::BLOCK_LEN;
 
 /// Lanes per block (contract, NUMERICS §1).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{chunk_sum_on, Isa, LANES};
+///
+/// let mut x = vec![0.0f64; LANES + 1];
+/// (x[0], x[1], x[LANES]) = (1e16, -1e16, 1.0);
+/// // x[LANES] shares x[0]'s lane and is absorbed there (1e16 + 1.0 rounds to 1e16) before
+/// // the lanes fold; a left-to-right loop keeps it.
+/// assert_eq!(chunk_sum_on(Isa::Baseline, &x), Some(0.0));
+/// assert_eq!(x.iter().sum::<f64>(), 1.0);
+/// ```
 pub const LANES: usize = 16;
 const ROWS: usize = BLOCK_LEN / LANES;
 
@@ -99,6 +112,19 @@ fn chunk_generic<T: Float>(x: &[T]) -> f64 {
 }
 
 /// The instruction sets the chunk kernel can run on. All give identical bits.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{chunk_sum_on, Isa};
+///
+/// let x: Vec<f64> = (0..5000).map(|i| (i as f64).sin()).collect();
+/// let base = chunk_sum_on(Isa::Baseline, &x).unwrap();
+/// for isa in [Isa::Avx2, Isa::Avx512] {
+///     // `None` where this CPU lacks the ISA; otherwise the very same bits.
+///     assert!(chunk_sum_on(isa, &x).map_or(true, |s| s.to_bits() == base.to_bits()));
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isa {
     /// Portable code (SSE2 on x86-64: the baseline every x86-64 has).
@@ -111,6 +137,17 @@ pub enum Isa {
 
 impl Isa {
     /// The best instruction set this CPU supports (detected at run time).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::kernels::{chunk_sum_on, sequential_sum, Isa};
+    ///
+    /// let isa = Isa::detect();
+    /// assert!(isa.is_supported());
+    /// let x: Vec<f32> = (0..1000).map(|i| i as f32 * 0.5).collect();
+    /// assert_eq!(chunk_sum_on(isa, &x), Some(sequential_sum(&x)));
+    /// ```
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
@@ -125,6 +162,18 @@ impl Isa {
     }
 
     /// Whether this CPU can run `self`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::kernels::{chunk_sum_on, Isa};
+    ///
+    /// assert!(Isa::Baseline.is_supported());
+    /// #[cfg(target_arch = "x86_64")]
+    /// assert_eq!(Isa::Avx2.is_supported(), std::arch::is_x86_feature_detected!("avx2"));
+    /// // An ISA this CPU lacks is refused, never run.
+    /// assert_eq!(chunk_sum_on(Isa::Avx512, &[1.0f64]).is_some(), Isa::Avx512.is_supported());
+    /// ```
     pub fn is_supported(self) -> bool {
         match self {
             Isa::Baseline => true,
@@ -181,6 +230,17 @@ pub(crate) use isa_dispatch;
 isa_dispatch!(chunk_sum_isa, chunk_sum, chunk_generic, <T: Float> -> f64);
 
 /// The tree value of one chunk on `isa`, or `None` if this CPU cannot run it.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{chunk_sum_on, Isa};
+///
+/// let x: Vec<f32> = (0..1000).map(|i| i as f32 * 0.5).collect();
+/// assert_eq!(chunk_sum_on(Isa::Baseline, &x), Some(249_750.0));
+/// // One chunk: the same tree as the pool's sum.
+/// assert_eq!(chunk_sum_on(Isa::Baseline, &x), Some(shmkern::sum(&x)));
+/// ```
 pub fn chunk_sum_on<T: Float>(isa: Isa, x: &[T]) -> Option<f64> {
     chunk_sum_isa(isa, x)
 }

@@ -14,6 +14,19 @@ mod sealed {
 }
 
 /// An element type [`Stats`] can describe: `f32`, `f64` and the primitive integers.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::StatElement;
+///
+/// fn spread<T: StatElement>(x: &[T]) -> Option<f64> {
+///     shmkern::stats(x).std_dev(0)
+/// }
+/// assert_eq!(spread(&[2u8, 4, 4, 4, 5, 5, 7, 9]), Some(2.0));
+/// assert_eq!(spread(&[2.0f32, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]), Some(2.0));
+/// assert_eq!(u64::MAX.value(), 2f64.powi(64)); // rounded beyond 2^53
+/// ```
 pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The sum's type: `f64` for floats, `i128`/`u128` for integers (exact).
     type Sum: Copy + fmt::Debug + PartialEq;
@@ -265,36 +278,94 @@ fn neumaier(s: &mut f64, c: &mut f64, t: f64) {
 
 impl<T: StatElement> Stats<T> {
     /// The statistics of no value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{stats, Stats};
+    ///
+    /// let e = Stats::<f64>::empty();
+    /// assert_eq!((e.count(), e.min(), e.mean()), (0, None, None));
+    /// assert_eq!(stats::<f64>(&[]), e);
+    /// assert_eq!(Stats::merge(e, stats(&[1.0])), stats(&[1.0])); // the merge's identity
+    /// ```
     pub fn empty() -> Self {
         Zeroable::zeroed()
     }
 
     /// Number of non-NaN values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = shmkern::stats(&[1.0, f64::NAN, 3.0]);
+    /// assert_eq!(s.count(), 2); // NaNs are not counted
+    /// ```
     pub fn count(&self) -> u64 {
         self.count
     }
 
     /// Number of NaN values (always 0 for integers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(shmkern::stats(&[f32::NAN, 1.0, f32::NAN]).nan_count(), 2);
+    /// assert_eq!(shmkern::stats(&[1u8, 2]).nan_count(), 0);
+    /// ```
     pub fn nan_count(&self) -> u64 {
         self.nan_count
     }
 
     /// Sum of the non-NaN values: the NUMERICS §1 tree for floats (NaNs absent), exact for integers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(shmkern::stats(&[1.5, f64::NAN, 2.5]).sum(), 4.0); // NaN absent
+    /// assert!(shmkern::sum(&[1.5, f64::NAN, 2.5]).is_nan()); // the IEEE sum, by contrast
+    /// assert_eq!(shmkern::stats(&[u64::MAX, 1]).sum(), u128::from(u64::MAX) + 1); // exact
+    /// ```
     pub fn sum(&self) -> T::Sum {
         T::sum_from_raw(self.sum)
     }
 
     /// Smallest non-NaN value (`−0.0 < +0.0`), or `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = shmkern::stats(&[0.0, f64::NAN, -0.0, 2.0]);
+    /// assert!(s.min().unwrap().is_sign_negative()); // −0.0 < +0.0; the NaN is skipped
+    /// assert_eq!(shmkern::stats(&[f64::NAN]).min(), None);
+    /// ```
     pub fn min(&self) -> Option<T> {
         (self.count > 0).then(|| T::from_raw(self.min))
     }
 
     /// Largest non-NaN value (`−0.0 < +0.0`), or `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(shmkern::stats(&[-3i8, 7, -128]).max(), Some(7));
+    /// let s = shmkern::stats(&[-0.0, f64::NAN, 0.0]);
+    /// assert!(s.max().unwrap().is_sign_positive());
+    /// ```
     pub fn max(&self) -> Option<T> {
         (self.count > 0).then(|| T::from_raw(self.max))
     }
 
     /// `sum / count` (for integers: the exact sum converted once to `f64`), or `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(shmkern::stats(&[1u8, 2]).mean(), Some(1.5));
+    /// // The exact sum, converted once: no overflow.
+    /// assert_eq!(shmkern::stats(&[i64::MAX, i64::MAX]).mean(), Some(i64::MAX as f64));
+    /// assert_eq!(shmkern::stats::<f64>(&[]).mean(), None);
+    /// ```
     pub fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| T::sum_to_f64(self.sum()) / self.count as f64)
     }
@@ -302,6 +373,15 @@ impl<T: StatElement> Stats<T> {
     /// `Σ (x − mean)² / (count − ddof)`, or `None` when `count <= ddof`. Never negative (a
     /// negative rounding result is clamped to `0.0`); NaN when the values include ±∞, as IEEE
     /// arithmetic gives (`∞ − ∞`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = shmkern::stats(&[1.0, 2.0, 3.0, 4.0]);
+    /// assert_eq!((s.variance(0), s.variance(1)), (Some(1.25), Some(5.0 / 3.0)));
+    /// assert_eq!(s.variance(4), None); // count <= ddof
+    /// assert!(shmkern::stats(&[1.0, f64::INFINITY]).variance(0).unwrap().is_nan());
+    /// ```
     pub fn variance(&self, ddof: u64) -> Option<f64> {
         (self.count > ddof).then(|| {
             let v = (self.m2 + self.m2_lo) / (self.count - ddof) as f64;
@@ -315,6 +395,14 @@ impl<T: StatElement> Stats<T> {
     }
 
     /// `variance(ddof).sqrt()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = shmkern::stats(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+    /// assert_eq!(s.std_dev(0), Some(2.0));
+    /// assert_eq!(s.std_dev(8), None);
+    /// ```
     pub fn std_dev(&self, ddof: u64) -> Option<f64> {
         self.variance(ddof).map(f64::sqrt)
     }
@@ -323,6 +411,17 @@ impl<T: StatElement> Stats<T> {
     /// deterministic; merging the chunk states of a slice in the §1 tree reproduces
     /// [`Pool::stats`] bit for bit (`merge(stats(a), stats(b)) == stats(a ++ b)` when `a` holds the
     /// largest power of two of chunks below the total, so the tree splits there).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{stats, Stats, CHUNK_LEN};
+    ///
+    /// let data: Vec<f64> = (0..3 * CHUNK_LEN).map(|i| (i % 7) as f64 * 0.1).collect();
+    /// // The tree over 3 chunks splits after 2: merging those two parts gives the same bits.
+    /// let (a, b) = data.split_at(2 * CHUNK_LEN);
+    /// assert_eq!(Stats::merge(stats(a), stats(b)), stats(&data));
+    /// ```
     pub fn merge(a: Self, b: Self) -> Self {
         if a.count == 0 {
             return Stats {
@@ -452,6 +551,18 @@ super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, of_chunk, <T: StatElem
 impl Pool {
     /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
     /// count. See [`Stats`] for the NaN policy and special values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let data: Vec<f32> = (0..100_000).map(|i| (i as f32).sqrt()).collect();
+    /// let one = Pool::builder().threads(1).build().unwrap();
+    /// let two = Pool::builder().threads(2).build().unwrap();
+    /// assert_eq!(one.stats(&data), two.stats(&data)); // bitwise, for any thread count
+    /// assert_eq!(two.stats(&data).max(), Some(99_999f32.sqrt()));
+    /// ```
     pub fn stats<T: StatElement>(&self, data: &[T]) -> Stats<T> {
         self.stats_with(data, ParOptions::default())
             .unwrap_or_else(|e| panic!("stats: {e}"))
@@ -492,6 +603,14 @@ impl Pool {
 }
 
 /// [`Pool::stats`] on the [global](crate::global) pool.
+///
+/// # Examples
+///
+/// ```
+/// let s = shmkern::stats(&[3u16, 1, 2]);
+/// assert_eq!((s.min(), s.max(), s.sum()), (Some(1), Some(3), 6));
+/// assert_eq!(s, shmkern::global().stats(&[3u16, 1, 2]));
+/// ```
 pub fn stats<T: StatElement>(data: &[T]) -> Stats<T> {
     crate::global().stats(data)
 }

@@ -28,6 +28,21 @@ fn canonical(s: f64) -> f64 {
 
 /// How a float sum is accumulated. `Fast` and `Compensated` use the same fixed tree and `Exact`
 /// rounds the exact sum, so all are bit-identical for every thread count and CPU.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{kernels::Accuracy, Pool};
+///
+/// assert_eq!(Accuracy::default(), Accuracy::Fast);
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// let mut v = vec![0.0; 33];
+/// // Elements 0, 16 and 32 share a lane: Fast mode loses the 1.0 to the 1e100 beside it.
+/// (v[0], v[16], v[32]) = (1e100, 1.0, -1e100);
+/// assert_eq!(pool.sum_with(&v, Accuracy::Fast), 0.0);
+/// assert_eq!(pool.sum_with(&v, Accuracy::Compensated), 1.0);
+/// assert_eq!(pool.sum_with(&v, Accuracy::Exact), 1.0);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Accuracy {
@@ -233,16 +248,46 @@ impl Pool {
 }
 
 /// [`Pool::sum_float`] on the [global](crate::global) pool.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::sequential_sum;
+///
+/// assert_eq!(shmkern::sum(&[0.5f32, 0.25]), 0.75);
+/// let data: Vec<f64> = (0..100_000).map(|i| (i as f64).cos()).collect();
+/// // On the global pool, with the bits of the one-thread reference.
+/// assert_eq!(shmkern::sum(&data).to_bits(), sequential_sum(&data).to_bits());
+/// ```
 pub fn sum<T: Float>(data: &[T]) -> f64 {
     crate::global().sum_float(data)
 }
 
 /// [`Pool::checked_sum`] on the [global](crate::global) pool.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(shmkern::checked_sum(&[200u8, 50]), Ok(250));
+/// let err = shmkern::checked_sum(&[200u8, 100]).unwrap_err();
+/// assert_eq!(err.to_string(), "the exact sum 300 does not fit in u8");
+/// ```
 pub fn checked_sum<T: Int>(data: &[T]) -> Result<T, Error> {
     crate::global().checked_sum(data)
 }
 
 /// The same tree as [`Pool::sum_with`] in `Compensated` mode, on the calling thread alone.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{kernels::{sequential_sum_compensated, Accuracy}, Pool};
+///
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// let data: Vec<f64> = (0..100_000).map(|i| (i as f64).sin() * 1e10).collect();
+/// let parallel = pool.sum_with(&data, Accuracy::Compensated);
+/// assert_eq!(sequential_sum_compensated(&data).to_bits(), parallel.to_bits());
+/// ```
 pub fn sequential_sum_compensated<T: Float>(data: &[T]) -> f64 {
     if data.is_empty() {
         return 0.0;
@@ -255,6 +300,17 @@ pub fn sequential_sum_compensated<T: Float>(data: &[T]) -> f64 {
 
 /// The same tree as [`Pool::sum_float`], evaluated on the calling thread alone (the reference the
 /// parallel sum must match bit for bit; also the "sequential 16-lane loop" of the benchmarks).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{kernels::sequential_sum, Pool};
+///
+/// let pool = Pool::builder().threads(2).build().unwrap();
+/// let data: Vec<f32> = (0..100_000).map(|i| (i as f32).sin()).collect();
+/// assert_eq!(sequential_sum(&data).to_bits(), pool.sum_float(&data).to_bits());
+/// assert_eq!(sequential_sum::<f64>(&[]).to_bits(), 0.0f64.to_bits()); // empty: +0.0
+/// ```
 pub fn sequential_sum<T: Float>(data: &[T]) -> f64 {
     if data.is_empty() {
         return 0.0;
