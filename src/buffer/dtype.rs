@@ -55,6 +55,16 @@ impl DType {
     ];
 
     /// The Rust name: `"f32"`, `"u16"`, ….
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::buffer::DType;
+    ///
+    /// assert_eq!(DType::U16.name(), "u16");
+    /// assert_eq!(DType::U16.to_string(), DType::U16.name()); // `Display` prints the name
+    /// assert!(DType::ALL.iter().all(|t| t.name().parse() == Ok(*t))); // and `parse` reads it back
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             DType::F32 => "f32",
@@ -71,6 +81,15 @@ impl DType {
     }
 
     /// Bytes per element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::buffer::DType;
+    ///
+    /// assert_eq!(DType::I16.size(), std::mem::size_of::<i16>());
+    /// assert_eq!(DType::ALL.iter().map(|t| t.size()).sum::<usize>(), 42);
+    /// ```
     pub fn size(self) -> usize {
         match self {
             DType::I8 | DType::U8 => 1,
@@ -81,11 +100,31 @@ impl DType {
     }
 
     /// Whether the type is `f32` or `f64`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::buffer::DType;
+    ///
+    /// assert!(DType::F32.is_float() && !DType::I64.is_float());
+    /// assert_eq!(DType::ALL.iter().filter(|t| t.is_float()).count(), 2);
+    /// ```
     pub fn is_float(self) -> bool {
         matches!(self, DType::F32 | DType::F64)
     }
 
     /// The NumPy type string NumPy writes for it (little-endian; `|` for one byte).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::buffer::{npy::NpyHeader, DType};
+    ///
+    /// assert_eq!((DType::I32.npy_descr(), DType::U8.npy_descr()), ("<i4", "|u1"));
+    /// // What a `.npy` header written for the type says.
+    /// let header = NpyHeader::encode(DType::I32, 1);
+    /// assert!(String::from_utf8_lossy(&header).contains("'descr': '<i4'"));
+    /// ```
     pub fn npy_descr(self) -> &'static str {
         match self {
             DType::F32 => "<f4",
@@ -117,6 +156,18 @@ impl fmt::Display for DType {
 }
 
 /// The error of parsing a [`DType`] from text: it names the text and the accepted names.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::buffer::DType;
+///
+/// let err = "f16".parse::<DType>().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     r#"unknown element type "f16"; expected one of f32 f64 i8 i16 i32 i64 u8 u16 u32 u64"#
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseDTypeError(String);
 
@@ -147,6 +198,18 @@ mod sealed {
 }
 
 /// A Rust type with a [`DType`]: the element type of a typed file view.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::buffer::{DType, Element};
+///
+/// fn describe<T: Element>() -> (&'static str, usize) {
+///     (T::DTYPE.name(), T::DTYPE.size())
+/// }
+/// assert_eq!(describe::<f32>(), ("f32", std::mem::size_of::<f32>()));
+/// assert_eq!(<u16 as Element>::DTYPE, DType::U16);
+/// ```
 pub trait Element: bytemuck::Pod + sealed::Sealed {
     /// This type's [`DType`].
     const DTYPE: DType;

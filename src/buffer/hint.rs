@@ -5,6 +5,20 @@ use memmap2::MmapRaw;
 use std::path::Path;
 
 /// How the program will read a buffer, for [`SharedBuffer::advise`](super::SharedBuffer::advise).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{buffer::Hint, SharedBuffer};
+///
+/// let mut buf = SharedBuffer::<u32>::anonymous(1 << 16)?;
+/// buf.fill(7);
+/// for hint in [Hint::Sequential, Hint::WillNeed] {
+///     buf.advise(hint)?;
+/// }
+/// assert!(buf.iter().all(|&x| x == 7)); // a hint never changes the contents
+/// # Ok::<(), shmkern::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Hint {

@@ -49,15 +49,62 @@ mod sealed {
 }
 
 /// How a [`SharedBuffer`] may be used: [`ReadOnly`] or [`ReadWrite`].
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::buffer::{Access, ReadOnly, ReadWrite};
+///
+/// assert!(ReadWrite::WRITABLE && !ReadOnly::WRITABLE);
+/// let buf = shmkern::SharedBuffer::<u8>::anonymous(1)?; // `ReadWrite` by default
+/// assert!(format!("{buf:?}").contains("writable: true"));
+/// # Ok::<(), shmkern::Error>(())
+/// ```
 pub trait Access: sealed::Sealed {
     /// Whether the mapping is writable.
     const WRITABLE: bool;
 }
 
 /// A read-only mapping: `Deref<Target = [T]>` only.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{buffer::ReadOnly, SharedBuffer};
+///
+/// let path = std::env::temp_dir().join(format!("shmkern-doc-ro-{}.u32", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// SharedBuffer::<u32>::create(&path, 2)?.copy_from_slice(&[7, 8]);
+/// // SAFETY: nothing else writes or truncates the file while it is mapped.
+/// let ro: SharedBuffer<u32, ReadOnly> = unsafe { SharedBuffer::open(&path)? };
+/// assert_eq!(&ro[..], &[7, 8]);
+/// # drop(ro);
+/// # std::fs::remove_file(&path).unwrap();
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+///
+/// A read-only buffer cannot be written through:
+///
+/// ```compile_fail,E0596
+/// # fn f(mut ro: shmkern::SharedBuffer<u32, shmkern::buffer::ReadOnly>) {
+/// ro[0] = 1; // error: `SharedBuffer<u32, ReadOnly>` is not `DerefMut`
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum ReadOnly {}
 /// A read-write mapping: `Deref` and `DerefMut`.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::{buffer::ReadWrite, SharedBuffer};
+///
+/// let mut buf: SharedBuffer<i32, ReadWrite> = SharedBuffer::anonymous(3)?;
+/// buf[1] = -5; // `DerefMut<Target = [i32]>`
+/// buf.iter_mut().for_each(|x| *x += 1);
+/// assert_eq!(&buf[..], &[1, -4, 1]);
+/// # Ok::<(), shmkern::Error>(())
+/// ```
 #[derive(Debug)]
 pub enum ReadWrite {}
 
@@ -250,18 +297,50 @@ impl<T: Pod, A: Access> SharedBuffer<T, A> {
     }
 
     /// The elements as bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut buf = shmkern::SharedBuffer::<u16>::anonymous(2)?;
+    /// buf.copy_from_slice(&[0x0102, 0x0304]);
+    /// assert_eq!(buf.as_bytes().len(), 4);
+    /// assert_eq!(buf.as_bytes()[2..], 0x0304u16.to_ne_bytes());
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         bytemuck::cast_slice(self)
     }
 
     /// The file (or memfd) behind the buffer, if any: for `fstat`, for handing to another process,
     /// or for [`from_file`](SharedBuffer::from_file) there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let buf = shmkern::SharedBuffer::<u64>::anonymous(4)?;
+    /// let file = buf.file().expect("on Unix: a memfd or an unlinked temporary file");
+    /// assert_eq!(file.metadata().unwrap().len(), 32); // 4 × 8 bytes
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn file(&self) -> Option<&File> {
         self.file.as_ref()
     }
 
     /// Tells the OS how the buffer will be read (`madvise`). Hints the platform does not have are
     /// accepted and ignored; an empty buffer ignores every hint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{buffer::Hint, SharedBuffer};
+    ///
+    /// let buf = SharedBuffer::<f64>::anonymous(1 << 16)?;
+    /// buf.advise(Hint::Sequential)?;
+    /// assert_eq!(shmkern::sum(&buf), 0.0);
+    /// // An empty buffer maps nothing and ignores every hint.
+    /// assert!(SharedBuffer::<f64>::anonymous(0)?.advise(Hint::HugePages).is_ok());
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn advise(&self, hint: Hint) -> Result<(), Error> {
         match &self.map {
             Some(map) => hint::advise(map, hint),
@@ -272,6 +351,16 @@ impl<T: Pod, A: Access> SharedBuffer<T, A> {
     /// Pre-faults every page, so the first pass over the data does not stop for page faults
     /// (`MADV_POPULATE_READ`/`WRITE` on Linux 5.14+, touching one byte per page elsewhere). Reads
     /// the file into the page cache if it is not there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut buf = shmkern::SharedBuffer::<u32>::anonymous(1 << 16)?;
+    /// buf[12_345] = 9;
+    /// buf.populate()?; // faults pages in; never changes them
+    /// assert_eq!(buf.iter().map(|&x| u64::from(x)).sum::<u64>(), 9);
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn populate(&self) -> Result<(), Error> {
         match &self.map {
             Some(map) => hint::populate(map, A::WRITABLE),
@@ -362,6 +451,25 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
 
     /// Creates a new `.npy` file at `path` (mode 0600 on Unix) for a 1-D array of `len` zeroed
     /// elements, and maps its data read-write. NumPy reads the result with `np.load(path)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{buffer::{npy, DType}, SharedBuffer};
+    ///
+    /// let name = format!("shmkern-doc-create-{}.npy", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// SharedBuffer::<i32>::create_npy(&path, 3)?.copy_from_slice(&[-1, 0, 1]);
+    /// let header = npy::read_header(&path)?;
+    /// assert_eq!((header.dtype, header.shape), (DType::I32, vec![3]));
+    /// // SAFETY: nothing else writes or truncates the file while it is mapped.
+    /// let back = unsafe { SharedBuffer::<i32, _>::open_npy(&path)? };
+    /// assert_eq!(&back[..], &[-1, 0, 1]);
+    /// # drop(back);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn create_npy(path: impl AsRef<Path>, len: usize) -> Result<Self, Error>
     where
         T: Element,
@@ -383,6 +491,24 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
     /// While the buffer lives, no other process or mapping may truncate the file, or write to
     /// elements this process reads or writes (other than through atomics on both sides): the file
     /// is seen as a `&mut [T]`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::SharedBuffer;
+    ///
+    /// let name = format!("shmkern-doc-open-mut-{}.u16", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// std::fs::write(&path, [0u8; 8]).unwrap();
+    /// // SAFETY: no other process or mapping uses the file meanwhile.
+    /// let mut buf = unsafe { SharedBuffer::<u16>::open_mut(&path)? };
+    /// assert_eq!(buf.len(), 4);
+    /// buf[0] = 0xABCD;
+    /// drop(buf);
+    /// assert_eq!(std::fs::read(&path).unwrap()[..2], 0xABCDu16.to_ne_bytes());
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub unsafe fn open_mut(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let bytes = regular_file_len(path)?;
@@ -403,6 +529,20 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
     ///
     /// As for [`open_mut`](SharedBuffer::open_mut): the processes sharing the memory must not write
     /// elements another one reads at the same time, except through atomics on both sides.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::SharedBuffer;
+    ///
+    /// let mut a = SharedBuffer::<u64>::anonymous(4)?;
+    /// let fd = a.file().expect("a memfd (Linux) or a temporary file (Unix)").try_clone().unwrap();
+    /// // SAFETY: the two mappings are used one after the other, on this thread only.
+    /// let b = unsafe { SharedBuffer::<u64>::from_file(fd)? };
+    /// a[3] = 99;
+    /// assert_eq!((b.len(), b[3]), (4, 99)); // the same memory
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub unsafe fn from_file(file: File) -> Result<Self, Error> {
         let what = Path::new("<descriptor>");
         let bytes = file
@@ -414,6 +554,24 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
     }
 
     /// Writes the buffer's changes through to its file (`msync`); a no-op for anonymous memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::SharedBuffer;
+    ///
+    /// let name = format!("shmkern-doc-flush-{}.u8", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// let mut buf = SharedBuffer::<u8>::create(&path, 5)?;
+    /// buf.copy_from_slice(b"hello");
+    /// buf.flush()?;
+    /// assert_eq!(std::fs::read(&path).unwrap(), b"hello");
+    /// assert!(SharedBuffer::<u8>::anonymous(5)?.flush().is_ok());
+    /// # drop(buf);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn flush(&self) -> Result<(), Error> {
         match &self.map {
             Some(map) if self.file.is_some() => map
@@ -433,6 +591,22 @@ impl<T: Pod> SharedBuffer<T, ReadOnly> {
     /// While the buffer lives, no other process or mapping may truncate the file or write to it
     /// (other than through atomics on both sides): the file is seen as a `&[T]`. (A truncated file
     /// makes reads of the lost pages raise `SIGBUS`; concurrent writes are a data race.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::SharedBuffer;
+    ///
+    /// let name = format!("shmkern-doc-open-{}.f64", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// std::fs::write(&path, [1.5f64.to_ne_bytes(), (-2.0f64).to_ne_bytes()].concat()).unwrap();
+    /// // SAFETY: nothing else writes or truncates the file while it is mapped.
+    /// let buf = unsafe { SharedBuffer::<f64, _>::open(&path)? };
+    /// assert_eq!(&buf[..], &[1.5, -2.0]);
+    /// # drop(buf);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let bytes = regular_file_len(path)?;
@@ -448,6 +622,26 @@ impl<T: Pod> SharedBuffer<T, ReadOnly> {
     /// # Safety
     ///
     /// As for [`open`](SharedBuffer::open).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::SharedBuffer;
+    ///
+    /// let name = format!("shmkern-doc-open-npy-{}.npy", std::process::id());
+    /// let path = std::env::temp_dir().join(name);
+    /// # let _ = std::fs::remove_file(&path);
+    /// SharedBuffer::<f32>::create_npy(&path, 2)?.copy_from_slice(&[0.5, 1.5]);
+    /// // SAFETY: nothing else writes or truncates the file while it is mapped.
+    /// let wrong = unsafe { SharedBuffer::<f64, _>::open_npy(&path) }.unwrap_err();
+    /// assert!(wrong.to_string().ends_with("holds f32 ('<f4'), not f64 as asked"), "{wrong}");
+    /// // SAFETY: as above.
+    /// let right = unsafe { SharedBuffer::<f32, _>::open_npy(&path)? };
+    /// assert_eq!(&right[..], &[0.5, 1.5]);
+    /// # drop(right);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub unsafe fn open_npy(path: impl AsRef<Path>) -> Result<Self, Error>
     where
         T: Element,

@@ -24,6 +24,18 @@ use std::io::Read;
 use std::path::Path;
 
 /// What a `.npy` header says about the data after it.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::buffer::{npy::NpyHeader, DType};
+///
+/// let bytes = NpyHeader::encode(DType::U8, 10);
+/// let h = NpyHeader::parse(&bytes).unwrap();
+/// // The data starts right after the header NumPy would write.
+/// let want = NpyHeader { dtype: DType::U8, shape: vec![10], data_offset: bytes.len() as u64 };
+/// assert_eq!(h, want);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NpyHeader {
     /// The element type.
@@ -41,12 +53,32 @@ pub(crate) const MAX_HEADER_LEN: usize = 1 << 20;
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
 /// Whether `prefix` (the first bytes of a file) starts with the `.npy` magic.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::buffer::{npy::{has_magic, NpyHeader}, DType};
+///
+/// assert!(has_magic(&NpyHeader::encode(DType::F32, 1)));
+/// assert!(!has_magic(b"PK\x03\x04")); // a zip file
+/// assert!(!has_magic(b"\x93NUM")); // too short to tell
+/// ```
 pub fn has_magic(prefix: &[u8]) -> bool {
     prefix.starts_with(MAGIC)
 }
 
 impl NpyHeader {
     /// The number of elements: the product of the shape (1 for a 0-d array).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::buffer::{npy::NpyHeader, DType};
+    ///
+    /// let h = NpyHeader { dtype: DType::F64, shape: vec![2, 3, 4], data_offset: 128 };
+    /// assert_eq!(h.count(), 24);
+    /// assert_eq!(NpyHeader { shape: vec![], ..h }.count(), 1); // a 0-d array holds one element
+    /// ```
     pub fn count(&self) -> u64 {
         self.shape.iter().product()
     }
