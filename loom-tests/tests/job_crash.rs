@@ -1,0 +1,379 @@
+//! Models: a cross-process job (`src/job/table.rs`, driven the way `Job::join`, `Job::work` and
+//! `Job::wait_stats` in `src/job/mod.rs` drive it) in which a participant crashes after claiming a
+//! chunk, with threads standing in for processes:
+//!
+//! - `job_crash_after_claim_survivor_takes_over`, `job_crash_mid_write_survivor_takes_over`: the
+//!   **crasher** (participant slot 1) claims the chunk with `claim_next` and stops for good, right
+//!   after the claim or halfway through its result's word stores (after `begin_write`); it never
+//!   touches the job again. The **survivor** (slot 0) runs `Job::work`'s loop: `claim_next` until
+//!   none is left, then the helping loop (reclaim the chunks of dead owners, claim and compute
+//!   what is unclaimed, wait on the done count with a timeout when that made no progress) until
+//!   every chunk is published. The **waiter** (the model's main thread) runs `wait_stats`' loop,
+//!   sleeping on the done count until it says every chunk is published, then reads every result.
+//! - `job_crash_slot_reused`: after the crash (set up before the threads start) a **newcomer**
+//!   process (a supervisor restarting the crashed one, say) joins as `Job::join` does — it gives
+//!   back the dead process's chunks and takes over its slot 1 — and works, while the survivor's
+//!   helping loop judges slot 1 dead and reclaims: the verdict and the takeover race.
+//!
+//! Each model checks: every chunk is published exactly once (`DONE` is final, so every chunk done
+//! plus a done count equal to the chunk count once everyone finished means once each); the result
+//! read after the count says done carries the tag of the claim that published it (chunk, owner,
+//! generation), never the crasher's partial words; a live participant never loses a claim (its
+//! `begin_write` and `publish` succeed); and the waiter wakes — its futex wait has no timeout
+//! here (stronger than `wait_stats`), so a lost wake-up is a loom deadlock.
+//!
+//! What is modelled, and how:
+//!
+//! - **Death.** The real liveness check (`Job::owner_dead`) reads the slot's `pid | start time`
+//!   word and asks `/proc` whether that process still exists. Here the slot word holds a model
+//!   PID and `alive[pid]` is what `/proc` answers. The crasher's thread clears its flag
+//!   (`Release`) as its very last step: a process is seen dead only once it is gone, and whoever
+//!   sees it gone (`Acquire`) sees everything it did (its exit is ordered before a `/proc` lookup
+//!   that misses it). Nothing else about the crash is announced: nobody wakes `done`.
+//! - **The helping loop's timed wait** (`futex::wait(done, seen, Some(POLL))`). The survivor
+//!   notices a crash only because that wait times out and it polls liveness again. loom cannot
+//!   let time pass, so the futex mock runs in `Mode::TimeoutsExpire` (a timed wait whose value
+//!   matches returns `TimedOut` at once) and the loop then calls `loom::thread::yield_now()`,
+//!   loom's rule for polling loops: the poller runs again only after another thread made
+//!   progress, which keeps the exploration finite. Ending the wait at once covers whatever a real
+//!   timeout or wake-up can do (either just ends the sleep at some point, and the loop re-checks
+//!   everything), so nothing is assumed about *when* the timeout fires.
+//! - **State space.** One chunk (with the cursor, so `claim_next`'s race is in), two participant
+//!   slots. Every model runs EXHAUSTIVELY (no preemption bound): about 10 s for the whole file in
+//!   `--release` on the 2-core dev machine (after-claim 1 s, mid-write 4 s, slot reuse 5 s, the
+//!   twins are rejected in well under a second). `job_crash_slot_reused` runs the newcomer on the
+//!   main thread and has no separate sleeping waiter (the crash models check the wake-up): with
+//!   that third spawned thread loom had not finished after 10 minutes.
+//!
+//! Broken twins (each must be rejected by loom, run through `expect_rejected`):
+//!
+//! - `twin_job_crash_reclaim_without_generation_bump_is_rejected`: `reclaim` keeps the
+//!   generation. The newcomer's join gives the crasher's chunk back as `UNCLAIMED(0)` and claims it
+//!   again as `CLAIMED(1, 0)` — the very word the crasher's claim had — so the survivor's reclaim,
+//!   which loaded the crasher's `CLAIMED(1, 0)` and judged slot 1 dead before the takeover, now
+//!   succeeds against the newcomer's live claim (ABA): a live participant loses its claim. With
+//!   the bump the newcomer's claim is `CLAIMED(1, 1)` and the stale CAS fails.
+//! - `twin_job_crash_helper_without_timeout_is_rejected`: the helping loop's wait never times out
+//!   (the faithful mock: sleep until woken). A survivor that went to sleep while the crasher was
+//!   still alive is never woken — nobody publishes again — and loom reports the deadlock. This is
+//!   why `Job::work` polls.
+#![cfg(shmkern_loom)]
+
+use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+use loom_tests::{expect_rejected, DEADLOCK};
+use shmkern::faults::{inject, Fault};
+use shmkern::futex::{
+    self,
+    model::{set_mode, Mode},
+};
+use shmkern::job::table::{ChunkTable, Claim, State, SLOT_WORDS};
+use std::time::Duration;
+
+/// `Job::work`'s poll interval (any timeout: the mock expires it at once).
+const POLL: Duration = Duration::from_millis(50);
+
+/// Participant slots: the survivor's and the crasher's (then the newcomer's).
+const SURVIVOR_SLOT: u32 = 0;
+const CRASHER_SLOT: u32 = 1;
+const SLOTS: usize = 2;
+
+/// Model PIDs (index into `Shared::alive`; 0 is "no process", as a 0 slot word means free).
+const SURVIVOR_PID: u64 = 1;
+const CRASHER_PID: u64 = 2;
+const NEWCOMER_PID: u64 = 3;
+
+/// Where the crasher stops.
+#[derive(Clone, Copy)]
+enum Crash {
+    /// Right after its claim CAS succeeded: the chunk stays `CLAIMED(1, g)`.
+    AfterClaim,
+    /// After `begin_write`, halfway through its result's word stores: `WRITING(1, g)`, and half of
+    /// slot `g % 2` holds its (tagged) words.
+    MidWrite,
+}
+
+/// The job's shared state with `chunks` chunks, plus the participants table and what `/proc` says.
+struct Shared {
+    states: Vec<AtomicU64>,
+    results: Vec<AtomicU64>,
+    done: AtomicU32,
+    cursor: AtomicU64,
+    /// Participant slot `i`'s word: the PID of the process in it (0: free).
+    slots: Vec<AtomicU64>,
+    /// Whether PID `i` still exists (what `/proc` answers).
+    alive: Vec<AtomicBool>,
+}
+
+impl Shared {
+    fn new(chunks: usize) -> Arc<Shared> {
+        Arc::new(Shared {
+            states: (0..chunks).map(|_| AtomicU64::new(0)).collect(),
+            results: (0..chunks * 2 * SLOT_WORDS)
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            done: AtomicU32::new(0),
+            cursor: AtomicU64::new(0),
+            slots: [SURVIVOR_PID, CRASHER_PID]
+                .into_iter()
+                .map(AtomicU64::new)
+                .collect(),
+            alive: (0..=NEWCOMER_PID)
+                .map(|pid| AtomicBool::new(pid != 0))
+                .collect(),
+        })
+    }
+
+    fn table(&self) -> ChunkTable<'_> {
+        ChunkTable {
+            states: &self.states,
+            results: &self.results,
+            done: &self.done,
+            cursor: &self.cursor,
+        }
+    }
+
+    fn pid_alive(&self, pid: u64) -> bool {
+        // Acquire: whoever sees a process gone sees everything it did (see the module docs).
+        self.alive
+            .get(pid as usize)
+            .is_some_and(|a| a.load(Ordering::Acquire))
+    }
+
+    /// `Job::owner_dead`: the slot is free, or its process is gone.
+    fn owner_dead(&self, owner: u32) -> bool {
+        let Some(slot) = self.slots.get(owner as usize) else {
+            return true;
+        };
+        // Acquire: pairs with the joiner's CAS, as in `Job::owner_dead`.
+        let word = slot.load(Ordering::Acquire);
+        word == 0 || !self.pid_alive(word)
+    }
+
+    /// `Job::join`: the first slot that is free or whose process is gone, after giving back the
+    /// dead process's chunks.
+    fn join(&self, me: u64) -> u32 {
+        let table = self.table();
+        for i in 0..SLOTS as u32 {
+            let slot = &self.slots[i as usize];
+            let word = slot.load(Ordering::Acquire);
+            if word != 0 && self.pid_alive(word) {
+                continue;
+            }
+            if word != 0 {
+                for k in 0..table.chunks() {
+                    table.reclaim(k, |o| o == i);
+                }
+            }
+            if slot
+                .compare_exchange(word, me, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return i;
+            }
+        }
+        panic!("no participant slot for the newcomer");
+    }
+}
+
+/// The result words process `pid` computes for claim `c` in slot `p`: tagged with the claim, so
+/// a reader can tell whose result it got.
+fn words(c: Claim, p: u32, pid: u64) -> [u64; SLOT_WORDS] {
+    let mut w = [0u64; SLOT_WORDS];
+    w[0] = c.chunk as u64;
+    w[1] = pid;
+    w[2] = u64::from(p);
+    w[3] = u64::from(c.generation);
+    w
+}
+
+/// `Job::compute` for a live participant: nobody may judge it dead, so its claim must hold.
+fn compute(s: &Shared, c: Claim, p: u32, pid: u64) {
+    let t = s.table();
+    assert!(t.begin_write(c, p), "a live claim was stolen");
+    assert!(
+        t.publish(c, p, &words(c, p, pid)),
+        "a live claim lost its publish"
+    );
+}
+
+/// `Job::work` after the join: claim until the cursor runs out, then help until every chunk is
+/// published.
+fn work(s: &Shared, p: u32, pid: u64) {
+    let t = s.table();
+    while let Some(c) = t.claim_next(p) {
+        compute(s, c, p, pid);
+    }
+    loop {
+        let seen = t.done_count();
+        if seen as usize >= t.chunks() {
+            break;
+        }
+        let mut progressed = false;
+        for k in 0..t.chunks() {
+            t.reclaim(k, |o| s.owner_dead(o));
+            if let Some(c) = t.try_claim(k, p) {
+                compute(s, c, p, pid);
+                progressed = true;
+            }
+        }
+        if !progressed {
+            futex::wait(&s.done, seen, Some(POLL));
+            // The timeout expired (module docs): let the others run before polling again.
+            thread::yield_now();
+        }
+    }
+}
+
+/// The crasher: claims one chunk, stops for good at `at`, and is gone.
+fn crash(s: &Shared, at: Crash) {
+    let t = s.table();
+    if let Some(c) = t.claim_next(CRASHER_SLOT) {
+        if let Crash::MidWrite = at {
+            if t.begin_write(c, CRASHER_SLOT) {
+                // `publish`'s word stores into slot `g % 2`, cut off halfway.
+                let w = words(c, CRASHER_SLOT, CRASHER_PID);
+                let start = (c.chunk * 2 + (c.generation % 2) as usize) * SLOT_WORDS;
+                for (slot, &v) in s.results[start..].iter().zip(&w[..SLOT_WORDS / 2]) {
+                    slot.store(v, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    // The process is gone: from now on `/proc` says so.
+    s.alive[CRASHER_PID as usize].store(false, Ordering::Release);
+}
+
+/// `wait_stats`' loop without the timeout, then its reads: every chunk done, each with the words of
+/// the claim that published it.
+fn wait_and_check(s: &Shared) {
+    let t = s.table();
+    loop {
+        let seen = t.done_count();
+        if seen as usize >= t.chunks() {
+            break;
+        }
+        futex::wait(&s.done, seen, None);
+    }
+    for k in 0..t.chunks() {
+        let State::Done { owner, generation } = State::decode(s.states[k].load(Ordering::Acquire))
+        else {
+            panic!("chunk {k} is not done although the count says so");
+        };
+        let r = t.result(k).expect("done");
+        assert_ne!(r[1], CRASHER_PID, "the crashed process's words were read");
+        assert_eq!(
+            (r[0], r[2], r[3]),
+            (k as u64, u64::from(owner), u64::from(generation)),
+            "the result is not the publishing claim's"
+        );
+    }
+}
+
+/// The crash itself: the crasher claims and stops at `at` while the survivor works and the waiter
+/// waits. One chunk (and the cursor): whoever reaches it first claims it; if the survivor does, the
+/// crasher stops with nothing claimed.
+fn crash_model(at: Crash) {
+    let s = Shared::new(1);
+    let survivor = {
+        let s = s.clone();
+        thread::spawn(move || work(&s, SURVIVOR_SLOT, SURVIVOR_PID))
+    };
+    let crasher = {
+        let s = s.clone();
+        thread::spawn(move || crash(&s, at))
+    };
+    wait_and_check(&s);
+    survivor.join().unwrap();
+    crasher.join().unwrap();
+    assert_eq!(s.table().done_count(), 1, "published more than once");
+}
+
+/// After the crash: the crasher claimed the one chunk and is gone (set up before the threads
+/// start). The survivor works; a newcomer (the model's main thread) joins, taking over the dead
+/// slot, works, and then reads the results as `wait_stats` would.
+fn slot_reuse_model() {
+    let s = Shared::new(1);
+    let stale = s
+        .table()
+        .claim_next(CRASHER_SLOT)
+        .expect("the crasher's claim");
+    assert_eq!(stale.generation, 0);
+    s.alive[CRASHER_PID as usize].store(false, Ordering::Release);
+    let survivor = {
+        let s = s.clone();
+        thread::spawn(move || work(&s, SURVIVOR_SLOT, SURVIVOR_PID))
+    };
+    let p = s.join(NEWCOMER_PID);
+    assert_eq!(p, CRASHER_SLOT, "the newcomer must take over the dead slot");
+    work(&s, p, NEWCOMER_PID);
+    // `work` returned: every chunk is published, so this does not sleep.
+    wait_and_check(&s);
+    survivor.join().unwrap();
+    assert_eq!(s.table().done_count(), 1, "published more than once");
+}
+
+/// Restores the faithful futex mock when a test ends, even by panic.
+struct ModeGuard;
+impl Drop for ModeGuard {
+    fn drop(&mut self) {
+        set_mode(Mode::Faithful);
+    }
+}
+fn timeouts_expire() -> ModeGuard {
+    set_mode(Mode::TimeoutsExpire);
+    ModeGuard
+}
+
+/// The crasher stops right after its claim; the survivor reclaims the `CLAIMED` chunk.
+#[test]
+fn job_crash_after_claim_survivor_takes_over() {
+    let _m = timeouts_expire();
+    loom::model(|| crash_model(Crash::AfterClaim));
+}
+
+/// The crasher dies halfway through writing its result; the survivor reclaims the `WRITING` chunk
+/// and publishes into the other slot.
+#[test]
+fn job_crash_mid_write_survivor_takes_over() {
+    let _m = timeouts_expire();
+    loom::model(|| crash_model(Crash::MidWrite));
+}
+
+/// After the crash a newcomer takes over the crashed process's slot, racing with the survivor's
+/// reclaim.
+#[test]
+fn job_crash_slot_reused() {
+    let _m = timeouts_expire();
+    loom::model(slot_reuse_model);
+}
+
+/// Twin: reclaim keeps the generation, so the survivor's stale reclaim of the crasher's
+/// `CLAIMED(1, 0)` hits the newcomer's identical live claim (ABA).
+#[test]
+fn twin_job_crash_reclaim_without_generation_bump_is_rejected() {
+    expect_rejected(
+        "twin_job_crash_reclaim_without_generation_bump_is_rejected",
+        &["a live claim was stolen", "a live claim lost its publish"],
+        || {
+            let _m = timeouts_expire();
+            let _bug = inject(Fault::ReclaimKeepsGeneration);
+            loom::model(slot_reuse_model);
+        },
+    );
+}
+
+/// Twin: the helping loop's wait has no timeout, so a survivor asleep before the crash is never
+/// woken: nobody wakes the done count when a process dies.
+#[test]
+fn twin_job_crash_helper_without_timeout_is_rejected() {
+    expect_rejected(
+        "twin_job_crash_helper_without_timeout_is_rejected",
+        &[DEADLOCK],
+        || {
+            set_mode(Mode::Faithful);
+            loom::model(|| crash_model(Crash::AfterClaim));
+        },
+    );
+}
