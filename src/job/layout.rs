@@ -23,6 +23,16 @@ pub(crate) const HEADER_LEN: usize = 4096;
 /// Bytes of the data file's path the header can hold (the last 8 header bytes are a checksum).
 pub(crate) const PATH_CAP: usize = HEADER_LEN - 72 - 8;
 /// Participants a job can have at once.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::job::MAX_PARTICIPANTS;
+///
+/// assert_eq!(MAX_PARTICIPANTS, 1024);
+/// // Numerically the same limit as a pool's participants.
+/// assert_eq!(MAX_PARTICIPANTS as usize, shmkern::MAX_PARTICIPANTS);
+/// ```
 pub const MAX_PARTICIPANTS: u32 = 1024;
 pub(crate) const PARTICIPANT_BYTES: usize = 64;
 const DONE_OFFSET: usize = HEADER_LEN;
@@ -30,6 +40,34 @@ const CURSOR_OFFSET: usize = HEADER_LEN + 64;
 const PARTICIPANTS_OFFSET: usize = HEADER_LEN + 128;
 
 /// What a job computes.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::job::{Job, JobKind};
+/// use shmkern::{Pool, SharedBuffer};
+/// use std::time::Duration;
+///
+/// # let dir = std::env::temp_dir().join(format!("shmkern-doc-job-kind-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let data = dir.join("data.npy");
+/// # for f in ["stats.job", "sum.job"] { let _ = std::fs::remove_file(dir.join(f)); }
+/// let values: Vec<i32> = (-50_000..50_000).collect();
+/// SharedBuffer::<i32>::create_npy(&data, values.len())?.copy_from_slice(&values);
+/// let pool = Pool::builder().threads(2).build()?;
+/// // SAFETY: nothing modifies the data file while the jobs run.
+/// let stats = unsafe { Job::create(dir.join("stats.job"), &data, None, JobKind::Stats)? };
+/// // SAFETY: as above.
+/// let sum = unsafe { Job::create(dir.join("sum.job"), &data, None, JobKind::Sum)? };
+/// stats.work(&pool)?;
+/// sum.work(&pool)?;
+/// let t = Duration::from_secs(10);
+/// assert_eq!(stats.wait_stats::<i32>(t)?.min(), Some(-50_000));
+/// assert_eq!(sum.wait_sum_int::<i32>(t)?, -50_000);
+/// # drop((stats, sum));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), shmkern::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum JobKind {
@@ -233,6 +271,97 @@ impl Header {
     }
 }
 
+/// Fuzzing entry point, not API (`fuzz/fuzz_targets/job_header.rs`; see docs/fuzzing.md): runs
+/// [`Header::decode`] on `bytes` and, when it accepts them, asserts what `attach` and the job's
+/// accessors rely on: every field within its range and consistent with the others, and every
+/// shared region aligned, after the header, disjoint from the others and inside the file. Returns
+/// whether the header was accepted; panics if an accepted header breaks one of those promises.
+///
+/// A mutated header almost never passes the checks that tie fields together, so `fix` first makes
+/// them hold, in this order (for `bytes` at least a header long): bit 1 (2) sets the chunk count
+/// from the element count; bit 2 (4) sets the data file's length from the element count, type and
+/// offset (wrapping; when the type code is valid); bit 0 (1) sets the right checksum. `file_len:
+/// None` is the length that the header's participant and chunk counts imply.
+#[doc(hidden)]
+pub fn fuzz_decode_header(bytes: &[u8], file_len: Option<u64>, fix: u8) -> bool {
+    let mut b = bytes.to_vec();
+    let mut implied = 0;
+    if b.len() >= HEADER_LEN {
+        let u32_at = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+        let u64_at = |b: &[u8], o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+        let data_len = u64_at(&b, 24);
+        if fix & 2 != 0 {
+            let chunks = data_len.div_ceil(CHUNK_LEN as u64);
+            b[56..64].copy_from_slice(&chunks.to_le_bytes());
+        }
+        if let Some(t) = DType::ALL
+            .get(u32_at(&b, 16) as usize)
+            .filter(|_| fix & 4 != 0)
+        {
+            let n = data_len.wrapping_mul(t.size() as u64);
+            let n = n.wrapping_add(u64_at(&b, 32));
+            b[40..48].copy_from_slice(&n.to_le_bytes());
+        }
+        if fix & 1 != 0 {
+            let sum = checksum(&b[..HEADER_LEN - 8]);
+            b[HEADER_LEN - 8..HEADER_LEN].copy_from_slice(&sum.to_le_bytes());
+        }
+        let counts = Header {
+            kind: JobKind::Stats,
+            dtype: DType::U8,
+            max_participants: u32_at(&b, 20),
+            data_len: 0,
+            data_offset: 0,
+            data_file_len: 0,
+            chunks: u64_at(&b, 56),
+            data_path: Vec::new(),
+        };
+        implied = counts.layout().map_or(0, |l| l.file_len as u64);
+    }
+    let file_len = file_len.unwrap_or(implied);
+    let Ok(h) = Header::decode(&b, file_len) else {
+        return false;
+    };
+    let size = h.dtype.size() as u64;
+    assert!((1..=MAX_PARTICIPANTS).contains(&h.max_participants));
+    assert_eq!(h.chunks, h.data_len.div_ceil(CHUNK_LEN as u64));
+    assert!(h.chunks <= MAX_CHUNKS as u64);
+    let data_end = h.data_len.checked_mul(size);
+    assert_eq!(
+        data_end.and_then(|n| n.checked_add(h.data_offset)),
+        Some(h.data_file_len)
+    );
+    assert_eq!(h.data_offset % size, 0);
+    assert!((1..=PATH_CAP).contains(&h.data_path.len()));
+    let l = h.layout().expect("an accepted header has a layout");
+    assert_eq!(l.file_len as u64, file_len);
+    let chunks = usize::try_from(h.chunks).unwrap();
+    // (offset, bytes, alignment) of each shared region, in file order.
+    let regions = [
+        (l.done, 4, 4),
+        (l.cursor, 8, 8),
+        (
+            l.participants,
+            h.max_participants as usize * PARTICIPANT_BYTES,
+            64,
+        ),
+        (l.states, chunks * 8, 64),
+        (l.results, chunks * 2 * SLOT_WORDS * 8, 64),
+    ];
+    let mut end = HEADER_LEN;
+    for (offset, bytes, align) in regions {
+        assert!(
+            offset >= end,
+            "region at {offset} overlaps what ends at {end}"
+        );
+        assert_eq!(offset % align, 0, "region at {offset} misaligned");
+        end = offset.checked_add(bytes).unwrap();
+    }
+    assert_eq!(end, l.file_len, "the regions do not end at the file's end");
+    assert_eq!(Header::decode(&h.encode(), file_len).as_ref(), Ok(&h));
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +384,26 @@ mod tests {
         let h = header();
         let len = h.layout().unwrap().file_len as u64;
         assert_eq!(Header::decode(&h.encode(), len), Ok(h));
+    }
+
+    #[test]
+    fn the_fuzzing_hook_accepts_good_headers_and_its_fix_ups_work() {
+        let h = header();
+        let (good, len) = (h.encode(), h.layout().unwrap().file_len as u64);
+        for fix in 0..8 {
+            assert!(fuzz_decode_header(&good, Some(len), fix));
+            assert!(fuzz_decode_header(&good, None, fix));
+        }
+        assert!(!fuzz_decode_header(&good, Some(len + 1), 0b111));
+        let mut b = good.clone();
+        b[32] ^= 1; // data offset 129: not aligned for f64, whatever the fix-ups
+        assert!(!fuzz_decode_header(&b, None, 0b111));
+        b[32] ^= 1 ^ 8; // data offset 136: the data file's length no longer matches...
+        assert!(!fuzz_decode_header(&b, None, 0b001));
+        assert!(fuzz_decode_header(&b, None, 0b101)); // ...unless fixed up
+        b[26] ^= 0x10; // 1,148,576 elements: the chunk count is wrong unless fixed up too
+        assert!(!fuzz_decode_header(&b, None, 0b101));
+        assert!(fuzz_decode_header(&b, None, 0b111));
     }
 
     #[test]

@@ -49,6 +49,7 @@ mod liveness;
 #[doc(hidden)]
 pub mod table;
 
+pub use layout::fuzz_decode_header;
 pub use layout::{JobKind, MAX_PARTICIPANTS};
 
 use crate::buffer::{npy, DType, ReadOnly};
@@ -71,6 +72,34 @@ const POLL: Duration = Duration::from_millis(50);
 const DEFAULT_PARTICIPANTS: u32 = 64;
 
 /// A cross-process job over one data file. See the [module documentation](self).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::job::{Job, JobKind};
+/// use shmkern::{Pool, SharedBuffer};
+/// use std::time::Duration;
+///
+/// # let dir = std::env::temp_dir().join(format!("shmkern-doc-job-struct-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+/// # let _ = std::fs::remove_file(&job_path);
+/// let values: Vec<u32> = (0..100_000).collect();
+/// SharedBuffer::<u32>::create_npy(&data, values.len())?.copy_from_slice(&values);
+/// // SAFETY: nothing modifies the data file while the job runs.
+/// let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum)? };
+/// // SAFETY: as above; a second participant, as another process would attach.
+/// let other = unsafe { Job::attach(&job_path)? };
+/// let (p1, p2) = (Pool::builder().threads(1).build()?, Pool::builder().threads(1).build()?);
+/// std::thread::scope(|s| {
+///     s.spawn(|| other.work(&p1).unwrap());
+///     job.work(&p2).unwrap();
+/// });
+/// assert_eq!(job.wait_sum_int::<u32>(Duration::from_secs(10))?, 4_999_950_000);
+/// # drop((job, other));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), shmkern::Error>(())
+/// ```
 pub struct Job {
     path: PathBuf,
     header: Header,
@@ -91,6 +120,32 @@ impl std::fmt::Debug for Job {
 }
 
 /// Progress of a job, from [`Job::status`].
+///
+/// # Examples
+///
+/// ```
+/// # use shmkern::job::{Job, JobKind};
+/// # use shmkern::{Pool, SharedBuffer};
+/// # use std::time::Duration;
+/// # let name = format!("shmkern-doc-job-jobstatus-{}", std::process::id());
+/// # let dir = std::env::temp_dir().join(name);
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+/// # let _ = std::fs::remove_file(&job_path);
+/// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+/// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+/// # // SAFETY: nothing modifies the data file while the job runs.
+/// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+/// use shmkern::job::JobStatus;
+///
+/// // 100 000 elements: 4 chunks of `CHUNK_LEN`.
+/// job.work(&Pool::builder().threads(2).build()?)?;
+/// // Every chunk published, and the participant has left.
+/// assert_eq!(job.status(), JobStatus { chunks: 4, done: 4, live_participants: 0 });
+/// # drop(job);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), shmkern::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JobStatus {
     /// Chunks in the job.
@@ -156,6 +211,31 @@ impl Job {
     ///
     /// As for [`SharedBuffer::open`]: the data file must not be modified or truncated while any
     /// participant works on the job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{buffer::DType, job::{Job, JobKind}};
+    ///
+    /// # let name = format!("shmkern-doc-job-create-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let (data, job_path) = (dir.join("data.f64"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let bytes: Vec<u8> = [1.0f64, 2.0, 3.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+    /// std::fs::write(&data, bytes).unwrap(); // raw: no header to tell the type
+    /// // SAFETY: nothing modifies the data file while the job exists.
+    /// let err = unsafe { Job::create(&job_path, &data, None, JobKind::Sum) }.unwrap_err();
+    /// assert!(err.to_string().ends_with("a raw data file needs its element type"), "{err}");
+    /// // SAFETY: as above.
+    /// let job = unsafe { Job::create(&job_path, &data, Some(DType::F64), JobKind::Sum)? };
+    /// assert_eq!((job.dtype(), job.count()), (DType::F64, 3));
+    /// // SAFETY: as above.
+    /// assert!(unsafe { Job::create(&job_path, &data, Some(DType::F64), JobKind::Sum) }.is_err());
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub unsafe fn create(
         job_path: impl AsRef<Path>,
         data_path: impl AsRef<Path>,
@@ -212,6 +292,36 @@ impl Job {
     /// # Safety
     ///
     /// As for [`Job::create`]: the job's data file must not be modified while the job runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-attach-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// // SAFETY: nothing modifies the data file while the job runs.
+    /// let again = unsafe { Job::attach(&job_path)? };
+    /// assert_eq!((again.kind(), again.count()), (JobKind::Stats, 100_000));
+    /// assert_eq!(again.data_path(), job.data_path());
+    /// // A file that is not a valid job is refused, not trusted.
+    /// let bad = dir.join("bad.job");
+    /// std::fs::write(&bad, b"not a job").unwrap();
+    /// // SAFETY: as above.
+    /// assert!(unsafe { Job::attach(&bad) }.is_err());
+    /// # drop(again);
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub unsafe fn attach(path: impl AsRef<Path>) -> Result<Job, Error> {
         let path = path.as_ref();
         let file = OpenOptions::new()
@@ -261,21 +371,114 @@ impl Job {
     }
 
     /// The data's element type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-dtype-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values = vec![1.0f32; 1000];
+    /// # SharedBuffer::<f32>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// use shmkern::buffer::DType;
+    ///
+    /// // The job was made from a `.npy` file of f32: its header told the type.
+    /// assert_eq!(job.dtype(), DType::F32);
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn dtype(&self) -> DType {
         self.header.dtype
     }
 
     /// What the job computes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-kind-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values = vec![1.0f32; 1000];
+    /// # SharedBuffer::<f32>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum)? };
+    /// assert_eq!(job.kind(), JobKind::Sum);
+    /// // Asking a sum job for statistics is an error that says what the job computes.
+    /// let err = job.wait_stats::<f32>(Duration::ZERO).unwrap_err();
+    /// assert!(err.to_string().contains("computes Sum over f32, not Stats over f32"), "{err}");
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn kind(&self) -> JobKind {
         self.header.kind
     }
 
     /// Elements in the job's data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-count-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// assert_eq!(job.count(), values.len() as u64);
+    /// assert_eq!(job.status().chunks, 4); // ceil(100 000 / CHUNK_LEN)
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn count(&self) -> u64 {
         self.header.data_len
     }
 
     /// The data file the job reads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-data-path-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// // The job file records the data file's absolute path.
+    /// assert_eq!(job.data_path(), std::fs::canonicalize(&data).unwrap());
+    /// assert!(job.data_path().is_absolute());
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn data_path(&self) -> PathBuf {
         data_path_of(&self.header)
     }
@@ -408,6 +611,31 @@ impl Job {
 
     /// Claims and computes chunks on `pool` until every chunk of the job is published, taking
     /// over the chunks of participants that die meanwhile. Returns when the job is complete.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-work-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// let pool = Pool::builder().threads(2).build()?;
+    /// job.work(&pool)?;
+    /// let status = job.status();
+    /// assert_eq!(status.done, status.chunks); // complete when `work` returns
+    /// assert_eq!(job.wait_stats::<f64>(Duration::ZERO)?, pool.stats(&values));
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn work(&self, pool: &Pool) -> Result<(), Error> {
         let p = self.join()?;
         let table = self.table();
@@ -438,6 +666,30 @@ impl Job {
     }
 
     /// Where the job stands.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-status-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// let before = job.status();
+    /// assert_eq!((before.chunks, before.done, before.live_participants), (4, 0, 0));
+    /// job.work(&Pool::builder().threads(1).build()?)?;
+    /// assert_eq!(job.status().done, 4);
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn status(&self) -> JobStatus {
         let live = (0..self.header.max_participants)
             .filter(|&i| {
@@ -455,6 +707,32 @@ impl Job {
     /// Waits up to `timeout` for every chunk, then merges the results in chunk-index order in the
     /// kernels' tree: the same bits as [`Pool::stats`] over the data. The job must be a
     /// [`JobKind::Stats`] job and `T` the data's type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-wait-stats-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// // Nobody works on the job yet: the wait times out, saying how far the job got.
+    /// let err = job.wait_stats::<f64>(Duration::from_millis(10)).unwrap_err();
+    /// assert!(err.to_string().contains("timed out after 0.0 s with 0 of 4 chunks done"), "{err}");
+    /// let pool = Pool::builder().threads(2).build()?;
+    /// job.work(&pool)?;
+    /// assert_eq!(job.wait_stats::<f64>(Duration::from_secs(10))?, pool.stats(&values));
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn wait_stats<T: StatElement + crate::buffer::Element>(
         &self,
         timeout: Duration,
@@ -466,6 +744,30 @@ impl Job {
 
     /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over floats: the same bits as
     /// [`Pool::sum_float`] over the data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-wait-sum-float-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f32> = (0..100_000).map(|i| (i as f32).sin()).collect();
+    /// # SharedBuffer::<f32>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum)? };
+    /// let pool = Pool::builder().threads(2).build()?;
+    /// job.work(&pool)?;
+    /// let sum = job.wait_sum_float::<f32>(Duration::from_secs(10))?;
+    /// assert_eq!(sum.to_bits(), pool.sum_float(&values).to_bits()); // the same bits
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn wait_sum_float<T: Float + crate::buffer::Element>(
         &self,
         timeout: Duration,
@@ -479,6 +781,29 @@ impl Job {
 
     /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over integers: the exact sum, as
     /// [`Pool::sum_int`] gives it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-wait-sum-int-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values = vec![i16::MAX; 70_000];
+    /// # SharedBuffer::<i16>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum)? };
+    /// job.work(&Pool::builder().threads(2).build()?)?;
+    /// // Exact and wide: far beyond what an i16 (or an i32) holds.
+    /// assert_eq!(job.wait_sum_int::<i16>(Duration::from_secs(10))?, 32_767 * 70_000);
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
     pub fn wait_sum_int<T: Int + crate::buffer::Element>(
         &self,
         timeout: Duration,
