@@ -2,6 +2,9 @@
 //! "too large a timeout means no timeout". Timing bounds here are sanity bounds, not benchmarks.
 #![cfg(not(shmkern_loom))]
 
+#[path = "common/miri.rs"]
+mod miri;
+
 use proptest::prelude::*;
 use shmkern::futex::{self, spin_then_wait, Scope, WaitResult};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Acquire, Ordering::Release};
@@ -75,7 +78,7 @@ fn check_times_out(waiter: Waiter, value: u32, ms: u64) -> Result<(), TestCaseEr
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(16))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(16)))]
 
     #[test]
     fn wait_times_out(ms in 1u64..30, value in any::<u32>()) {
@@ -159,6 +162,8 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(miri::config(ProptestConfig::default()))]
+
     /// A deadline already past returns `TimedOut` without sleeping.
     #[test]
     fn past_deadline_times_out_promptly(ago_ms in 0u64..10_000, value in any::<u32>(), private in any::<bool>()) {
@@ -214,7 +219,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(32)))]
 
     /// `k` threads sleep on a word; the main thread publishes a value and calls `wake(word, 1)` until
     /// all have left. Each call wakes at most one, all calls together at most `k`, and every thread

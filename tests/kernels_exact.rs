@@ -13,6 +13,8 @@
 #[path = "common/kernels.rs"]
 #[allow(dead_code)] // `edge_len`: the lengths here are weighted towards short inputs
 mod common;
+#[path = "common/miri.rs"]
+mod miri;
 #[path = "common/oracle.rs"]
 #[allow(dead_code)]
 mod oracle;
@@ -27,8 +29,17 @@ use shmkern::{BLOCK_LEN, CHUNK_LEN};
 const EXACT: Accuracy = Accuracy::Exact;
 
 /// Lengths around the edges — 0, 1, B−1, B, B+1, one chunk ± 1, several chunks + a tail — with the
-/// long ones rare (`cargo test` runs the oracle unoptimized).
+/// long ones rare (`cargo test` runs the oracle unoptimized). Under Miri only those below 1000, as
+/// in `common::edge_len`.
 fn len() -> impl Strategy<Value = usize> {
+    if cfg!(miri) {
+        return prop_oneof![
+            2 => 0usize..=2,
+            3 => (BLOCK_LEN - 1)..=(BLOCK_LEN + 1),
+            4 => 3usize..1000,
+        ]
+        .boxed();
+    }
     prop_oneof![
         2 => 0usize..=2,
         3 => (BLOCK_LEN - 1)..=(BLOCK_LEN + 1),
@@ -36,6 +47,7 @@ fn len() -> impl Strategy<Value = usize> {
         1 => (CHUNK_LEN - 1)..=(CHUNK_LEN + 1),
         1 => (2usize..4).prop_flat_map(|c| (1usize..CHUNK_LEN).prop_map(move |t| c * CHUNK_LEN + t)),
     ]
+    .boxed()
 }
 
 /// Finite doubles of every kind: ordinary, any exponent (normal or subnormal), near `f64::MAX`,
@@ -162,7 +174,7 @@ fn expected(xs: &[f64]) -> f64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(256)))]
 
     /// P-exact, f64: bit for bit the oracle's rounding of the exact sum.
     #[test]
@@ -209,7 +221,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
 
     /// P-det: every thread count gives the same bits (f64 and f32).
     #[test]
@@ -225,6 +237,7 @@ proptest! {
 /// P-special: NUMERICS §2 for Exact, bit for bit, on every pool, with the special value placed
 /// past the first chunk so that it travels through the merge.
 #[test]
+#[cfg_attr(miri, ignore = "several chunks on 8 pools: too slow for Miri")]
 fn p_special() {
     let nan = f64::NAN.to_bits();
     let max = f64::MAX;
@@ -293,6 +306,7 @@ fn p_special() {
 /// The generated data has teeth: a naive left-to-right loop and `Fast` mode miss the exact result
 /// in many cases, so P-exact would catch a sum that is not exact. (And Exact matches all of them.)
 #[test]
+#[cfg_attr(miri, ignore = "200 cases of the oracle: too slow for Miri")]
 fn data_defeats_naive_sums() {
     let mut runner = TestRunner::deterministic();
     let strategy = data();

@@ -4,6 +4,8 @@
 
 #[path = "common/kernels.rs"]
 mod common;
+#[path = "common/miri.rs"]
+mod miri;
 #[path = "common/oracle.rs"]
 #[allow(dead_code)]
 mod oracle;
@@ -47,7 +49,7 @@ fn data() -> impl Strategy<Value = Vec<f64>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(256)))]
 
     /// P-det and the plain fields: every thread count gives the same bits; count, NaN count, min,
     /// max match a direct computation; the sum is the §1 tree over the non-NaN values.
@@ -98,6 +100,7 @@ proptest! {
     /// P-merge: merging the statistics of a (the largest power of two of chunks below the total)
     /// and b (the rest) gives the statistics of a ++ b, bit for bit.
     #[test]
+    #[cfg_attr(miri, ignore = "grows every input past one chunk: too slow for Miri")]
     fn p_merge(xs in data()) {
         // Grow short inputs past one chunk (by repeating them) instead of rejecting them.
         let mut xs = xs;
@@ -146,6 +149,7 @@ proptest! {
 
 /// P-special (NUMERICS §2) for statistics.
 #[test]
+#[cfg_attr(miri, ignore = "several chunks on 8 pools: too slow for Miri")]
 fn p_special() {
     for pool in pools() {
         let e = pool.stats::<f64>(&[]);

@@ -5,6 +5,8 @@
 
 #[path = "common/kernels.rs"]
 mod common;
+#[path = "common/miri.rs"]
+mod miri;
 #[path = "common/oracle.rs"]
 #[allow(dead_code)]
 mod oracle;
@@ -53,7 +55,7 @@ fn data() -> impl Strategy<Value = Vec<f64>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(256)))]
 
     /// P-det: every thread count gives the bits of the sequential tree.
     #[test]
@@ -202,6 +204,7 @@ fn tree_like_pool(p: &[f64]) -> f64 {
 
 /// P-special: NUMERICS §2, bit for bit, on every pool.
 #[test]
+#[cfg_attr(miri, ignore = "several chunks on 8 pools: too slow for Miri")]
 fn p_special() {
     let nan = f64::NAN.to_bits();
     for pool in pools() {

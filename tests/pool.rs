@@ -20,6 +20,11 @@ use std::time::{Duration, Instant};
 /// Upper bound for any hand-off a test waits for, so that a broken pool fails instead of hanging.
 const LIMIT: Duration = Duration::from_secs(20);
 
+/// How long the awaited task of the async tests runs while a tokio task ticks every 10 ms. Miri's
+/// clock advances 5 µs for each basic block it interprets, so there a tick costs much more than
+/// 10 ms of that clock: the task runs longer, for the ticker to reach the same 5 ticks.
+const AWAITED: Duration = Duration::from_millis(if cfg!(miri) { 1_000 } else { 200 });
+
 /// Part of the message of every panic a test provokes on purpose (see [`quiet_expected_panics`]).
 const MARKER: &str = "[expected test panic]";
 
@@ -125,21 +130,29 @@ fn opts_len(chunk_len: usize) -> ParOptions<'static> {
 /// with a chunk count, and an order-sensitive string merge whose shape is the fixed tree),
 /// in-place chunk transforms and tasks. Every result is checked against a sequential computation,
 /// and the string merges also against a one-participant pool.
+///
+/// Under Miri each thread submits only the edge-length jobs, and those stay below one
+/// [`CHUNK_LEN`] (a chunk takes seconds there): around `inline_below`, and a few short chunks in
+/// the custom-grid jobs.
 #[test]
 fn concurrent_callers_mixed_jobs_match_sequential() {
     const CALLERS: u64 = 4;
-    const JOBS: usize = 10_000;
-    const MAX_LEN: usize = 200_000;
-    const EDGE_LENS: [usize; 8] = [
-        0,
-        1,
-        CHUNK_LEN - 1,
-        CHUNK_LEN,
-        CHUNK_LEN + 1,
-        2 * CHUNK_LEN,
-        5 * CHUNK_LEN + 7,
-        MAX_LEN,
-    ];
+    const JOBS: usize = if cfg!(miri) { EDGE_LENS.len() } else { 10_000 };
+    const MAX_LEN: usize = if cfg!(miri) { 4_000 } else { 200_000 };
+    const EDGE_LENS: [usize; 8] = if cfg!(miri) {
+        [0, 1, 999, 1_000, 1_001, 2_000, 3_001, MAX_LEN]
+    } else {
+        [
+            0,
+            1,
+            CHUNK_LEN - 1,
+            CHUNK_LEN,
+            CHUNK_LEN + 1,
+            2 * CHUNK_LEN,
+            5 * CHUNK_LEN + 7,
+            MAX_LEN,
+        ]
+    };
     // Calls of fewer than 1,000 elements run inline, larger ones as jobs: both paths are covered.
     let pool = Pool::builder()
         .threads(3)
@@ -250,7 +263,12 @@ fn concurrent_callers_mixed_jobs_match_sequential() {
         }
     });
     for (kind, c) in counts.iter().enumerate() {
-        assert!(c.load(Relaxed) > 5_000, "job kind {kind} ran too rarely");
+        let enough = if cfg!(miri) {
+            2 * CALLERS as usize
+        } else {
+            5_001
+        };
+        assert!(c.load(Relaxed) >= enough, "job kind {kind} ran too rarely");
     }
     // The parallel paths were exercised: workers ran chunks and tasks.
     let m = pool.metrics();
@@ -287,11 +305,17 @@ fn float_reduce_is_bit_identical_for_every_thread_count() {
         .collect();
     let mut rng = Rng::new(2);
     let mut order_matters = false;
-    for case in 0..30 {
+    // Under Miri fewer and shorter cases; the default grid's are a single chunk there.
+    let (cases, short, long) = if cfg!(miri) {
+        (9, 1_000, 3_001)
+    } else {
+        (30, 5_000, 300_001)
+    };
+    for case in 0..cases {
         let (len, chunk_len) = match case % 3 {
-            0 => (rng.below(5_000), Some(1 + rng.below(300))),
-            1 => (rng.below(300_001), None),
-            _ => (rng.below(60_000), Some(1 + rng.below(4_096))),
+            0 => (rng.below(short), Some(1 + rng.below(300))),
+            1 => (rng.below(long), None),
+            _ => (rng.below(12 * short), Some(1 + rng.below(4_096))),
         };
         let data: Vec<f64> = (0..len).map(|_| mixed_f64(&mut rng)).collect();
         let cl = chunk_len.unwrap_or(CHUNK_LEN);
@@ -339,7 +363,13 @@ fn float_reduce_is_bit_identical_for_every_thread_count() {
 fn panicking_tasks_report_their_message_and_pool_survives() {
     quiet_expected_panics();
     let pool = Pool::builder().threads(3).build().unwrap();
-    let tasks: Vec<Task<u32>> = (0..10_000u32)
+    // Under Miri (where each panic unwinds slowly) fewer tasks and less data.
+    let (n_tasks, n_data): (u32, u64) = if cfg!(miri) {
+        (30, 3_000)
+    } else {
+        (10_000, 300_000)
+    };
+    let tasks: Vec<Task<u32>> = (0..n_tasks)
         .map(|i| match i % 3 {
             0 => pool.spawn(|| panic!("static message [expected test panic]")),
             1 => pool.spawn(move || panic!("task {i} failed {MARKER}")),
@@ -355,10 +385,10 @@ fn panicking_tasks_report_their_message_and_pool_survives() {
         assert_eq!(t.join(), Err(TaskError::Panicked(expected)), "task {i}");
     }
     assert_eq!(pool.spawn(|| 6 * 7).join(), Ok(42));
-    let data: Vec<u64> = (1..=300_000).collect();
+    let data: Vec<u64> = (1..=n_data).collect();
     assert_eq!(
         pool.reduce(&data, |c| c.iter().sum::<u64>(), |a, b| a + b),
-        300_000 * 300_001 / 2
+        n_data * (n_data + 1) / 2
     );
     let err = pool.spawn(|| -> u8 { panic!("shown {MARKER}") }).join();
     assert_eq!(
@@ -373,11 +403,12 @@ fn panicking_tasks_report_their_message_and_pool_survives() {
 fn panicking_chunk_is_reraised_on_caller_and_pool_survives() {
     quiet_expected_panics();
     let pool = Pool::builder().threads(3).inline_below(0).build().unwrap();
-    let data: Vec<u64> = (0..10_000).collect();
+    let (rounds, n): (u64, u64) = if cfg!(miri) { (3, 2_000) } else { (60, 10_000) };
+    let data: Vec<u64> = (0..n).collect();
     let sum: u64 = data.iter().sum();
     let in_flight = AtomicUsize::new(0);
-    for round in 0..60u64 {
-        let bad = (round * 37) % 10_000;
+    for round in 0..rounds {
+        let bad = (round * 37) % n;
         let r = catch_unwind(AssertUnwindSafe(|| {
             pool.reduce_with(
                 &data,
@@ -637,13 +668,14 @@ fn one_participant_pool_runs_tasks_on_the_caller() {
     assert!(t.is_finished(), "with no workers the task ran at once");
     assert!(!t.cancel());
     assert_eq!(t.join(), Ok(true));
-    let data: Vec<u32> = (0..100_000).collect();
+    let n: u32 = if cfg!(miri) { 1_000 } else { 100_000 };
+    let data: Vec<u32> = (0..n).collect();
     let s = pool.reduce(
         &data,
         |c| c.iter().map(|&x| u64::from(x)).sum::<u64>(),
         |a, b| a + b,
     );
-    assert_eq!(s, 99_999 * 100_000 / 2);
+    assert_eq!(s, u64::from(n - 1) * u64::from(n) / 2);
     let seen = AtomicUsize::new(0);
     pool.broadcast(|i| {
         assert_eq!(i, 0);
@@ -656,7 +688,7 @@ fn one_participant_pool_runs_tasks_on_the_caller() {
 // 7. Async
 // ---------------------------------------------------------------------------------------------
 
-/// Awaits a ~200 ms task inside a tokio task while another tokio task ticks every 10 ms on the
+/// Awaits an [`AWAITED`] task inside a tokio task while another tokio task ticks every 10 ms on the
 /// same (single) runtime worker: the ticker advances only if the await yields instead of blocking.
 #[test]
 fn await_on_multi_thread_runtime_does_not_block_the_executor() {
@@ -681,7 +713,7 @@ fn await_on_multi_thread_runtime_does_not_block_the_executor() {
             let before = tk.load(SeqCst);
             let r = p
                 .spawn(|| {
-                    thread::sleep(Duration::from_millis(200));
+                    thread::sleep(AWAITED);
                     42
                 })
                 .await;
@@ -692,7 +724,7 @@ fn await_on_multi_thread_runtime_does_not_block_the_executor() {
         assert_eq!(r, Ok(42));
         assert!(
             advanced >= 5,
-            "the ticker advanced {advanced} times in 200 ms: the await blocked the executor"
+            "the ticker advanced {advanced} times in {AWAITED:?}: the await blocked the executor"
         );
         // Many concurrent awaits, each woken exactly when its task finishes.
         let handles: Vec<_> = (0..200u64)
@@ -732,7 +764,7 @@ fn await_on_current_thread_runtime_does_not_block_the_executor() {
         let before = ticks.load(SeqCst);
         let r = pool
             .spawn(|| {
-                thread::sleep(Duration::from_millis(200));
+                thread::sleep(AWAITED);
                 "done"
             })
             .await;
@@ -741,7 +773,7 @@ fn await_on_current_thread_runtime_does_not_block_the_executor() {
         assert_eq!(r, Ok("done"));
         assert!(
             advanced >= 5,
-            "the ticker advanced {advanced} times in 200 ms: the await blocked the executor"
+            "the ticker advanced {advanced} times in {AWAITED:?}: the await blocked the executor"
         );
         // A task that already finished is ready at once; a cancelled one gives Err(Cancelled).
         let t = pool.spawn(|| 1);
@@ -762,15 +794,17 @@ fn await_on_current_thread_runtime_does_not_block_the_executor() {
 
 #[test]
 fn cancel_token_from_inside_a_chunk_stops_the_call() {
-    let data: Vec<u64> = (0..100_000).collect();
+    let n = if cfg!(miri) { 5_000 } else { 100_000 };
+    let data: Vec<u64> = (0..n as u64).collect();
     for threads in [1, 2, 3] {
         let pool = Pool::builder()
             .threads(threads)
             .inline_below(0)
             .build()
             .unwrap();
-        // reduce_with: 1,000 chunks; the first chunk to run cancels (not chunk 0: on a busy
-        // machine the workers may run every other chunk, stealing, before the caller gets to 0).
+        // reduce_with: 1,000 chunks (50 under Miri); the first chunk to run cancels (not chunk 0:
+        // on a busy machine the workers may run every other chunk, stealing, before the caller
+        // gets to 0).
         let token = CancelToken::new();
         let mapped = AtomicUsize::new(0);
         let opts = ParOptions {
@@ -791,7 +825,10 @@ fn cancel_token_from_inside_a_chunk_stops_the_call() {
         );
         let err = r.expect_err("a cancelled reduce must not return a value");
         assert!(err.is_cancelled(), "{err}");
-        assert!(mapped.load(SeqCst) < 1_000, "cancellation skipped no chunk");
+        assert!(
+            mapped.load(SeqCst) < n / 100,
+            "cancellation skipped no chunk"
+        );
 
         // for_each_chunk_mut_with: same, and the untouched chunks are unchanged.
         let token = CancelToken::new();
@@ -818,7 +855,7 @@ fn cancel_token_from_inside_a_chunk_stops_the_call() {
         assert!(changed < data.len(), "cancellation skipped no chunk");
 
         // A token cancelled before the call: no chunk runs, for one chunk or many.
-        for len in [0, 10, 100_000] {
+        for len in [0, 10, n] {
             let ran = AtomicUsize::new(0);
             let r = pool.reduce_with(
                 &data[..len],
@@ -834,7 +871,8 @@ fn cancel_token_from_inside_a_chunk_stops_the_call() {
 
 #[test]
 fn progress_counts_every_element() {
-    let data: Vec<u64> = (0..100_003).collect();
+    let n = if cfg!(miri) { 1_003 } else { 100_003 };
+    let data: Vec<u64> = (0..n).collect();
     for threads in [1, 3] {
         let pool = Pool::builder().threads(threads).build().unwrap();
         for chunk_len in [None, Some(1), Some(7), Some(1_000)] {
@@ -1060,16 +1098,21 @@ fn metrics_count_tasks_and_chunks() {
 #[test]
 fn many_callers_on_small_pool_fall_back_and_stay_correct() {
     let pool = Pool::builder().threads(2).inline_below(0).build().unwrap();
+    let (n, calls) = if cfg!(miri) {
+        (2_000, 6)
+    } else {
+        (50_000, 300)
+    };
     let data: Vec<u64> = {
         let mut rng = Rng::new(9);
-        (0..50_000).map(|_| rng.next() >> 40).collect()
+        (0..n).map(|_| rng.next() >> 40).collect()
     };
     thread::scope(|s| {
         for caller in 0..8u64 {
             let (pool, data) = (&pool, &data);
             s.spawn(move || {
                 let mut rng = Rng::new(50 + caller);
-                for call in 0..300 {
+                for call in 0..calls {
                     let len = rng.below(data.len() + 1);
                     let cl = 1 + rng.below(500);
                     let slice = &data[..len];
@@ -1109,9 +1152,10 @@ fn many_callers_on_small_pool_fall_back_and_stay_correct() {
 #[test]
 fn tasks_can_reduce_on_their_own_pool() {
     let pool = Arc::new(Pool::builder().threads(3).inline_below(0).build().unwrap());
-    let data: Arc<Vec<u64>> = Arc::new((0..20_000).collect());
+    let (n, n_tasks) = if cfg!(miri) { (2_000, 8) } else { (20_000, 40) };
+    let data: Arc<Vec<u64>> = Arc::new((0..n).collect());
     let expected: u64 = data.iter().sum();
-    let tasks: Vec<Task<u64>> = (0..40)
+    let tasks: Vec<Task<u64>> = (0..n_tasks)
         .map(|i| {
             let (p, d) = (Arc::clone(&pool), Arc::clone(&data));
             pool.spawn(move || {
@@ -1137,10 +1181,11 @@ fn global_pool_is_one_pool_and_works() {
     assert!(std::ptr::eq(a, b));
     let n = thread::available_parallelism().map_or(1, |n| n.get());
     assert_eq!(a.threads(), n);
-    let data: Vec<u64> = (0..200_000).collect();
+    let n: u64 = if cfg!(miri) { 2_000 } else { 200_000 };
+    let data: Vec<u64> = (0..n).collect();
     assert_eq!(
         a.reduce(&data, |c| c.iter().sum::<u64>(), |x, y| x + y),
-        199_999 * 200_000 / 2
+        (n - 1) * n / 2
     );
     assert_eq!(b.spawn(|| 11).join(), Ok(11));
 }
@@ -1205,7 +1250,8 @@ fn metrics_do_not_count_cancelled_tasks() {
 #[test]
 fn metrics_count_a_task_as_soon_as_it_is_joined() {
     let pool = Pool::builder().threads(2).build().unwrap();
-    for i in 0..20_000u64 {
+    let rounds: u64 = if cfg!(miri) { 100 } else { 20_000 };
+    for i in 0..rounds {
         assert_eq!(pool.spawn(|| ()).join(), Ok(()));
         let run: u64 = pool.metrics().iter().map(|m| m.tasks_run).sum();
         assert_eq!(run, i + 1, "round {i}: a joined task is not counted yet");

@@ -3,9 +3,17 @@
 //! [`ChunkGrid`] covers its length exactly.
 #![cfg(not(shmkern_loom))]
 
+#[path = "common/miri.rs"]
+mod miri;
+
 use proptest::prelude::*;
 use shmkern::{ChunkGrid, Round, WorkRanges, CHUNK_LEN, MAX_CHUNKS};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
+
+/// Chunk counts of a round, and lengths of a grid, in the threaded properties stay below these: a
+/// claimed chunk costs milliseconds under Miri.
+const MAX_ROUND_CHUNKS: u32 = if cfg!(miri) { 100 } else { 2000 };
+const MAX_GRID_LEN: usize = if cfg!(miri) { 200 } else { 4000 };
 
 /// Runs one round of `chunks` chunks on `ranges`: one thread per entry of `prefs` joins with that
 /// preferred slot and counts each index it claims in `hits`. A thread that finds every slot taken
@@ -76,7 +84,7 @@ fn check_exactly_once(ranges: &WorkRanges, hits: &[AtomicU32]) -> Result<(), Tes
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
 
     /// 1–3 consecutive rounds of one `WorkRanges`: every index once per round, whether or not every
     /// thread gets a slot; a joiner with the previous round's ticket is refused.
@@ -84,7 +92,7 @@ proptest! {
     fn every_chunk_once_per_round(
         participants in 1usize..=8,
         rounds in prop::collection::vec(
-            (0u32..2000, prop::collection::vec(0usize..16, 1..=8)),
+            (0u32..MAX_ROUND_CHUNKS, prop::collection::vec(0usize..16, 1..=8)),
             1..=3,
         ),
     ) {
@@ -115,7 +123,7 @@ proptest! {
         (participants, owners) in (1usize..=8).prop_flat_map(|p| {
             (Just(p), prop::sample::subsequence((0..p).collect::<Vec<_>>(), 1..=p))
         }),
-        chunks in 0u32..2000,
+        chunks in 0u32..MAX_ROUND_CHUNKS,
         rounds in 1usize..=3,
     ) {
         let ranges = WorkRanges::new(participants).unwrap();
@@ -130,7 +138,7 @@ proptest! {
     /// The claimed chunks of a `ChunkGrid` cover every element exactly once.
     #[test]
     fn grid_chunks_claimed_cover_elements_once(
-        len in 0usize..4000,
+        len in 0usize..MAX_GRID_LEN,
         chunk_len in 1usize..=16,
         participants in 1usize..=8,
         threads in 1usize..=8,
@@ -164,6 +172,8 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(miri::config(ProptestConfig::default()))]
+
     /// Chunks cover `0..len` exactly, in order; each has `chunk_len` elements except the last, which
     /// has 1 to `chunk_len`.
     #[test]
