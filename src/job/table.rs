@@ -112,13 +112,25 @@ impl ChunkTable<'_> {
     /// has passed the end (chunks may still be outstanding, or reclaimable).
     pub fn claim_next(&self, p: u32) -> Option<Claim> {
         loop {
-            // Relaxed: the cursor only spreads participants over the chunks; the CAS decides.
-            let k = self.cursor.fetch_add(1, Ordering::Relaxed);
-            let k = usize::try_from(k).ok().filter(|&k| k < self.chunks())?;
+            let k = self.reserve(1)?.start;
             if let Some(c) = self.try_claim(k, p) {
                 return Some(c);
             }
         }
+    }
+
+    /// The next `n` never-reserved chunks (fewer at the end), for the caller to [`try_claim`]
+    /// one by one; `None` when the cursor has passed the end. Reserving is only a hint that
+    /// spreads participants over the chunks in runs of `n` (each process then reads long
+    /// stretches of the file); the claim CAS decides, so a chunk of someone's run may be claimed by
+    /// another participant's helping loop, and the reserver skips it.
+    ///
+    /// [`try_claim`]: ChunkTable::try_claim
+    pub fn reserve(&self, n: usize) -> Option<std::ops::Range<usize>> {
+        // Relaxed: the cursor only spreads participants over the chunks; the CAS decides.
+        let k = self.cursor.fetch_add(n as u64, Ordering::Relaxed);
+        let k = usize::try_from(k).ok().filter(|&k| k < self.chunks())?;
+        Some(k..k.saturating_add(n).min(self.chunks()))
     }
 
     /// Claims chunk `k` if it is unclaimed.
