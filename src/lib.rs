@@ -65,6 +65,11 @@ pub use sync::{EventCount, Key, Latch, TimedOut};
 #[doc = include_str!("../docs/guarantees.md")]
 struct GuaranteesDoc;
 
+/// `README.md`, compiled so that its library example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoc;
+
 /// Deliberate bugs for the loom models' broken twins (loom builds only; see `src/sync/faults.rs`).
 #[cfg(shmkern_loom)]
 pub use sync::faults;
