@@ -26,16 +26,18 @@
 //! repetition, so drift on a noisy machine hits them alike. After each table the binary prints the
 //! CPU time other processes used meanwhile. Arguments (cargo passes `--bench`) are ignored.
 
+#[path = "common/bandwidth.rs"]
+mod bandwidth;
 #[path = "common/report.rs"]
 mod report;
 
+use bandwidth::bandwidth;
 use memmap2::MmapMut;
 use rayon::prelude::*;
 use report::{back_to_back, fmt_n, fmt_time, section, Variant};
 use shmkern::kernels::{chunk_sum_on, sequential_sum, Accuracy, Isa};
 use shmkern::{Pool, CHUNK_LEN};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// Repetitions per variant; the median is reported.
@@ -110,49 +112,6 @@ fn f64_value(i: usize) -> u64 {
 /// i64 test values: both signs, magnitudes up to 2^55.
 fn i64_value(i: usize) -> u64 {
     ((i as i64).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) >> 8) as u64
-}
-
-/// XOR of all words: a reduction the compiler vectorizes and unrolls (integer XOR is associative).
-#[inline(always)]
-fn xor_fold(x: &[u64]) -> u64 {
-    x.iter().fold(0, |a, &b| a ^ b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn xor_fold_avx2(x: &[u64]) -> u64 {
-    xor_fold(x)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn xor_fold_avx512(x: &[u64]) -> u64 {
-    xor_fold(x)
-}
-
-/// [`xor_fold`] compiled for `isa` (which the CPU supports: [`Isa::detect`]).
-fn read_words(isa: Isa, x: &[u64]) -> u64 {
-    match isa {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` comes from `Isa::detect`, so the CPU has AVX2.
-        Isa::Avx2 => unsafe { xor_fold_avx2(x) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` comes from `Isa::detect`, so the CPU has AVX-512F.
-        Isa::Avx512 => unsafe { xor_fold_avx512(x) },
-        _ => xor_fold(x),
-    }
-}
-
-/// The read-bandwidth loop: each participant of `pool` XOR-folds its contiguous share of `words`.
-fn bandwidth(pool: &Pool, isa: Isa, words: &[u64]) -> u64 {
-    let n = words.len();
-    let share = n.div_ceil(pool.threads());
-    let acc = AtomicU64::new(0);
-    pool.broadcast(|p| {
-        let part = &words[(p * share).min(n)..((p + 1) * share).min(n)];
-        acc.fetch_xor(read_words(isa, part), Relaxed);
-    });
-    acc.into_inner()
 }
 
 fn isa_name(isa: Isa) -> &'static str {

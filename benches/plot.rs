@@ -17,9 +17,12 @@
 //! median over [`REPS`] repetitions ([`BIG_REPS`] single calls from 64 Mi elements on) of the
 //! time per call. GB/s = bytes read (8 per element) / median time. Arguments are ignored.
 
+#[path = "common/bandwidth.rs"]
+mod bandwidth;
 #[path = "common/report.rs"]
 mod report;
 
+use bandwidth::bandwidth;
 use memmap2::MmapMut;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -29,7 +32,6 @@ use shmkern::kernels::{sequential_sum, Isa};
 use shmkern::Pool;
 use std::hint::black_box;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// Repetitions per variant and size; the median is reported.
@@ -168,49 +170,6 @@ impl Buffer {
         // SAFETY: as in `new`; every bit pattern is an f64.
         unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<f64>(), BIG) }
     }
-}
-
-/// XOR of all words: a reduction the compiler vectorizes and unrolls.
-#[inline(always)]
-fn xor_fold(x: &[u64]) -> u64 {
-    x.iter().fold(0, |a, &b| a ^ b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn xor_fold_avx2(x: &[u64]) -> u64 {
-    xor_fold(x)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn xor_fold_avx512(x: &[u64]) -> u64 {
-    xor_fold(x)
-}
-
-/// [`xor_fold`] compiled for `isa` (which the CPU supports: [`Isa::detect`]).
-fn read_words(isa: Isa, x: &[u64]) -> u64 {
-    match isa {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` comes from `Isa::detect`, so the CPU has AVX2.
-        Isa::Avx2 => unsafe { xor_fold_avx2(x) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `isa` comes from `Isa::detect`, so the CPU has AVX-512F.
-        Isa::Avx512 => unsafe { xor_fold_avx512(x) },
-        _ => xor_fold(x),
-    }
-}
-
-/// The read-bandwidth loop: each participant of `pool` XOR-folds its contiguous share of `words`.
-fn bandwidth(pool: &Pool, isa: Isa, words: &[u64]) -> u64 {
-    let n = words.len();
-    let share = n.div_ceil(pool.threads());
-    let acc = AtomicU64::new(0);
-    pool.broadcast(|p| {
-        let part = &words[(p * share).min(n)..((p + 1) * share).min(n)];
-        acc.fetch_xor(read_words(isa, part), Relaxed);
-    });
-    acc.into_inner()
 }
 
 /// The variants over `d` (and `w`, the same memory as `u64`), in the order of [`LINES`].
