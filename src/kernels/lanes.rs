@@ -193,11 +193,21 @@ impl Isa {
 macro_rules! isa_dispatch {
     ($on:ident, $best:ident, $generic:path, <$t:ident: $bound:path> -> $ret:ty) => {
         pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::Isa, x: &[$t]) -> Option<$ret> {
+            /// `$generic` compiled with AVX2.
+            ///
+            /// # Safety
+            ///
+            /// The CPU must support AVX2 (`Isa::Avx2.is_supported()`).
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2")]
             unsafe fn avx2<$t: $bound>(x: &[$t]) -> $ret {
                 $generic(x)
             }
+            /// `$generic` compiled with AVX-512F.
+            ///
+            /// # Safety
+            ///
+            /// The CPU must support AVX-512F (`Isa::Avx512.is_supported()`).
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f")]
             unsafe fn avx512<$t: $bound>(x: &[$t]) -> $ret {
