@@ -4,7 +4,8 @@
 //! 0      header (4096 bytes, written once before the file is published; read with read(2))
 //! 4096   done: u32 (futex word: chunks published)   | own cache line
 //! 4160   cursor: u64 (next never-claimed chunk)      | own cache line
-//! 4224   participants: max_participants × 64 bytes   (pid u64, start time u64, heartbeat u64)
+//! 4224   participants: max_participants × 64 bytes   (a u64 `pid | start_time << 32`, 0 = free;
+//!                                                     the rest of each 64-byte line unused)
 //! …      chunk states: chunks × u64                  (64-byte aligned)
 //! …      results: chunks × 2 slots × 80 bytes        (64-byte aligned)
 //! ```
@@ -12,6 +13,10 @@
 //! All integers little-endian. The header is never read through the mapping: `attach` reads it
 //! with `read(2)` into a local buffer and validates every field, so a process that scribbles on
 //! the header later cannot change what the others believe about sizes and offsets.
+//!
+//! Liveness is the PID plus the process's start time (`liveness.rs`), not a heartbeat: a
+//! participant that is alive but stuck keeps its chunks, and a heartbeat lease could not tell it
+//! from a slow one either without recomputing chunks that are merely slow.
 
 use super::table::SLOT_WORDS;
 use crate::buffer::DType;
