@@ -135,23 +135,9 @@ where
     T: StatElement + Element + Scalar,
     T::Sum: Scalar,
 {
-    let start = Instant::now();
-    let data = src.map::<T>()?;
-    // Sequential read-ahead for the page cache; a hint, so a refusal changes nothing.
-    let _ = data.advise(Hint::Sequential);
-    let progress = Progress::start("stats", data.len() as u64, args.input.quiet);
-    let opts = ParOptions {
-        progress: Some(progress.counter()),
-        ..ParOptions::default()
-    };
-    let s = pool.stats_with(&data, opts)?;
-    progress.finish();
-    let run = Run {
-        threads: Some(pool.threads()),
-        processes: 1,
-        seconds: start.elapsed().as_secs_f64(),
-        bytes: data.as_bytes().len() as u64,
-    };
+    let (s, run) = on_mapped::<T, _>(src, pool, "stats", args.input.quiet, |p, d, o| {
+        p.stats_with(d, o)
+    })?;
     let count = s.count() + s.nan_count();
     emit(
         src,
@@ -160,6 +146,35 @@ where
         &run,
         args.input.json,
     )
+}
+
+/// Maps the file, runs `f` on the data with a progress bar labelled `what` (unless `quiet`), and
+/// returns its result with the run's figures.
+fn on_mapped<T: Element, R>(
+    src: &Source,
+    pool: &Pool,
+    what: &str,
+    quiet: bool,
+    f: impl FnOnce(&Pool, &[T], ParOptions<'_>) -> Result<R, shmkern::Error>,
+) -> Result<(R, Run), Failure> {
+    let start = Instant::now();
+    let data = src.map::<T>()?;
+    // Sequential read-ahead for the page cache; a hint, so a refusal changes nothing.
+    let _ = data.advise(Hint::Sequential);
+    let progress = Progress::start(what, data.len() as u64, quiet);
+    let opts = ParOptions {
+        progress: Some(progress.counter()),
+        ..ParOptions::default()
+    };
+    let r = f(pool, &data, opts)?;
+    progress.finish();
+    let run = Run {
+        threads: Some(pool.threads()),
+        processes: 1,
+        seconds: start.elapsed().as_secs_f64(),
+        bytes: data.as_bytes().len() as u64,
+    };
+    Ok((r, run))
 }
 
 fn accuracy_of(a: AccuracyArg) -> Accuracy {
@@ -274,23 +289,8 @@ fn sum_of<T: Element, S: Scalar>(
     accuracy: &str,
     f: impl FnOnce(&Pool, &[T], ParOptions<'_>) -> Result<S, shmkern::Error>,
 ) -> Result<(), Failure> {
-    let start = Instant::now();
-    let data = src.map::<T>()?;
-    let _ = data.advise(Hint::Sequential);
-    let progress = Progress::start("sum", data.len() as u64, input.quiet);
-    let opts = ParOptions {
-        progress: Some(progress.counter()),
-        ..ParOptions::default()
-    };
-    let s = f(pool, &data, opts)?;
-    progress.finish();
-    let run = Run {
-        threads: Some(pool.threads()),
-        processes: 1,
-        seconds: start.elapsed().as_secs_f64(),
-        bytes: data.as_bytes().len() as u64,
-    };
-    let count = data.len() as u64;
+    let (s, run) = on_mapped(src, pool, "sum", input.quiet, f)?;
+    let count = run.bytes / T::DTYPE.size() as u64;
     emit(src, count, sum_fields(count, s, accuracy), &run, input.json)
 }
 
