@@ -126,7 +126,7 @@ fn isa_name(isa: Isa) -> &'static str {
 fn size_label(n: usize) -> String {
     match n {
         _ if n == BIG => "128 Mi (1 GiB)".to_string(),
-        _ if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} Mi", n >> 20),
+        _ if n >= 1 << 20 && n.is_multiple_of(1 << 20) => format!("{} Mi", n >> 20),
         _ => fmt_n(n),
     }
 }

@@ -204,9 +204,9 @@ fn variants<'a>(
 
 /// `n` elements in binary units where exact: "1,000", "4 Ki", "128 Mi".
 fn size_label(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} Mi", n >> 20)
-    } else if n >= 1 << 10 && n % (1 << 10) == 0 {
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
         format!("{} Ki", n >> 10)
     } else {
         fmt_n(n)

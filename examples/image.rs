@@ -35,7 +35,7 @@ fn draw(x: usize, y: usize) -> [u8; 3] {
     let (fx, fy) = (x as f64 / WIDTH as f64, y as f64 / HEIGHT as f64);
     let (dx, dy) = (fx - 0.5, (fy - 0.5) * HEIGHT as f64 / WIDTH as f64);
     let ring = ((dx * dx + dy * dy).sqrt() * 60.0).sin() > 0.0;
-    let checker = (x / 60 + y / 60) % 2 == 0;
+    let checker = (x / 60 + y / 60).is_multiple_of(2);
     if fx > 0.7 && fy < 0.4 {
         return if checker {
             [250, 250, 40]

@@ -226,7 +226,7 @@ fn permission_problems_are_errors() {
 fn npy_file(path: &Path, version: u8, dict: &str, pad_to: usize, data: &[u8]) {
     let start = if version == 1 { 10 } else { 12 };
     let mut header = dict.to_string();
-    while (start + header.len() + 1) % pad_to != 0 {
+    while !(start + header.len() + 1).is_multiple_of(pad_to) {
         header.push(' ');
     }
     header.push('\n');

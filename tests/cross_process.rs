@@ -92,7 +92,10 @@ impl Shared {
 
     /// The `AtomicU32` at byte offset `off`.
     fn word(&self, off: usize) -> &AtomicU32 {
-        assert!(off % 4 == 0 && off + 4 <= MAP_LEN, "bad word offset {off}");
+        assert!(
+            off.is_multiple_of(4) && off + 4 <= MAP_LEN,
+            "bad word offset {off}"
+        );
         // SAFETY: `base` points to the start of a live, page-aligned mapping of `MAP_LEN` bytes that
         // stays mapped as long as `self` (and so the returned reference) lives; `off` is in bounds
         // and a multiple of 4, so the pointer is valid and aligned for a `u32`. The bytes are only
@@ -102,7 +105,10 @@ impl Shared {
 
     /// The `Latch` (8 bytes) at byte offset `off`.
     fn latch(&self, off: usize) -> &Latch {
-        assert!(off % 4 == 0 && off + 8 <= MAP_LEN, "bad latch offset {off}");
+        assert!(
+            off.is_multiple_of(4) && off + 8 <= MAP_LEN,
+            "bad latch offset {off}"
+        );
         // SAFETY: as in `word`: 8 in-bounds, 4-aligned bytes of a mapping that outlives the returned
         // reference, accessed only as the latch's atomics (by this and other processes' latches).
         unsafe { Latch::from_ptr(self.base.add(off)) }

@@ -13,7 +13,7 @@ pub(super) fn shared_memory(bytes: usize) -> io::Result<Option<File>> {
     // SAFETY: the name is a NUL-terminated string; the flags are valid for memfd_create(2).
     let fd = unsafe {
         libc::memfd_create(
-            b"shmkern\0".as_ptr().cast(),
+            c"shmkern".as_ptr(),
             libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
         )
     };

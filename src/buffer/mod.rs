@@ -230,7 +230,7 @@ pub(crate) fn regular_file_len(path: &Path) -> Result<u64, Error> {
 fn element_count<T>(path: &Path, bytes: u64) -> Result<usize, Error> {
     check_sized::<T>(path)?;
     let size = size_of::<T>() as u64;
-    if bytes % size != 0 {
+    if !bytes.is_multiple_of(size) {
         return Err(Error::file(
             path,
             format!(
@@ -275,7 +275,7 @@ impl<T: Pod, A: Access> SharedBuffer<T, A> {
         len: usize,
     ) -> Result<Self, Error> {
         let ptr = map.as_mut_ptr();
-        if ptr as usize % align_of::<T>() != 0 {
+        if !(ptr as usize).is_multiple_of(align_of::<T>()) {
             return Err(Error::file(
                 path,
                 format!(

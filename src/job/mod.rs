@@ -496,7 +496,9 @@ impl Job {
     /// `n` atomics of type `A` at byte `offset` of the job mapping.
     fn atomics<A: SharedAtomic>(&self, offset: usize, n: usize) -> &[A] {
         let bytes = n * std::mem::size_of::<A>();
-        assert!(offset + bytes <= self.map.len() && offset % std::mem::align_of::<A>() == 0);
+        assert!(
+            offset + bytes <= self.map.len() && offset.is_multiple_of(std::mem::align_of::<A>())
+        );
         // Every process touches these words only through atomics (the job protocol), so no
         // non-atomic access races with ours; the layout was validated against the file's length.
         // SAFETY: in bounds of the live mapping and aligned (checked above; page-aligned base);

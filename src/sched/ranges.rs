@@ -336,7 +336,7 @@ impl WorkRanges {
     /// ```
     pub fn close(&self, round: Round) -> Result<(), Error> {
         let g = self.round.generation.load(Relaxed);
-        if g != round.generation || g % 2 == 0 {
+        if g != round.generation || g.is_multiple_of(2) {
             return Err(Error::new(ErrorKind::NotTheOpenRound {
                 expected: round.generation,
                 found: g,
@@ -366,7 +366,7 @@ impl WorkRanges {
             // Dekker with `close`: our decrement, fence, then read the generation. Only a closing
             // owner (even generation) may be asleep on `active`, so an open round needs no syscall.
             fence(SeqCst);
-            if self.round.generation.load(Relaxed) % 2 == 0 {
+            if self.round.generation.load(Relaxed).is_multiple_of(2) {
                 futex::wake_all(&self.round.active);
             }
         }

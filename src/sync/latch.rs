@@ -152,7 +152,7 @@ impl Latch {
     #[cfg(not(shmkern_loom))]
     pub unsafe fn from_ptr<'a>(ptr: *mut u8) -> &'a Latch {
         assert!(
-            ptr as usize % std::mem::align_of::<Latch>() == 0,
+            (ptr as usize).is_multiple_of(std::mem::align_of::<Latch>()),
             "Latch::from_ptr: {ptr:p} is not 4-byte aligned"
         );
         // SAFETY: aligned (checked above) and valid for 8 bytes for 'a (caller); `Latch` is two
