@@ -1,5 +1,7 @@
 //! The element types the kernels accept, and what each sums to.
 
+use super::simd::F64x8;
+
 mod sealed {
     pub trait Sealed {}
 }
@@ -22,6 +24,13 @@ mod sealed {
 pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The value as `f64` (exact).
     fn widen(self) -> f64;
+    /// Elements `p[0..8]`, widened, as eight vector lanes.
+    ///
+    /// # Safety
+    ///
+    /// `p` is valid for reading 8 elements, and the CPU supports `V`'s instruction set.
+    #[doc(hidden)]
+    unsafe fn load8<V: F64x8>(p: *const Self) -> V;
 }
 
 impl sealed::Sealed for f64 {}
@@ -32,12 +41,24 @@ impl Float for f64 {
     fn widen(self) -> f64 {
         self
     }
+    #[inline(always)]
+    /// # Safety: as on [`Float::load8`].
+    unsafe fn load8<V: F64x8>(p: *const f64) -> V {
+        // SAFETY: forwarded from the caller (8 readable elements, the ISA present).
+        unsafe { V::load(p) }
+    }
 }
 
 impl Float for f32 {
     #[inline(always)]
     fn widen(self) -> f64 {
         f64::from(self)
+    }
+    #[inline(always)]
+    /// # Safety: as on [`Float::load8`].
+    unsafe fn load8<V: F64x8>(p: *const f32) -> V {
+        // SAFETY: forwarded from the caller (8 readable elements, the ISA present).
+        unsafe { V::load_f32(p) }
     }
 }
 

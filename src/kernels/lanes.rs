@@ -4,6 +4,7 @@
 //! bits; the vector versions are the same Rust compiled with more target features.
 
 use super::element::Float;
+use super::simd::F64x8;
 use crate::sched::BLOCK_LEN;
 
 /// Lanes per block (contract, NUMERICS §1).
@@ -39,7 +40,7 @@ fn fold(mut a: [f64; LANES]) -> f64 {
 /// One block of at most 256 elements: lane j adds elements j, j+16, … in order, from −0.0; the
 /// missing elements of a partial block are simply absent.
 #[inline(always)]
-fn block<T: Copy>(x: &[T], load: impl Fn(T) -> f64) -> f64 {
+pub(crate) fn block<T: Copy>(x: &[T], load: impl Fn(T) -> f64) -> f64 {
     debug_assert!(x.len() <= BLOCK_LEN);
     let mut acc = [-0.0f64; LANES];
     let mut rows = x.chunks_exact(LANES);
@@ -89,26 +90,41 @@ pub(crate) fn tree(sums: &[f64]) -> f64 {
 /// `load` that returns −0.0 makes an element absent.
 #[inline(always)]
 pub(crate) fn chunk_tree<T: Copy>(x: &[T], load: impl Fn(T) -> f64 + Copy) -> f64 {
+    chunk_tree_by(x, |blk| block_full(blk, load), |tail| block(tail, load))
+}
+
+/// The tree over one chunk's block values: `full` gives the value of each whole block (in order),
+/// `partial` that of the final partial block, if any. The vector kernels pass their own `full`.
+#[inline(always)]
+pub(crate) fn chunk_tree_by<T: Copy>(
+    x: &[T],
+    mut full: impl FnMut(&[T; BLOCK_LEN]) -> f64,
+    partial: impl FnOnce(&[T]) -> f64,
+) -> f64 {
     let mut sums = [0.0f64; crate::sched::CHUNK_BLOCKS];
     let n = x.len().div_ceil(BLOCK_LEN);
     assert!(n <= sums.len(), "a chunk has at most CHUNK_BLOCKS blocks");
     let blocks = x.chunks_exact(BLOCK_LEN);
     let tail = blocks.remainder();
-    let full = blocks.len();
+    let whole = blocks.len();
     for (sum, blk) in sums.iter_mut().zip(blocks) {
-        let blk: &[T; BLOCK_LEN] = blk.try_into().expect("chunks_exact yields whole blocks");
-        *sum = block_full(blk, load);
+        *sum = full(blk.try_into().expect("chunks_exact yields whole blocks"));
     }
     if !tail.is_empty() {
-        sums[full] = block(tail, load);
+        sums[whole] = partial(tail);
     }
     tree(&sums[..n])
 }
 
-/// The tree value of one chunk of floats, portable code.
+/// The tree value of one chunk of floats on the vector type `V`.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
 #[inline(always)]
-fn chunk_generic<T: Float>(x: &[T]) -> f64 {
-    chunk_tree(x, T::widen)
+unsafe fn chunk_generic<V: F64x8, T: Float>(x: &[T]) -> f64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { super::vector::chunk_sum::<V, T>(x) }
 }
 
 /// The instruction sets the chunk kernel can run on. All give identical bits.
@@ -187,12 +203,32 @@ impl Isa {
     }
 }
 
-/// Defines `$on(isa, x) -> Option<$ret>`, which runs `$generic(x)` compiled for `isa` (`None` if
-/// this CPU lacks it), and `$best(x) -> $ret`, which runs it on the best ISA of this CPU. The same
-/// source under more target features performs the same IEEE operations: the same bits on every ISA.
+/// Defines `$on(isa, x) -> Option<$ret>`, which runs `$generic::<V, T>(x)` compiled for `isa`
+/// with its vector type `V` (`None` if this CPU lacks it), and `$best(x) -> $ret`, which runs it on
+/// the best ISA of this CPU. `$generic` is an `unsafe fn` whose only requirement is that the CPU
+/// supports `V`'s ISA. Every `V` performs the same IEEE operations: the same bits on every ISA.
 macro_rules! isa_dispatch {
-    ($on:ident, $best:ident, $generic:path, <$t:ident: $bound:path> -> $ret:ty) => {
+    // `$generic::<T>` is a safe fn: the target features alone change its code.
+    (@call plain $generic:ident, $v:ty, $t:ident, $x:ident) => {
+        $generic::<$t>($x)
+    };
+    // `$generic::<V, T>` is an unsafe fn needing `V`'s ISA.
+    (@call vector $generic:ident, $v:ty, $t:ident, $x:ident) => {
+        // SAFETY: each arm passes the vector type of the ISA it runs on: Baseline's needs only
+        // the target's baseline (SSE2 on x86-64); the AVX2/AVX-512 arms run inside functions
+        // whose callers checked the CPU (`is_supported`).
+        unsafe { $generic::<$v, $t>($x) }
+    };
+    ($on:ident, $best:ident, vector $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
+        $crate::kernels::lanes::isa_dispatch!(@def vector, $on, $best, $generic, $t, $bound, $ret);
+    };
+    ($on:ident, $best:ident, $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
+        $crate::kernels::lanes::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret);
+    };
+    (@def $mode:ident, $on:ident, $best:ident, $generic:ident, $t:ident, $bound:path, $ret:ty) => {
         pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::Isa, x: &[$t]) -> Option<$ret> {
+            #[allow(unused_imports)]
+            use $crate::kernels::simd::isa;
             /// `$generic` compiled with AVX2.
             ///
             /// # Safety
@@ -201,7 +237,7 @@ macro_rules! isa_dispatch {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2")]
             unsafe fn avx2<$t: $bound>(x: &[$t]) -> $ret {
-                $generic(x)
+                $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Avx2, $t, x)
             }
             /// `$generic` compiled with AVX-512F.
             ///
@@ -211,13 +247,15 @@ macro_rules! isa_dispatch {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f")]
             unsafe fn avx512<$t: $bound>(x: &[$t]) -> $ret {
-                $generic(x)
+                $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Avx512, $t, x)
             }
             if !isa.is_supported() {
                 return None;
             }
             Some(match isa {
-                $crate::kernels::Isa::Baseline => $generic(x),
+                $crate::kernels::Isa::Baseline => {
+                    $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Baseline, $t, x)
+                }
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `is_supported` checked that the CPU has AVX2.
                 $crate::kernels::Isa::Avx2 => unsafe { avx2(x) },
@@ -237,7 +275,7 @@ macro_rules! isa_dispatch {
 }
 pub(crate) use isa_dispatch;
 
-isa_dispatch!(chunk_sum_isa, chunk_sum, chunk_generic, <T: Float> -> f64);
+isa_dispatch!(chunk_sum_isa, chunk_sum, vector chunk_generic, <T: Float> -> f64);
 
 /// The tree value of one chunk on `isa`, or `None` if this CPU cannot run it.
 ///

@@ -3,6 +3,8 @@
 //! no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
 
 use super::lanes::chunk_tree;
+use super::simd::F64x8;
+use super::vector;
 use crate::pool::{ParOptions, Pool};
 use crate::sched::CHUNK_LEN;
 use bytemuck::{Pod, Zeroable};
@@ -57,6 +59,15 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn sum_from_raw(r: [u64; 2]) -> Self::Sum;
     #[doc(hidden)]
     fn sum_to_f64(s: Self::Sum) -> f64;
+    /// Floats: `(sum, min, max, m2)` of a chunk on the vector kernels, or `None` where the
+    /// reference path must run (integers; an empty chunk; a NaN sum, from a NaN element or ∞ − ∞).
+    /// `min`/`max` may carry either sign when they are zero.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
+    #[doc(hidden)]
+    unsafe fn vector_chunk<V: F64x8>(x: &[Self]) -> Option<[f64; 4]>;
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -113,6 +124,21 @@ macro_rules! float_element {
             }
             fn sum_to_f64(s: f64) -> f64 {
                 s
+            }
+            #[inline(always)]
+            /// # Safety: as on [`StatElement::vector_chunk`].
+            unsafe fn vector_chunk<V: F64x8>(x: &[Self]) -> Option<[f64; 4]> {
+                // SAFETY: the caller guarantees `V`'s ISA.
+                let (sum, min, max) = unsafe { vector::chunk_scan::<V, $t>(x) };
+                if x.is_empty() || sum.is_nan() {
+                    return None;
+                }
+                // No NaN element: the reference's sum is this one (every element present), and so
+                // is its mean.
+                let mean = sum / x.len() as f64;
+                // SAFETY: as above.
+                let m2 = unsafe { vector::chunk_m2::<V, $t>(x, mean) };
+                Some([sum, min, max, m2])
             }
         }
     };
@@ -173,6 +199,10 @@ macro_rules! int_element {
             }
             fn sum_to_f64(s: $wide) -> f64 {
                 s as f64
+            }
+            /// # Safety: as on [`StatElement::vector_chunk`].
+            unsafe fn vector_chunk<V: F64x8>(_: &[Self]) -> Option<[f64; 4]> {
+                None
             }
         }
     };
@@ -467,10 +497,63 @@ impl<T: StatElement> Stats<T> {
         }
     }
 
+    /// The statistics of one chunk on the vector kernels: one pass for sum, min and max, a second
+    /// over the same (cache-resident) chunk for `Σ (x − mean)²`. Bit for bit the reference
+    /// ([`of_chunk_reference`](Self::of_chunk_reference)), which runs instead for integers and for
+    /// chunks whose sum is NaN (a NaN element, or ∞ − ∞).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
+    #[inline(always)]
+    unsafe fn of_chunk<V: F64x8>(x: &[T]) -> Self {
+        // SAFETY: forwarded from the caller.
+        match unsafe { T::vector_chunk::<V>(x) } {
+            Some(v) => Self::from_vector(x, v),
+            None => Self::of_chunk_reference(x),
+        }
+    }
+
+    /// The statistics of the non-empty, NaN-free chunk `x` from the vector kernels' `(sum, min,
+    /// max, m2)`.
+    #[inline(always)]
+    fn from_vector(x: &[T], [sum, min, max, m2]: [f64; 4]) -> Self {
+        // No NaN: the reference's sum is the vector one (every element present), and so is the
+        // mean. The vector min/max are exact except for the sign of a zero result (MINPD keeps
+        // either zero on a tie); the reference orders −0.0 < +0.0, so settle the sign from the data.
+        let has = |zero: f64| x.iter().any(|v| v.to_raw() == zero.to_bits());
+        let min = if min == 0.0 && has(-0.0) {
+            -0.0
+        } else if min == 0.0 {
+            0.0
+        } else {
+            min
+        };
+        let max = if max == 0.0 && has(0.0) {
+            0.0
+        } else if max == 0.0 {
+            -0.0
+        } else {
+            max
+        };
+        Stats {
+            count: x.len() as u64,
+            nan_count: 0,
+            sum: [sum.to_bits(), 0],
+            min: min.to_bits(),
+            max: max.to_bits(),
+            mean: sum / x.len() as f64,
+            m2,
+            m2_lo: 0.0,
+            _reserved: 0,
+            _t: PhantomData,
+        }
+    }
+
     /// The statistics of one chunk: one pass for count, NaNs, sum, min, max; a second pass over the
     /// same (cache-resident) chunk for `Σ (x − mean)²` in the 16-lane tree.
     #[inline(always)]
-    fn of_chunk(x: &[T]) -> Self {
+    fn of_chunk_reference(x: &[T]) -> Self {
         // Branch-free over explicit lanes so it vectorizes: a NaN counts nowhere and cannot win
         // min or max (min and max are exact, so the lane split changes no result).
         const W: usize = 8;
@@ -540,13 +623,18 @@ impl<T: StatElement> Stats<T> {
     }
 }
 
-/// One chunk's statistics (a function, so the ISA dispatch can name it).
+/// One chunk's statistics on `V` (a function, so the ISA dispatch can name it).
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
 #[inline(always)]
-fn of_chunk<T: StatElement>(x: &[T]) -> Stats<T> {
-    Stats::of_chunk(x)
+unsafe fn of_chunk<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
+    // SAFETY: forwarded from the caller.
+    unsafe { Stats::of_chunk::<V>(x) }
 }
 
-super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, of_chunk, <T: StatElement> -> Stats<T>);
+super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
 
 impl Pool {
     /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
@@ -613,4 +701,136 @@ impl Pool {
 /// ```
 pub fn stats<T: StatElement>(data: &[T]) -> Stats<T> {
     crate::global().stats(data)
+}
+
+/// The vector path against the reference, on data built to reach every branch of the fast path and
+/// its fallback: ties of ±0.0 at the minimum and maximum, ±∞, overflow to ∞ − ∞, NaN, tails.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::simd::Portable;
+    use crate::kernels::Isa;
+    use proptest::prelude::*;
+
+    /// Deterministic data from `seed`: `kind` picks the shape (0: mixed signs; 1: non-negative
+    /// with zeros, so the minimum is a zero; 2: non-positive with zeros; 3: with ±∞; 4: huge values
+    /// that overflow the sum; 5: with NaNs; 6: one NaN, so one chunk takes the fallback).
+    fn data(len: usize, kind: u8, seed: u64) -> Vec<f64> {
+        let mut s = seed | 1;
+        (0..len)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                let u = (s >> 11) as f64 / (1u64 << 53) as f64;
+                let zero = if s & 2 == 0 { 0.0 } else { -0.0 };
+                match (kind, s % 29) {
+                    (0..=2, 0..=3) => zero,
+                    (1, _) => u * 1e3,
+                    (2, _) => -u * 1e3,
+                    (3, 0) => f64::INFINITY,
+                    (3, 1) => f64::NEG_INFINITY,
+                    (4, 0..=2) => f64::MAX * (u - 0.5),
+                    (5, 0) => f64::NAN,
+                    _ => 1e3 * (u - 0.5),
+                }
+            })
+            .collect::<Vec<f64>>()
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if kind == 6 && i as u64 == seed % len as u64 {
+                    f64::NAN
+                } else {
+                    v
+                }
+            })
+            .collect()
+    }
+
+    fn check<T: StatElement + Float + fmt::Debug>(x: &[T]) -> Result<(), TestCaseError> {
+        let want = tree_of_chunks(x, Stats::of_chunk_reference);
+        // SAFETY: `Portable` runs on any CPU.
+        let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable>(c)) };
+        prop_assert_eq!(portable, want, "Portable");
+        for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+            if isa.is_supported() {
+                let got = tree_of_chunks(x, |c| chunk_stats_isa(isa, c).unwrap());
+                prop_assert_eq!(got, want, "{:?}", isa);
+            }
+        }
+        Ok(())
+    }
+
+    use crate::kernels::Float;
+
+    /// `chunk` of each chunk of `x`, merged in the §1 tree (as `Pool::stats` does).
+    fn tree_of_chunks<T: StatElement>(x: &[T], chunk: impl Fn(&[T]) -> Stats<T>) -> Stats<T> {
+        let mut parts: Vec<_> = x.chunks(CHUNK_LEN).map(|c| Some(chunk(c))).collect();
+        if parts.is_empty() {
+            return Stats::empty();
+        }
+        crate::pool::tree_merge(&mut parts, &Stats::merge)
+    }
+
+    /// Edge lengths and any length up to eight chunks (600 under Miri).
+    fn lengths() -> impl Strategy<Value = usize> {
+        if cfg!(miri) {
+            return (1usize..=600).boxed();
+        }
+        let c = CHUNK_LEN;
+        let edges = vec![
+            1,
+            7,
+            16,
+            17,
+            255,
+            256,
+            257,
+            4095,
+            c - 1,
+            c,
+            c + 1,
+            3 * c + 5,
+            8 * c,
+        ];
+        prop_oneof![prop::sample::select(edges), 1..=c, c..=8 * c].boxed()
+    }
+
+    proptest! {
+        #![proptest_config(crate::kernels::proptest_config(256))]
+
+        /// Every ISA's `of_chunk` equals the reference bit for bit, chunk by chunk, for f64 and f32.
+        #[test]
+        fn vector_stats_match_reference(len in lengths(), kind in 0u8..7, seed in any::<u64>()) {
+            let x = data(len, kind, seed);
+            check(&x)?;
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            check(&x32)?;
+        }
+    }
+
+    /// The zero-sign fix-ups, each way.
+    #[test]
+    fn signed_zero_extremes() {
+        for x in [
+            vec![0.0, -0.0, 1.0],
+            vec![-0.0, 0.0, 1.0],
+            vec![0.0, 0.0, 1.0],
+            vec![-0.0, -0.0, -1.0],
+            vec![-1.0, 0.0, -0.0],
+            vec![0.0, -0.0],
+            vec![-0.0],
+        ] {
+            let mut x: Vec<f64> = x.repeat(100);
+            x.push(0.5);
+            check(&x).unwrap();
+            let s = Stats::of_chunk_reference(&x);
+            let negative = x.iter().any(|v| v.to_bits() == (-0.0f64).to_bits());
+            let min: f64 = s.min().unwrap();
+            if min == 0.0 {
+                assert_eq!(min.is_sign_negative(), negative, "{x:?}");
+            }
+        }
+    }
 }
