@@ -268,8 +268,10 @@ mod x86 {
 /// Under Miri and off x86-64 all are `Portable`: Miri interprets no vendor intrinsics, and the other
 /// ISAs are never reported as supported there.
 pub mod isa {
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    pub use super::Portable as Baseline;
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     pub use super::{Avx2, Avx512, Sse2 as Baseline};
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    pub use super::{Portable as Avx2, Portable as Avx512, Portable as Baseline};
+    #[cfg(all(target_arch = "x86_64", miri))]
+    pub use super::{Portable as Avx2, Portable as Avx512};
 }
