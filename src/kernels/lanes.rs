@@ -24,10 +24,11 @@ use crate::sched::BLOCK_LEN;
 pub const LANES: usize = 16;
 const ROWS: usize = BLOCK_LEN / LANES;
 
-/// Folds the 16 lanes: lane i + lane i+8, then +4, +2, +1.
+/// Folds `N` lanes (a power of two) by halving: lane i + lane i+N/2, … , +1. With `N = 16` that is
+/// the contract's fold; the vector kernels do its first step in registers and pass the other 8.
 #[inline(always)]
-fn fold(mut a: [f64; LANES]) -> f64 {
-    let mut w = LANES / 2;
+pub(crate) fn fold<const N: usize>(mut a: [f64; N]) -> f64 {
+    let mut w = N / 2;
     while w > 0 {
         for i in 0..w {
             a[i] += a[i + w];

@@ -48,15 +48,7 @@ fn prefetch_row<T>(q: *const T) {
 #[inline(always)]
 unsafe fn fold<V: F64x8>(lo: V, hi: V) -> f64 {
     // SAFETY: forwarded.
-    let mut a = unsafe { lo.add(hi).to_array() };
-    let mut w = 4;
-    while w > 0 {
-        for i in 0..w {
-            a[i] += a[i + w];
-        }
-        w /= 2;
-    }
-    a[0]
+    super::lanes::fold(unsafe { lo.add(hi).to_array() })
 }
 
 /// The §1 tree sum of one chunk (what `lanes::chunk_tree(x, widen)` computes).
