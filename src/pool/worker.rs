@@ -53,11 +53,16 @@ fn spin_for_work(inner: &Inner, seen: &[u64]) -> bool {
     }
     let start = Instant::now();
     while start.elapsed() < inner.spin {
-        for _ in 0..32 {
-            std::hint::spin_loop();
-        }
-        if inner.has_work(seen) {
-            return true;
+        // Look for work every 4 pause hints: a pause costs ~140 cycles on recent Intel cores, so
+        // checking only every 32 (as first written) noticed new work up to ~2 µs late — as long as
+        // a whole chunk of the sum kernel takes (docs/performance.md, issue 4 (3)).
+        for _ in 0..8 {
+            for _ in 0..4 {
+                std::hint::spin_loop();
+            }
+            if inner.has_work(seen) {
+                return true;
+            }
         }
         // Let a thread that shares this CPU run: a worker woken from sleep often lands on its
         // caller's CPU, and a spin that never yields would hold the caller off for the whole budget

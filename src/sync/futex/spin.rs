@@ -5,9 +5,9 @@ use super::{wait, WaitResult};
 use crate::sync::atomic::{AtomicU32, Ordering::Acquire};
 use std::time::{Duration, Instant};
 
-/// Waits until `*word != expected`, spinning with crossbeam's [`Backoff`] (a few microseconds:
-/// exponential `spin_loop` hints, then a handful of `yield`s) before sleeping on the shared-scope
-/// futex for at most `timeout` in all.
+/// Waits until `*word != expected`, spinning (a few microseconds: `spin_loop` hints with a check
+/// every 4, then crossbeam's [`Backoff`]: more hints, then a handful of `yield`s) before sleeping
+/// on the shared-scope futex for at most `timeout` in all.
 ///
 /// Returns [`WaitResult::NotEqual`] if the value changed while spinning (or before), otherwise what
 /// the futex wait returned; `Woken` may be spurious, so callers re-check as with [`wait`]. The loads
@@ -32,6 +32,17 @@ pub fn spin_then_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>
     // Under loom, spinning only multiplies the schedules to explore; the futex model is the point.
     #[cfg(not(shmkern_loom))]
     {
+        // Poll every 4 pause hints for as many pauses as `Backoff`'s spin phase (1 + 2 + … + 64 =
+        // 127): its doubling steps (64 pauses ≈ 4 µs at ~140 cycles a pause) noticed a change up
+        // to ~4 µs late, longer than a chunk of the sum kernel takes. Then `Backoff` as before.
+        for _ in 0..32 {
+            if word.load(Acquire) != expected {
+                return WaitResult::NotEqual;
+            }
+            for _ in 0..4 {
+                std::hint::spin_loop();
+            }
+        }
         let backoff = crossbeam_utils::Backoff::new();
         while !backoff.is_completed() {
             if word.load(Acquire) != expected {
