@@ -84,6 +84,8 @@ struct Extremes<V> {
 }
 
 impl<V: F64x8> Extremes<V> {
+    /// No element seen yet: every min lane at +∞, every max lane at −∞.
+    ///
     /// # Safety
     ///
     /// The CPU supports `V`'s ISA.
