@@ -13,9 +13,10 @@ use super::lanes::{block, chunk_tree_by, LANES};
 use super::simd::{prefetch, F64x8};
 use crate::sched::BLOCK_LEN;
 
-/// How far ahead of the row being read the streaming passes prefetch. Measured on the 2-core dev
-/// VM (docs/performance.md): 2–3 KiB ahead brought the single-pass sum from 0.97× to 1.03× of the
-/// read-bandwidth loop; 1 KiB was too close, 6–8 KiB no better.
+/// How far ahead of the row being read the streaming passes prefetch. On the 2-core dev VM, in
+/// scratch runs outside the repository, 2–3 KiB ahead brought the single-pass sum from 0.97× to
+/// 1.03× of the read-bandwidth loop, 1 KiB was too close and 6–8 KiB no better; docs/performance.md
+/// has the in-repository runs (`kernels_table` with this constant edited).
 pub(crate) const PREFETCH_BYTES: usize = 2560;
 
 const ROWS: usize = BLOCK_LEN / LANES;
