@@ -3,7 +3,7 @@
 use super::compensated;
 use super::element::{Float, Int};
 use super::exact;
-use super::lanes::{chunk_sum, tree};
+use super::lanes::{chunk_sum_for, tree};
 use crate::error::{Error, ErrorKind};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::{ChunkGrid, CHUNK_LEN};
@@ -18,7 +18,7 @@ fn contract(opts: ParOptions<'_>) -> ParOptions<'_> {
 
 /// IEEE special-value rules of NUMERICS §2 applied to a tree result: any NaN becomes the canonical
 /// `f64::NAN` (payloads and signs of NaNs are not portable).
-fn canonical(s: f64) -> f64 {
+pub(crate) fn canonical(s: f64) -> f64 {
     if s.is_nan() {
         f64::NAN
     } else {
@@ -147,7 +147,9 @@ impl Pool {
         }
         let opts = contract(opts);
         Ok(match accuracy {
-            Accuracy::Fast => canonical(self.reduce_with(data, opts, chunk_sum, |a, b| a + b)?),
+            Accuracy::Fast => {
+                canonical(self.reduce_with(data, opts, chunk_sum_for(data), |a, b| a + b)?)
+            }
             Accuracy::Compensated => canonical(compensated::finish(self.reduce_with(
                 data,
                 opts,
@@ -316,6 +318,7 @@ pub fn sequential_sum<T: Float>(data: &[T]) -> f64 {
         return 0.0;
     }
     let grid = ChunkGrid::new(data.len()).expect("a slice in memory has few enough chunks");
-    let partials: Vec<f64> = grid.iter().map(|r| chunk_sum(&data[r])).collect();
-    canonical(tree(&partials))
+    let chunk_sum = chunk_sum_for(data);
+    let mut partials: Vec<f64> = grid.iter().map(|r| chunk_sum(&data[r])).collect();
+    canonical(tree(&mut partials))
 }
