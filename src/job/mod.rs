@@ -589,15 +589,20 @@ impl Job {
         );
     }
 
-    /// The data of chunk `k` as `T`s.
-    fn chunk<T: bytemuck::Pod>(&self, k: usize) -> &[T] {
+    /// The job's data as `T`s.
+    fn all<T: bytemuck::Pod>(&self) -> &[T] {
         let size = std::mem::size_of::<T>();
-        let start = k * CHUNK_LEN;
-        let end = ((k + 1) * CHUNK_LEN).min(self.header.data_len as usize);
         let base = self.header.data_offset as usize;
+        let len = self.header.data_len as usize;
         // In range and aligned: the header was validated against the data file's length and
         // `T`'s alignment, and the data file's length checked again when it was mapped.
-        bytemuck::cast_slice(&self.data[base + start * size..base + end * size])
+        bytemuck::cast_slice(&self.data[base..base + len * size])
+    }
+
+    /// The data of chunk `k` as `T`s.
+    fn chunk<T: bytemuck::Pod>(&self, k: usize) -> &[T] {
+        let all = self.all::<T>();
+        &all[k * CHUNK_LEN..((k + 1) * CHUNK_LEN).min(all.len())]
     }
 
     fn compute(&self, c: Claim, p: u32) {
@@ -915,7 +920,8 @@ fn data_path_of(header: &Header) -> PathBuf {
 /// The `Stats` of chunk `k` of the job's data, as result words.
 fn dispatch_stats(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
     fn of<T: StatElement + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
-        bytemuck::cast(crate::kernels::chunk_stats(job.chunk::<T>(k)))
+        let kernel = crate::kernels::chunk_stats_for(job.all::<T>());
+        bytemuck::cast(kernel(job.chunk::<T>(k)))
     }
     match job.header.dtype {
         DType::F32 => of::<f32>(job, k),
@@ -936,7 +942,8 @@ fn dispatch_stats(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
 fn dispatch_sum(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
     fn float<T: Float + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
-        w[0] = crate::kernels::chunk_sum(job.chunk::<T>(k)).to_bits();
+        let kernel = crate::kernels::chunk_sum_for(job.all::<T>());
+        w[0] = kernel(job.chunk::<T>(k)).to_bits();
         w
     }
     fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {

@@ -17,6 +17,10 @@
 /// (checked once by the dispatch in `lanes.rs`), and pointers must be valid for reading eight
 /// elements (no alignment needed).
 pub trait F64x8: Copy {
+    /// Whether the kernels should work on two blocks at once: twice the independent add chains,
+    /// for CPUs whose add latency would otherwise idle the adders, where the registers hold both
+    /// blocks' accumulators without spilling. It changes no operation, only their interleaving.
+    const TWO_BLOCKS: bool;
     /// All lanes `v`.
     ///
     /// # Safety
@@ -71,6 +75,33 @@ pub trait F64x8: Copy {
     ///
     /// The CPU supports this type's ISA.
     unsafe fn to_array(self) -> [f64; 8];
+    /// The last three steps of the contract's lane fold over these eight lanes: lane i + lane
+    /// i+4, then i + i+2, then i + i+1; returns lane 0 (what `lanes::fold::<8>` of the array
+    /// gives), with register shuffles instead of a round trip through memory.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    unsafe fn fold(self) -> f64;
+    /// [`fold`](Self::fold) of each of eight vectors (eight blocks), in order. ISAs with wide
+    /// shuffles fold them together, transposing as they go: the same additions, fewer
+    /// instructions.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    #[inline(always)]
+    unsafe fn fold_each(v: [Self; 8]) -> [f64; 8] {
+        let mut out = [0.0; 8];
+        // A loop, not `array::map`: `map` calls its closure through a std wrapper compiled
+        // without the kernel's target features, and it was not always inlined (the AVX2 sum ran
+        // at half speed when every vector operation became a call).
+        for (out, v) in out.iter_mut().zip(v) {
+            // SAFETY: forwarded.
+            *out = unsafe { v.fold() };
+        }
+        out
+    }
 }
 
 /// A hint that the cache line holding `p` will be read soon. Never faults and has no effect on
@@ -106,6 +137,7 @@ impl Portable {
 }
 
 impl F64x8 for Portable {
+    const TWO_BLOCKS: bool = false;
     #[inline(always)]
     /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
     unsafe fn splat(v: f64) -> Self {
@@ -153,6 +185,11 @@ impl F64x8 for Portable {
     unsafe fn to_array(self) -> [f64; 8] {
         self.0
     }
+    #[inline(always)]
+    /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+    unsafe fn fold(self) -> f64 {
+        crate::kernels::lanes::fold(self.0)
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
@@ -168,15 +205,17 @@ mod x86 {
     /// intrinsics' own target features are enabled by the `#[target_feature]` kernels these
     /// `#[inline(always)]` methods are inlined into (the dispatch in `lanes.rs`).
     macro_rules! parts {
-        ($name:ident, $reg:ty, $n:literal, $isa:literal,
+        ($name:ident, $reg:ty, $n:literal, $isa:literal, two_blocks $two:literal,
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
          add $add:ident, sub $sub:ident, mul $mul:ident, min $min:ident, max $max:ident,
-         store $store:ident) => {
+         store $store:ident, fold |$parts:ident| $fold:expr
+         $(, fold_each |$each:ident| $fold_each:expr)?) => {
             #[doc = concat!("Eight `f64` lanes in ", stringify!($n), " ", $isa, " registers.")]
             #[derive(Clone, Copy)]
             pub struct $name([$reg; $n]);
 
             impl F64x8 for $name {
+                const TWO_BLOCKS: bool = $two;
                 #[inline(always)]
                 /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
                 unsafe fn splat(v: f64) -> Self {
@@ -243,25 +282,141 @@ mod x86 {
                     }
                     out
                 }
+                #[inline(always)]
+                /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+                unsafe fn fold(self) -> f64 {
+                    let $parts = self.0;
+                    // SAFETY: the caller runs on a CPU with this ISA.
+                    unsafe { $fold }
+                }
+                $(
+                #[inline(always)]
+                /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+                unsafe fn fold_each(v: [Self; 8]) -> [f64; 8] {
+                    let $each = v;
+                    // SAFETY: the caller runs on a CPU with this ISA.
+                    unsafe { $fold_each }
+                }
+                )?
             }
         };
     }
 
-    parts!(Sse2, __m128d, 4, "SSE2",
+    /// Lanes 0 + 1 of `x`: the fold's last step.
+    ///
+    /// # Safety
+    ///
+    /// SSE2 (baseline on x86-64).
+    #[inline(always)]
+    unsafe fn add_pair(x: __m128d) -> f64 {
+        // SAFETY: SSE2 is baseline on x86-64.
+        unsafe { _mm_cvtsd_f64(_mm_add_sd(x, _mm_unpackhi_pd(x, x))) }
+    }
+
+    /// Lanes i + i+2 of `y` (i = 0, 1), then [`add_pair`]. Like the methods, inlined into the
+    /// AVX2/AVX-512 kernels, whose target features its intrinsics then use.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports AVX.
+    #[inline(always)]
+    unsafe fn fold4(y: __m256d) -> f64 {
+        // SAFETY: AVX as the caller guarantees.
+        unsafe {
+            add_pair(_mm_add_pd(
+                _mm256_castpd256_pd128(y),
+                _mm256_extractf128_pd::<1>(y),
+            ))
+        }
+    }
+
+    /// `[x0..3 | y0..3] + [x4..7 | y4..7]`, by 128-bit quarters (see [`fold_each_512`]).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports AVX-512F (inlined into the AVX-512 kernels).
+    #[inline(always)]
+    unsafe fn step4(x: __m512d, y: __m512d) -> __m512d {
+        // SAFETY: AVX-512F as the caller guarantees.
+        unsafe {
+            _mm512_add_pd(
+                _mm512_shuffle_f64x2::<0b01_00_01_00>(x, y),
+                _mm512_shuffle_f64x2::<0b11_10_11_10>(x, y),
+            )
+        }
+    }
+
+    /// Quarters `[x0, x2, y0, y2] + [x1, x3, y1, y3]` (see [`fold_each_512`]).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports AVX-512F (inlined into the AVX-512 kernels).
+    #[inline(always)]
+    unsafe fn step2(x: __m512d, y: __m512d) -> __m512d {
+        // SAFETY: AVX-512F as the caller guarantees.
+        unsafe {
+            _mm512_add_pd(
+                _mm512_shuffle_f64x2::<0b10_00_10_00>(x, y),
+                _mm512_shuffle_f64x2::<0b11_01_11_01>(x, y),
+            )
+        }
+    }
+
+    /// Eight `fold`s at once: vector `b`'s fold lands in lane `b`. Each step adds the same lane
+    /// pairs as `fold` (i + i+4, then i + i+2, then i + i+1, lower lane on the left), after
+    /// shuffles that bring eight blocks' pairs side by side.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports AVX-512F (inlined into the AVX-512 kernels).
+    #[inline(always)]
+    unsafe fn fold_each_512(v: [__m512d; 8]) -> [f64; 8] {
+        // SAFETY: AVX-512F as the caller guarantees.
+        unsafe {
+            // i + i+4 for two vectors x, y: [x0..3 | y0..3] + [x4..7 | y4..7] (128-bit quarters
+            // 0,1 of x and y, then 2,3), so lanes 0–3 hold x's four sums and 4–7 y's.
+            let [a, b, c, d, e, f, g, h] = v;
+            let (ab, cd, ef, gh) = (step4(a, b), step4(c, d), step4(e, f), step4(g, h));
+            // i + i+2 for four vectors: quarters (0, 2) of ab and cd hold lanes 0–1 of a, b,
+            // c, d; quarters (1, 3) their lanes 2–3. Quarter k of the sum is vector k's pair.
+            let (abcd, efgh) = (step2(ab, cd), step2(ef, gh));
+            // i + i+1: even lanes + odd lanes of the eight pairs, in vector order.
+            let even = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+            let odd = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
+            let sums = _mm512_add_pd(
+                _mm512_permutex2var_pd(abcd, even, efgh),
+                _mm512_permutex2var_pd(abcd, odd, efgh),
+            );
+            let mut out = [0.0f64; 8];
+            _mm512_storeu_pd(out.as_mut_ptr(), sums);
+            out
+        }
+    }
+
+    parts!(Sse2, __m128d, 4, "SSE2", two_blocks false,
         splat _mm_set1_pd, load _mm_loadu_pd,
         load_f32 |q| _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(q.cast()))),
         add _mm_add_pd, sub _mm_sub_pd, mul _mm_mul_pd, min _mm_min_pd, max _mm_max_pd,
-        store _mm_storeu_pd);
-    parts!(Avx2, __m256d, 2, "AVX2",
+        store _mm_storeu_pd,
+        // Parts hold lanes 0–1, 2–3, 4–5, 6–7: i + i+4 pairs part 0 with 2 and 1 with 3.
+        fold |p| add_pair(_mm_add_pd(_mm_add_pd(p[0], p[2]), _mm_add_pd(p[1], p[3]))));
+    parts!(Avx2, __m256d, 2, "AVX2", two_blocks false,
         splat _mm256_set1_pd, load _mm256_loadu_pd,
         load_f32 |q| _mm256_cvtps_pd(_mm_loadu_ps(q)),
         add _mm256_add_pd, sub _mm256_sub_pd, mul _mm256_mul_pd, min _mm256_min_pd,
-        max _mm256_max_pd, store _mm256_storeu_pd);
-    parts!(Avx512, __m512d, 1, "AVX-512F",
-        splat _mm512_set1_pd, load _mm512_loadu_pd,
-        load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
-        add _mm512_add_pd, sub _mm512_sub_pd, mul _mm512_mul_pd, min _mm512_min_pd,
-        max _mm512_max_pd, store _mm512_storeu_pd);
+        max _mm256_max_pd, store _mm256_storeu_pd,
+        // Parts hold lanes 0–3 and 4–7.
+        fold |p| fold4(_mm256_add_pd(p[0], p[1])));
+    parts!(Avx512, __m512d, 1, "AVX-512F", two_blocks true,
+    splat _mm512_set1_pd, load _mm512_loadu_pd,
+    load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
+    add _mm512_add_pd, sub _mm512_sub_pd, mul _mm512_mul_pd, min _mm512_min_pd,
+    max _mm512_max_pd, store _mm512_storeu_pd,
+    fold |p| fold4(_mm256_add_pd(_mm512_castpd512_pd256(p[0]), _mm512_extractf64x4_pd::<1>(p[0]))),
+    fold_each |v| {
+        let [a, b, c, d, e, f, g, h] = v;
+        fold_each_512([a.0[0], b.0[0], c.0[0], d.0[0], e.0[0], f.0[0], g.0[0], h.0[0]])
+    });
 }
 
 /// The vector type each [`Isa`](crate::kernels::Isa) runs (the dispatch in `lanes.rs` names these).

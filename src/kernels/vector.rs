@@ -3,13 +3,19 @@
 //! −0.0; the lanes fold `i + i+8`, then `+4`, `+2`, `+1`; blocks combine by the §1 tree), so the
 //! bits are those of the reference on every ISA. A 16-lane row is two `F64x8`: lanes 0–7 and 8–15.
 //!
+//! Each pass finishes its blocks' lane folds eight blocks at a time ([`F64x8::fold_each`]) and the
+//! sum and the second statistics pass read two blocks side by side where the ISA has the
+//! registers ([`F64x8::TWO_BLOCKS`]): more independent work per cycle, the same operations.
+//!
 //! Streaming from DRAM, each core must keep its memory stream busy while it computes, and the
-//! hardware prefetcher alone fell ~5–20 % short of the bandwidth on this machine; so the
-//! first-touch passes (sum, scan) prefetch [`PREFETCH_BYTES`] ahead, through the end of the chunk
-//! into the next one (usually the participant's next claim; see docs/performance.md).
+//! hardware prefetcher alone fell ~5–20 % short of the bandwidth on this machine; so on inputs
+//! that stream (`STREAM` = true, see `kernels::streams`) the first-touch passes (sum, scan)
+//! prefetch [`PREFETCH_BYTES`] ahead, through the end of the chunk into the next one (usually the
+//! participant's next claim; see docs/performance.md). On cache-resident input they do not: there
+//! the prefetch instructions only take issue slots.
 
 use super::element::Float;
-use super::lanes::{block, chunk_tree_by, LANES};
+use super::lanes::{block, chunk_tree_by, BlockValues, LANES};
 use super::simd::{prefetch, F64x8};
 use crate::sched::BLOCK_LEN;
 
@@ -32,56 +38,184 @@ unsafe fn row<V: F64x8, T: Float>(q: *const T) -> (V, V) {
     unsafe { (T::load8(q), T::load8(q.add(8))) }
 }
 
-/// Prefetches the cache lines that the row `PREFETCH_BYTES` after `q` occupies.
+/// Prefetches the cache lines of the row that its stream reaches [`PREFETCH_BYTES`] after `q`,
+/// when `K` blocks are read side by side (each block a stream, so that row lies `K − 1` blocks
+/// further on).
 #[inline(always)]
-fn prefetch_row<T>(q: *const T) {
-    let ahead = q.cast::<u8>().wrapping_add(PREFETCH_BYTES);
+fn prefetch_row<T, const K: usize>(q: *const T) {
+    let ahead = q
+        .cast::<u8>()
+        .wrapping_add(PREFETCH_BYTES + (K - 1) * BLOCK_LEN * std::mem::size_of::<T>());
     for line in 0..(LANES * std::mem::size_of::<T>()).div_ceil(64) {
         prefetch(ahead.wrapping_add(64 * line));
     }
 }
 
-/// Folds 16 lanes held as `lo` (0–7) and `hi` (8–15): lane i + lane i+8, then +4, +2, +1.
-///
-/// # Safety
-///
-/// The CPU supports `V`'s ISA.
-#[inline(always)]
-unsafe fn fold<V: F64x8>(lo: V, hi: V) -> f64 {
-    // SAFETY: forwarded.
-    super::lanes::fold(unsafe { lo.add(hi).to_array() })
+/// One pass over whole blocks, `K` adjacent blocks at a time. Blocks are independent (each has
+/// its own 16 lanes), so working on two at once changes no operation of either, only how many add
+/// chains the CPU has in flight.
+trait Pass<V: F64x8, T: Float> {
+    /// Whether this pass gains from two blocks at once where `V` allows it.
+    const PAIRS: bool;
+    /// For each of the `K` blocks of `g`: its 16 lanes after the fold's first step (lane i +
+    /// lane i+8), which the caller finishes.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s ISA.
+    unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K];
 }
 
-/// The §1 tree sum of one chunk (what `lanes::chunk_tree(x, widen)` computes).
-///
-/// # Safety
-///
-/// The CPU supports `V`'s ISA.
-#[inline(always)]
-pub(crate) unsafe fn chunk_sum<V: F64x8, T: Float>(x: &[T]) -> f64 {
-    let full = |blk: &[T; BLOCK_LEN]| {
-        let p = blk.as_ptr();
-        // SAFETY: the caller guarantees the ISA; row `r` reads `blk[16r..16r+16]`, in bounds.
-        unsafe {
-            let (mut lo, mut hi) = (V::splat(-0.0), V::splat(-0.0));
-            for r in 0..ROWS {
-                let q = p.add(r * LANES);
-                prefetch_row(q);
-                let (a, b) = row::<V, T>(q);
-                lo = lo.add(a);
-                hi = hi.add(b);
-            }
-            fold(lo, hi)
+/// A pass on a chunk's whole blocks and `load` on its partial block, for `chunk_tree_by`.
+struct OnBlocks<V, P, L> {
+    pass: P,
+    load: L,
+    _v: std::marker::PhantomData<V>,
+}
+
+impl<V, P, L> OnBlocks<V, P, L> {
+    fn new(pass: P, load: L) -> Self {
+        OnBlocks {
+            pass,
+            load,
+            _v: std::marker::PhantomData,
         }
-    };
-    chunk_tree_by(x, full, |tail| block(tail, T::widen))
+    }
 }
 
-/// Running min and max of a chunk: two accumulators each (lanes 0–7, 8–15), independent chains.
+impl<V: F64x8, T: Float, P: Pass<V, T>, L: Fn(T) -> f64 + Copy> BlockValues<T>
+    for OnBlocks<V, P, L>
+{
+    #[inline(always)]
+    /// # Safety: the CPU supports `V`'s ISA.
+    unsafe fn whole(&mut self, blocks: &[[T; BLOCK_LEN]], sums: &mut [f64]) {
+        // SAFETY: forwarded.
+        unsafe { each_block::<V, T, P>(&mut self.pass, blocks, sums) }
+    }
+    #[inline(always)]
+    fn partial(&self, tail: &[T]) -> f64 {
+        block(tail, self.load)
+    }
+}
+
+/// Blocks folded together by [`F64x8::fold_each`].
+const FOLD_GROUP: usize = 8;
+
+/// Stores the value of `blocks[i]` in `sums[i]`: two blocks at a time where `V` has the
+/// registers for that ([`F64x8::TWO_BLOCKS`]) and the pass gains from it, folded eight at a time.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn each_block<V: F64x8, T: Float, P: Pass<V, T>>(
+    pass: &mut P,
+    blocks: &[[T; BLOCK_LEN]],
+    sums: &mut [f64],
+) {
+    // SAFETY: forwarded.
+    unsafe {
+        if V::TWO_BLOCKS && P::PAIRS {
+            in_groups::<V, T, P, 2>(pass, blocks, sums);
+        } else {
+            in_groups::<V, T, P, 1>(pass, blocks, sums);
+        }
+    }
+}
+
+/// [`each_block`] with `K` blocks at a time (`K` divides [`FOLD_GROUP`]).
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn in_groups<V: F64x8, T: Float, P: Pass<V, T>, const K: usize>(
+    pass: &mut P,
+    blocks: &[[T; BLOCK_LEN]],
+    sums: &mut [f64],
+) {
+    debug_assert_eq!(blocks.len(), sums.len());
+    const { assert!(FOLD_GROUP.is_multiple_of(K)) };
+    let (groups, rest) = blocks.as_chunks::<FOLD_GROUP>();
+    let (out, rest_out) = sums.as_chunks_mut::<FOLD_GROUP>();
+    // SAFETY: forwarded.
+    unsafe {
+        for (g, out) in groups.iter().zip(out) {
+            let mut half = [V::splat(0.0); FOLD_GROUP];
+            let (runs, _) = g.as_chunks::<K>();
+            for (run, half) in runs.iter().zip(half.as_chunks_mut::<K>().0) {
+                *half = pass.blocks(run);
+            }
+            *out = V::fold_each(half);
+        }
+        for (b, s) in rest.iter().zip(rest_out) {
+            *s = pass.blocks(std::array::from_ref(b))[0].fold();
+        }
+    }
+}
+
+/// Lanes 0–15 of `K` blocks (as `lo`, 0–7, and `hi`, 8–15) after the fold's first step: lane i
+/// + lane i+8.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn halves<V: F64x8, const K: usize>(acc: [[V; 2]; K]) -> [V; K] {
+    let mut out = [acc[0][0]; K];
+    for (out, [lo, hi]) in out.iter_mut().zip(acc) {
+        // SAFETY: forwarded.
+        *out = unsafe { lo.add(hi) };
+    }
+    out
+}
+
+/// The §1 sum of each block: lane j adds elements j, j+16, … from −0.0; prefetching ahead when
+/// `STREAM`.
+struct Sum<const STREAM: bool>;
+
+impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Sum<STREAM> {
+    const PAIRS: bool = true;
+    #[inline(always)]
+    /// # Safety: as on [`Pass::blocks`].
+    unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
+        // SAFETY: the caller guarantees the ISA; row `r` of block `k` reads `g[k][16r..16r+16]`.
+        unsafe {
+            let mut acc = [[V::splat(-0.0); 2]; K];
+            for r in 0..ROWS {
+                for (k, acc) in acc.iter_mut().enumerate() {
+                    let q = g[k].as_ptr().add(r * LANES);
+                    if STREAM {
+                        prefetch_row::<T, K>(q);
+                    }
+                    let (a, b) = row::<V, T>(q);
+                    *acc = [acc[0].add(a), acc[1].add(b)];
+                }
+            }
+            halves(acc)
+        }
+    }
+}
+
+/// The §1 tree sum of one chunk (what `lanes::chunk_tree(x, widen)` computes), with software
+/// prefetch when `STREAM` (see [`super::streams`]).
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn chunk_sum<V: F64x8, T: Float, const STREAM: bool>(x: &[T]) -> f64 {
+    let mut values = OnBlocks::<V, _, _>::new(Sum::<STREAM>, T::widen);
+    // SAFETY: the caller guarantees the ISA.
+    unsafe { chunk_tree_by(x, &mut values) }
+}
+
+/// Running min and max of a chunk: four accumulators each (lanes 0–7 and 8–15 of two blocks),
+/// independent chains. min and max are exact, so the order they see the elements in is free.
 #[derive(Clone, Copy)]
 struct Extremes<V> {
-    lo: [V; 2],
-    hi: [V; 2],
+    lo: [V; 4],
+    hi: [V; 4],
 }
 
 impl<V: F64x8> Extremes<V> {
@@ -95,8 +229,8 @@ impl<V: F64x8> Extremes<V> {
         // SAFETY: forwarded.
         unsafe {
             Extremes {
-                lo: [V::splat(f64::INFINITY); 2],
-                hi: [V::splat(-f64::INFINITY); 2],
+                lo: [V::splat(f64::INFINITY); 4],
+                hi: [V::splat(-f64::INFINITY); 4],
             }
         }
     }
@@ -108,11 +242,13 @@ impl<V: F64x8> Extremes<V> {
     /// The CPU supports `V`'s ISA.
     #[inline(always)]
     unsafe fn finish<T: Float>(self, tail: &[T]) -> (f64, f64) {
+        let [l0, l1, l2, l3] = self.lo;
+        let [h0, h1, h2, h3] = self.hi;
         // SAFETY: forwarded.
         let (lo, hi) = unsafe {
             (
-                self.lo[0].min(self.lo[1]).to_array(),
-                self.hi[0].max(self.hi[1]).to_array(),
+                l0.min(l1).min(l2.min(l3)).to_array(),
+                h0.max(h1).max(h2.max(h3)).to_array(),
             )
         };
         let tail = tail.iter().map(|v| v.widen());
@@ -128,46 +264,60 @@ impl<V: F64x8> Extremes<V> {
     }
 }
 
-/// The sum of one whole block at `p`, prefetching ahead, and its elements into `ext`.
-///
-/// # Safety
-///
-/// `p` is valid for reading `BLOCK_LEN` elements; the CPU supports `V`'s ISA.
-#[inline(always)]
-unsafe fn scan_block<V: F64x8, T: Float>(p: *const T, ext: &mut Extremes<V>) -> f64 {
-    // SAFETY: forwarded; row `r` reads `p[16r..16r+16]`, inside the block.
-    unsafe {
-        let (mut s0, mut s1) = (V::splat(-0.0), V::splat(-0.0));
-        for r in 0..ROWS {
-            let q = p.add(r * LANES);
-            prefetch_row(q);
-            let (a, b) = row::<V, T>(q);
-            s0 = s0.add(a);
-            s1 = s1.add(b);
-            ext.lo = [a.min(ext.lo[0]), b.min(ext.lo[1])];
-            ext.hi = [a.max(ext.hi[0]), b.max(ext.hi[1])];
+/// The statistics' first pass: the sum of each block, as [`Sum`], and every element into the
+/// running extremes; prefetching ahead when `STREAM`.
+struct Scan<V, const STREAM: bool>(Extremes<V>);
+
+impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Scan<V, STREAM> {
+    const PAIRS: bool = false;
+    #[inline(always)]
+    /// # Safety: as on [`Pass::blocks`].
+    unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
+        let ext = &mut self.0;
+        // SAFETY: the caller guarantees the ISA; row `r` of block `k` reads `g[k][16r..16r+16]`.
+        unsafe {
+            let mut acc = [[V::splat(-0.0); 2]; K];
+            for r in 0..ROWS {
+                for (k, acc) in acc.iter_mut().enumerate() {
+                    let q = g[k].as_ptr().add(r * LANES);
+                    if STREAM {
+                        prefetch_row::<T, K>(q);
+                    }
+                    let (a, b) = row::<V, T>(q);
+                    *acc = [acc[0].add(a), acc[1].add(b)];
+                    let j = 2 * k % 4;
+                    ext.lo[j] = a.min(ext.lo[j]);
+                    ext.lo[j + 1] = b.min(ext.lo[j + 1]);
+                    ext.hi[j] = a.max(ext.hi[j]);
+                    ext.hi[j + 1] = b.max(ext.hi[j + 1]);
+                }
+            }
+            halves(acc)
         }
-        fold(s0, s1)
     }
 }
 
-/// `Σ (x − mean)²` of one whole block at `p` (`m` holds the mean in every lane).
-///
-/// # Safety
-///
-/// `p` is valid for reading `BLOCK_LEN` elements; the CPU supports `V`'s ISA.
-#[inline(always)]
-unsafe fn m2_block<V: F64x8, T: Float>(p: *const T, m: V) -> f64 {
-    // SAFETY: forwarded; row `r` reads `p[16r..16r+16]`, inside the block.
-    unsafe {
-        let (mut s0, mut s1) = (V::splat(-0.0), V::splat(-0.0));
-        for r in 0..ROWS {
-            let (a, b) = row::<V, T>(p.add(r * LANES));
-            let (d0, d1) = (a.sub(m), b.sub(m));
-            s0 = s0.add(d0.mul(d0));
-            s1 = s1.add(d1.mul(d1));
+/// The statistics' second pass: `Σ (x − mean)²` of each block (`.0` holds the mean in every lane).
+struct M2<V>(V);
+
+impl<V: F64x8, T: Float> Pass<V, T> for M2<V> {
+    const PAIRS: bool = false;
+    #[inline(always)]
+    /// # Safety: as on [`Pass::blocks`].
+    unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
+        let m = self.0;
+        // SAFETY: the caller guarantees the ISA; row `r` of block `k` reads `g[k][16r..16r+16]`.
+        unsafe {
+            let mut acc = [[V::splat(-0.0); 2]; K];
+            for r in 0..ROWS {
+                for (k, acc) in acc.iter_mut().enumerate() {
+                    let (a, b) = row::<V, T>(g[k].as_ptr().add(r * LANES));
+                    let (d0, d1) = (a.sub(m), b.sub(m));
+                    *acc = [acc[0].add(d0.mul(d0)), acc[1].add(d1.mul(d1))];
+                }
+            }
+            halves(acc)
         }
-        fold(s0, s1)
     }
 }
 
@@ -183,22 +333,22 @@ fn square<T: Float>(mean: f64) -> impl Fn(T) -> f64 + Copy {
 /// One pass over a chunk for the statistics: its §1 tree sum (every element present) and its
 /// smallest and largest elements. Meaningful only when the chunk holds no NaN — which the sum
 /// tells: a NaN element makes it NaN. Which zero (±0.0) `min`/`max` return when zeros tie is
-/// unspecified; the caller resolves it.
+/// unspecified; the caller resolves it. Prefetches when `STREAM` (see [`super::streams`]).
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float>(x: &[T]) -> (f64, f64, f64) {
+pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float, const STREAM: bool>(
+    x: &[T],
+) -> (f64, f64, f64) {
     // SAFETY: the caller guarantees the ISA.
-    let mut ext = unsafe { Extremes::<V>::new() };
-    let whole = |blk: &[T; BLOCK_LEN]| {
-        // SAFETY: the ISA as above; `blk` is a whole block.
-        unsafe { scan_block(blk.as_ptr(), &mut ext) }
-    };
-    let sum = chunk_tree_by(x, whole, |tail| block(tail, T::widen));
+    let scan = Scan::<V, STREAM>(unsafe { Extremes::<V>::new() });
+    let mut values = OnBlocks::<V, _, _>::new(scan, T::widen);
     // SAFETY: the ISA as above.
-    let (min, max) = unsafe { ext.finish(x.chunks_exact(BLOCK_LEN).remainder()) };
+    let sum = unsafe { chunk_tree_by(x, &mut values) };
+    // SAFETY: the ISA as above.
+    let (min, max) = unsafe { values.pass.0.finish(x.as_chunks::<BLOCK_LEN>().1) };
     (sum, min, max)
 }
 
@@ -211,12 +361,9 @@ pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float>(x: &[T]) -> (f64, f64, f64) 
 #[inline(always)]
 pub(crate) unsafe fn chunk_m2<V: F64x8, T: Float>(x: &[T], mean: f64) -> f64 {
     // SAFETY: the caller guarantees the ISA.
-    let m = unsafe { V::splat(mean) };
-    let whole = |blk: &[T; BLOCK_LEN]| {
-        // SAFETY: the ISA as above; `blk` is a whole block.
-        unsafe { m2_block(blk.as_ptr(), m) }
-    };
-    chunk_tree_by(x, whole, |tail| block(tail, square(mean)))
+    let mut values = OnBlocks::<V, _, _>::new(M2(unsafe { V::splat(mean) }), square(mean));
+    // SAFETY: the ISA as above.
+    unsafe { chunk_tree_by(x, &mut values) }
 }
 
 #[cfg(test)]
@@ -237,7 +384,7 @@ mod tests {
             mean in -10f64..10.0,
         ) {
             // SAFETY: `Portable` runs on any CPU.
-            let (sum, m2) = unsafe { (chunk_sum::<Portable, f64>(&x), chunk_m2::<Portable, f64>(&x, mean)) };
+            let (sum, m2) = unsafe { (chunk_sum::<Portable, f64, false>(&x), chunk_m2::<Portable, f64>(&x, mean)) };
             prop_assert_eq!(sum.to_bits(), chunk_tree(&x, |v| v).to_bits());
             let want = chunk_tree(&x, |v: f64| (v - mean) * (v - mean));
             prop_assert_eq!(m2.to_bits(), want.to_bits());
