@@ -78,27 +78,25 @@ fn block_full<T: Copy>(x: &[T; BLOCK_LEN], load: impl Fn(T) -> f64) -> f64 {
 ///
 /// Unrolling the rule: the range splits into complete subtrees whose sizes are the binary digits
 /// of `m`, largest first, and they combine from the right, `t0 + (t1 + (… + tk))`; a complete
-/// subtree adds adjacent pairs, level by level. Computed that way, without recursion or
-/// data-dependent branches: the recursive form cost 7 % of an L2-resident chunk sum (calls), a
-/// binary-counter loop about as much (branches).
+/// subtree adds adjacent pairs, level by level. Computed that way, without recursion, one step per
+/// binary digit: the recursive form's ~255 calls per 128-block chunk held an L2-resident AVX-512
+/// chunk sum at 147 GB/s against 167 GB/s without them (scratch timing on the dev VM,
+/// 2026-11-25).
 #[inline(always)]
 pub(crate) fn tree(sums: &mut [f64]) -> f64 {
-    let m = sums.len();
-    let mut parts = [0.0f64; usize::BITS as usize];
-    let mut k = 0;
-    let mut start = 0;
-    for bit in (0..usize::BITS).rev() {
-        let size = 1usize << bit;
-        if m & size != 0 {
-            parts[k] = complete(&mut sums[start..start + size]);
-            start += size;
-            k += 1;
-        }
+    // From the right: the smallest complete subtree (the lowest binary digit) ends the range.
+    let mut end = sums.len();
+    let mut right = None;
+    while end != 0 {
+        let size = end & end.wrapping_neg();
+        let t = complete(&mut sums[end - size..end]);
+        right = Some(match right {
+            None => t,
+            Some(r) => t + r,
+        });
+        end -= size;
     }
-    match parts[..k].split_last() {
-        None => -0.0,
-        Some((&last, rest)) => rest.iter().rev().fold(last, |right, &left| left + right),
-    }
+    right.unwrap_or(-0.0)
 }
 
 /// The complete subtree over `s` (a power-of-two length): adjacent pairs, level by level, in place.
