@@ -22,9 +22,9 @@ pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accu
 ///
 /// The first pass over each chunk then prefetches [`vector::PREFETCH_BYTES`] ahead: on the 2-core
 /// dev VM the hardware prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth
-/// loop, against 1.10–1.13× with it. Smaller inputs are usually still in a cache from whoever
+/// loop, against 1.01–1.13× with it. Smaller inputs are usually still in a cache from whoever
 /// wrote them, where the prefetch instructions only take issue slots: they cost a 512 KiB
-/// L2-resident AVX-512 sum about 10 % (docs/performance.md). Both kernels perform the same
+/// L2-resident AVX-512 sum about 10 % (both in docs/performance.md). Both kernels perform the same
 /// additions, so the choice never changes a result bit. 4 MiB is the dev VM's L2 (2 × 2 MiB).
 const STREAM_BYTES: usize = 4 << 20;
 
