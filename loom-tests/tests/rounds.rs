@@ -6,7 +6,7 @@
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::{expect_rejected, RACE};
+use loom_tests::{expect_rejected, DEADLOCK, RACE};
 use shmkern::faults::{inject, Fault};
 use shmkern::WorkRanges;
 
@@ -66,4 +66,14 @@ fn twin_join_without_generation_is_rejected() {
             loom::model(reuse);
         },
     );
+}
+
+/// Twin: the last participant to leave does not wake an owner asleep in `close` (it sees the
+/// `CLOSER_ASLEEP` flag and ignores it): the owner sleeps forever.
+#[test]
+fn twin_leave_without_wake_is_rejected() {
+    expect_rejected("twin_leave_without_wake_is_rejected", &[DEADLOCK], || {
+        let _bug = inject(Fault::LeaveSkipsWake);
+        loom::model(reuse);
+    });
 }

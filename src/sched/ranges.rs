@@ -41,10 +41,14 @@ struct Slot {
 struct RoundWords {
     /// Even: no round open (`0` at creation). Odd: round `generation` is open.
     generation: CachePadded<AtomicU32>,
-    /// Participants that joined the current round and have not left; the futex word `close` sleeps
-    /// on.
+    /// Participants that joined the current round and have not left, plus [`CLOSER_ASLEEP`]; the
+    /// futex word `close` sleeps on.
     active: CachePadded<AtomicU32>,
 }
+
+/// The flag in `active` (above any participant count) that the owner sets before it sleeps in
+/// `close`, so that the last leaver wakes it — and only then makes the syscall.
+const CLOSER_ASLEEP: u32 = 1 << 31;
 
 fn pack(start: u32, end: u32) -> u64 {
     (u64::from(start) << 32) | u64::from(end)
@@ -149,9 +153,12 @@ impl Round {
 /// - Leaving is a `Release` decrement of `active`; `close`'s `Acquire` load that reads `0` (through the
 ///   release sequence of all the decrements) makes everything the participants did happen before
 ///   `close` returns, and so before the next `open`.
-/// - Join vs. close, and the last leave vs. close, are Dekker pairs with `fence(SeqCst)`: a joiner
-///   increments `active` then checks the generation; `close` stores the even generation then reads
-///   `active`. One of them sees the other.
+/// - Join vs. close is a Dekker pair with `fence(SeqCst)`: a joiner increments `active` then checks
+///   the generation; `close` stores the even generation then reads `active`. One of them sees the
+///   other.
+/// - The last leave vs. a sleeping close needs no fence: `close` sets a flag in `active` with an
+///   RMW before it sleeps, and the leaver's decrement is an RMW of the same word, so one of the two
+///   sees the other's write (the leaver wakes the owner, or the owner sees the count reach 0).
 ///
 /// # Examples
 ///
@@ -343,32 +350,42 @@ impl WorkRanges {
             }));
         }
         self.round.generation.store(g.wrapping_add(1), Relaxed);
-        // Dekker with `join` and with the last `leave_round`: store the even generation, fence, read
-        // `active`.
+        // Dekker with `join`: store the even generation, fence, read `active`.
         fence(SeqCst);
         if fault(FaultId::CloseSkipsWait) {
             return Ok(()); // broken twin: participants may still be working
         }
+        let active = &self.round.active;
         loop {
             // Acquire: reading 0 synchronizes with every leaver's Release decrement.
-            let a = self.round.active.load(Acquire);
+            let a = active.load(Acquire);
             if a == 0 {
                 return Ok(());
             }
             // Participants usually leave within a microsecond of the owner's last claim: spin
             // briefly before paying a futex sleep and wake (~16-60 µs on the dev machine).
-            futex::spin_then_wait(&self.round.active, a, None);
+            if futex::spin_while(active, a) {
+                continue;
+            }
+            // Going to sleep: say so in `active` itself, so the last leaver's decrement (an RMW
+            // on the same word, after ours or before it) either sees the flag and wakes us, or
+            // has already happened and our RMW sees its count. Acquire: as the load above.
+            let prev = active.fetch_or(CLOSER_ASLEEP, Acquire);
+            if prev & !CLOSER_ASLEEP != 0 {
+                futex::wait(active, prev | CLOSER_ASLEEP, None);
+            }
+            // Relaxed: the flag carries no data; returning needs the Acquire load of 0 above.
+            active.fetch_and(!CLOSER_ASLEEP, Relaxed);
         }
     }
 
     fn leave_round(&self) {
-        if self.round.active.fetch_sub(1, Release) == 1 {
-            // Dekker with `close`: our decrement, fence, then read the generation. Only a closing
-            // owner (even generation) may be asleep on `active`, so an open round needs no syscall.
-            fence(SeqCst);
-            if self.round.generation.load(Relaxed).is_multiple_of(2) {
-                futex::wake_all(&self.round.active);
-            }
+        // Release: our work happens before the owner's Acquire read of the count we leave. Only
+        // the owner sleeps on `active`, and it sets `CLOSER_ASLEEP` first (see `close`), so the
+        // last leaver pays a syscall only when the owner is actually asleep.
+        let prev = self.round.active.fetch_sub(1, Release);
+        if prev == CLOSER_ASLEEP | 1 && !fault(FaultId::LeaveSkipsWake) {
+            futex::wake_all(&self.round.active);
         }
     }
 
@@ -400,7 +417,10 @@ impl fmt::Debug for WorkRanges {
         f.debug_struct("WorkRanges")
             .field("participants", &self.slots.len())
             .field("generation", &self.round.generation.load(Relaxed))
-            .field("active", &self.round.active.load(Relaxed))
+            .field(
+                "active",
+                &(self.round.active.load(Relaxed) & !CLOSER_ASLEEP),
+            )
             .field("remaining", &self.remaining())
             .finish()
     }
@@ -610,6 +630,36 @@ mod tests {
         drop(a);
         assert!(ranges.join(round, 0).is_some());
         ranges.close(round).unwrap();
+    }
+
+    /// A participant that stays inside far longer than `close` spins: the owner sleeps with
+    /// `CLOSER_ASLEEP` set, the last leave wakes it, and the flag is gone for the next round.
+    #[test]
+    fn close_sleeps_until_the_last_leave() {
+        let ranges = WorkRanges::new(2).unwrap();
+        for _ in 0..if cfg!(miri) { 1 } else { 3 } {
+            let round = ranges.open(4).unwrap();
+            let inside = ranges.join(round, 1).unwrap();
+            let left = StdU32::new(0);
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    left.store(1, Relaxed);
+                    drop(inside);
+                });
+                ranges.close(round).unwrap();
+                assert_eq!(
+                    left.load(Relaxed),
+                    1,
+                    "close returned before the participant left"
+                );
+            });
+            assert_eq!(
+                ranges.round.active.load(Relaxed),
+                0,
+                "flag or count left behind"
+            );
+        }
     }
 
     #[test]

@@ -113,4 +113,6 @@ pub enum FaultId {
     ShutdownNoNotify,
     /// A job's reclaim of a dead participant's chunk keeps the generation: ABA with a zombie.
     ReclaimKeepsGeneration,
+    /// The last participant to leave a round does not wake an owner asleep in `close`.
+    LeaveSkipsWake,
 }

@@ -91,6 +91,7 @@ use model as imp;
 
 mod spin;
 pub use spin::spin_then_wait;
+pub(crate) use spin::spin_while;
 
 /// Whether this build's shared-scope futex works across processes (Linux, not under loom).
 ///

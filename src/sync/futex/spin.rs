@@ -29,7 +29,18 @@ use std::time::{Duration, Instant};
 /// ```
 pub fn spin_then_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitResult {
     let start = Instant::now();
-    // Under loom, spinning only multiplies the schedules to explore; the futex model is the point.
+    if spin_while(word, expected) {
+        return WaitResult::NotEqual;
+    }
+    let left = timeout.map(|t| t.saturating_sub(start.elapsed()));
+    wait(word, expected, left)
+}
+
+/// The spinning half of [`spin_then_wait`]: true as soon as `*word != expected` (`Acquire` load,
+/// so later reads are ordered after the store that changed it), false if it still holds
+/// `expected` after a few microseconds — or at once under loom, where spinning only multiplies the
+/// schedules to explore and the futex model is the point.
+pub(crate) fn spin_while(word: &AtomicU32, expected: u32) -> bool {
     #[cfg(not(shmkern_loom))]
     {
         // Poll every 4 pause hints for as many pauses as `Backoff`'s spin phase (1 + 2 + … + 64 =
@@ -37,7 +48,7 @@ pub fn spin_then_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>
         // to ~4 µs late, longer than a chunk of the sum kernel takes. Then `Backoff` as before.
         for _ in 0..32 {
             if word.load(Acquire) != expected {
-                return WaitResult::NotEqual;
+                return true;
             }
             for _ in 0..4 {
                 std::hint::spin_loop();
@@ -46,14 +57,10 @@ pub fn spin_then_wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>
         let backoff = crossbeam_utils::Backoff::new();
         while !backoff.is_completed() {
             if word.load(Acquire) != expected {
-                return WaitResult::NotEqual;
+                return true;
             }
             backoff.snooze();
         }
     }
-    if word.load(Acquire) != expected {
-        return WaitResult::NotEqual;
-    }
-    let left = timeout.map(|t| t.saturating_sub(start.elapsed()));
-    wait(word, expected, left)
+    word.load(Acquire) != expected
 }
