@@ -90,6 +90,28 @@ proptest! {
         }
     }
 
+    /// P-det at every alignment: a slice that starts 0–7 elements past a 64-byte line (where a
+    /// `Vec<f64>` usually starts 2 past) gives the same bits on every ISA — AVX-512 reads such
+    /// blocks line by line into rotated lanes — and the bits of the contract.
+    #[test]
+    fn p_det_any_alignment(xs in data(), off in 0usize..8) {
+        let mut store = vec![0.0f64; xs.len() + 16];
+        let at = (64 - store.as_ptr() as usize % 64) % 64 / 8 + off;
+        store[at..at + xs.len()].copy_from_slice(&xs);
+        let placed = &store[at..at + xs.len()];
+        for chunk in placed.chunks(CHUNK_LEN) {
+            let base = chunk_sum_on(Isa::Baseline, chunk).unwrap();
+            for isa in [Isa::Avx2, Isa::Avx512] {
+                if let Some(v) = chunk_sum_on(isa, chunk) {
+                    prop_assert_eq!(v.to_bits(), base.to_bits(), "{:?}, offset {}", isa, off);
+                }
+            }
+        }
+        let r = reference_tree_sum(&xs);
+        let got = sequential_sum(placed);
+        prop_assert!(got.to_bits() == r.to_bits() || (got.is_nan() && r.is_nan()), "offset {}", off);
+    }
+
     /// The contract itself: the result equals NUMERICS §1 written out from scratch here — blocks of
     /// 256 in 16 lanes from −0.0, halving fold, the largest-power-of-two tree over all block sums.
     #[test]
@@ -285,4 +307,21 @@ fn lane_structure_is_the_contract() {
     };
     assert_eq!(sequential_sum(&v).to_bits(), expected.to_bits());
     assert_eq!(pools()[1].sum_float(&v).to_bits(), expected.to_bits());
+}
+
+/// All `−0.0` sums to `−0.0` at every alignment and on every ISA: the lines' parts outside a
+/// block that the AVX-512 line-wise pass loads must be `−0.0`, the one value that changes no sum.
+#[test]
+fn negative_zeros_at_every_alignment() {
+    let mut store = vec![-0.0f64; 3 * BLOCK_LEN + 100];
+    let aligned = (64 - store.as_ptr() as usize % 64) % 64 / 8;
+    store[..aligned].fill(1.0); // outside every slice below: must not leak in
+    for off in 0..8 {
+        let x = &store[aligned + off..aligned + off + 3 * BLOCK_LEN + 7];
+        for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+            if let Some(v) = chunk_sum_on(isa, x) {
+                assert_eq!(v.to_bits(), (-0.0f64).to_bits(), "{isa:?}, offset {off}");
+            }
+        }
+    }
 }

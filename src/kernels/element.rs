@@ -31,6 +31,9 @@ pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
     /// `p` is valid for reading 8 elements, and the CPU supports `V`'s instruction set.
     #[doc(hidden)]
     unsafe fn load8<V: F64x8>(p: *const Self) -> V;
+    /// `x` itself when the elements are `f64`, for the kernels that exist only for `f64`.
+    #[doc(hidden)]
+    fn as_f64s(x: &[Self]) -> Option<&[f64]>;
 }
 
 impl sealed::Sealed for f64 {}
@@ -47,6 +50,10 @@ impl Float for f64 {
         // SAFETY: forwarded from the caller (8 readable elements, the ISA present).
         unsafe { V::load(p) }
     }
+    #[inline(always)]
+    fn as_f64s(x: &[f64]) -> Option<&[f64]> {
+        Some(x)
+    }
 }
 
 impl Float for f32 {
@@ -59,6 +66,10 @@ impl Float for f32 {
     unsafe fn load8<V: F64x8>(p: *const f32) -> V {
         // SAFETY: forwarded from the caller (8 readable elements, the ISA present).
         unsafe { V::load_f32(p) }
+    }
+    #[inline(always)]
+    fn as_f64s(_: &[f32]) -> Option<&[f64]> {
+        None
     }
 }
 

@@ -374,7 +374,8 @@ pub(crate) fn chunk_sum_for<T: Float>(data: &[T]) -> fn(&[T]) -> f64 {
 
 /// The tree value of one chunk on `isa`, or `None` if this CPU cannot run it. This is the
 /// kernel [`Pool::sum_float`](crate::Pool::sum_float) runs per chunk on inputs under 4 MiB; on
-/// larger ones it also prefetches ahead, which changes no result bit.
+/// larger ones it also prefetches ahead, which changes no result bit. A NaN comes back as the
+/// canonical `f64::NAN`, as from the sums (its payload could depend on the ISA's operand order).
 ///
 /// # Examples
 ///
@@ -387,7 +388,7 @@ pub(crate) fn chunk_sum_for<T: Float>(data: &[T]) -> fn(&[T]) -> f64 {
 /// assert_eq!(chunk_sum_on(Isa::Baseline, &x), Some(shmkern::sum(&x)));
 /// ```
 pub fn chunk_sum_on<T: Float>(isa: Isa, x: &[T]) -> Option<f64> {
-    chunk_sum_isa(isa, x)
+    chunk_sum_isa(isa, x).map(super::sum::canonical)
 }
 
 #[cfg(test)]

@@ -21,6 +21,11 @@ pub trait F64x8: Copy {
     /// for CPUs whose add latency would otherwise idle the adders, where the registers hold both
     /// blocks' accumulators without spilling. It changes no operation, only their interleaving.
     const TWO_BLOCKS: bool;
+    /// Whether the sum should read an `f64` block that does not start on a cache line as whole
+    /// lines into rotated lanes (`vector::Shifted`) instead of with loads that straddle two
+    /// lines: where a straddling load costs two (AVX-512: every 64-byte load of such a block;
+    /// AVX2: every other 32-byte one when the block is 16 bytes off, as a `Vec<f64>` usually is).
+    const SHIFTED_LINES: bool = false;
     /// All lanes `v`.
     ///
     /// # Safety
@@ -83,6 +88,23 @@ pub trait F64x8: Copy {
     ///
     /// The CPU supports this type's ISA.
     unsafe fn fold(self) -> f64;
+    /// Lanes `lo..hi` of `p[0..8]` in lanes `lo..hi`, −0.0 in the others; reads only
+    /// `p[lo..hi]` (so `p` itself may point outside the allocation, computed with `wrapping_sub`).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA; `lo <= hi <= 8`; `p.wrapping_add(i)` is valid for
+    /// reading an `f64` for every `i` in `lo..hi`.
+    #[inline(always)]
+    unsafe fn load_part(p: *const f64, lo: usize, hi: usize) -> Self {
+        let mut lanes = [-0.0f64; 8];
+        for (i, lane) in lanes.iter_mut().enumerate().take(hi).skip(lo) {
+            // SAFETY: `i` is in `lo..hi`, readable by the caller's guarantee.
+            *lane = unsafe { p.wrapping_add(i).read_unaligned() };
+        }
+        // SAFETY: the ISA is the caller's guarantee; `lanes` holds 8 readable `f64`s.
+        unsafe { Self::load(lanes.as_ptr()) }
+    }
     /// [`fold`](Self::fold) of each of eight vectors (eight blocks), in order. ISAs with wide
     /// shuffles fold them together, transposing as they go: the same additions, fewer
     /// instructions.
@@ -209,7 +231,8 @@ mod x86 {
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
          add $add:ident, sub $sub:ident, mul $mul:ident, min $min:ident, max $max:ident,
          store $store:ident, fold |$parts:ident| $fold:expr
-         $(, fold_each |$each:ident| $fold_each:expr)?) => {
+         $(, fold_each |$each:ident| $fold_each:expr)?
+         $(, shifted_lines load_part |$lp:ident, $llo:ident, $lhi:ident| $load_part:expr)?) => {
             #[doc = concat!("Eight `f64` lanes in ", stringify!($n), " ", $isa, " registers.")]
             #[derive(Clone, Copy)]
             pub struct $name([$reg; $n]);
@@ -298,6 +321,16 @@ mod x86 {
                     unsafe { $fold_each }
                 }
                 )?
+                $(
+                const SHIFTED_LINES: bool = true;
+                #[inline(always)]
+                /// # Safety: as on [`F64x8::load_part`].
+                unsafe fn load_part($lp: *const f64, $llo: usize, $lhi: usize) -> Self {
+                    // SAFETY: the caller guarantees the ISA and that `p[lo..hi]` is readable;
+                    // the masked load reads only those lanes and does not fault on the others.
+                    unsafe { $load_part }
+                }
+                )?
             }
         };
     }
@@ -311,6 +344,25 @@ mod x86 {
     unsafe fn add_pair(x: __m128d) -> f64 {
         // SAFETY: SSE2 is baseline on x86-64.
         unsafe { _mm_cvtsd_f64(_mm_add_sd(x, _mm_unpackhi_pd(x, x))) }
+    }
+
+    /// Lanes `first..first + 4` of [`F64x8::load_part`] for AVX2: a masked load (`VMASKMOVPD`,
+    /// which reads only the lanes in `lo..hi` and returns +0.0 in the others), then the sign bit
+    /// set in the others to make them −0.0. Inlined into the AVX2 kernels.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports AVX; `p.wrapping_add(i)` is readable for every `i` in `lo..hi`.
+    #[inline(always)]
+    unsafe fn part4(p: *const f64, lo: usize, hi: usize, first: usize) -> __m256d {
+        let on = |i: usize| -i64::from((lo..hi).contains(&(first + i)));
+        // SAFETY: the caller guarantees AVX and the lanes read; masked-off lanes are not read.
+        unsafe {
+            let keep = _mm256_set_epi64x(on(3), on(2), on(1), on(0));
+            let x = _mm256_maskload_pd(p.wrapping_add(first), keep);
+            let off = _mm256_andnot_pd(_mm256_castsi256_pd(keep), _mm256_set1_pd(-0.0));
+            _mm256_or_pd(x, off)
+        }
     }
 
     /// Lanes i + i+2 of `y` (i = 0, 1), then [`add_pair`]. Like the methods, inlined into the
@@ -406,7 +458,8 @@ mod x86 {
         add _mm256_add_pd, sub _mm256_sub_pd, mul _mm256_mul_pd, min _mm256_min_pd,
         max _mm256_max_pd, store _mm256_storeu_pd,
         // Parts hold lanes 0–3 and 4–7.
-        fold |p| fold4(_mm256_add_pd(p[0], p[1])));
+        fold |p| fold4(_mm256_add_pd(p[0], p[1])),
+        shifted_lines load_part |p, lo, hi| Avx2([part4(p, lo, hi, 0), part4(p, lo, hi, 4)]));
     parts!(Avx512, __m512d, 1, "AVX-512F", two_blocks true,
     splat _mm512_set1_pd, load _mm512_loadu_pd,
     load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
@@ -416,6 +469,10 @@ mod x86 {
     fold_each |v| {
         let [a, b, c, d, e, f, g, h] = v;
         fold_each_512([a.0[0], b.0[0], c.0[0], d.0[0], e.0[0], f.0[0], g.0[0], h.0[0]])
+    },
+    shifted_lines load_part |p, lo, hi| {
+        let keep = (0xFFu32 << lo) & (0xFFu32 >> (8 - hi));
+        Avx512([_mm512_mask_loadu_pd(_mm512_set1_pd(-0.0), keep as __mmask8, p)])
     });
 }
 
