@@ -15,6 +15,8 @@
 //!   the bits of the results compared.
 //! - **(c) i64 sum**, 1 Mi and 128 Mi elements: `Pool::sum_int` (exact, `i128`) against a naive
 //!   `iter().map(|&x| x as i128).sum()` and the bandwidth loop.
+//! - **(d) `stats` with a zero minimum**, 65,536 and 1 Mi elements: data from 0.0 to 999.0 against
+//!   the same plus 1.0 (the sign of a zero min or max must be settled from the data).
 //!
 //! Every parallel variant has 2 participants (pools built once, called from the main thread; the
 //! shmkern caller is participant 0, rayon's caller blocks in `install`). The data is one 1 GiB
@@ -392,6 +394,56 @@ fn isa_table(buf: &Buffer) {
     assert!(identical, "the ISAs gave different bits: {bits:x?}");
 }
 
+/// Element counts of table (d).
+const ZERO_SIZES: [usize; 2] = [65_536, 1 << 20];
+
+/// (d) `stats` of non-negative data whose minimum is 0.0 against the same data shifted by 1.0:
+/// a zero min (or max) leaves the sign of the zero to settle, which must not cost a pass.
+/// Overwrites the start of the buffer.
+fn zero_min_table(buf: &mut Buffer, shm: &Pool) {
+    let n = ZERO_SIZES[ZERO_SIZES.len() - 1];
+    let words = buf.words_mut();
+    for i in 0..n {
+        let v = (i.wrapping_mul(2_654_435_761) % 1000) as f64; // 0.0 to 999.0, zeros included
+        words[i] = v.to_bits();
+        words[n + i] = (v + 1.0).to_bits();
+    }
+    let data = buf.f64s();
+    println!("### (d) `stats` when the minimum is 0.0 ({THREADS} threads)");
+    println!();
+    println!("| elements | data | time (median) | min–max | GB/s | ×min-1.0 data (speed) |");
+    println!("|---:|---|---:|---:|---:|---:|");
+    for n in ZERO_SIZES {
+        let (zero, one) = (&data[..n], &data[ZERO_SIZES[1]..ZERO_SIZES[1] + n]);
+        assert_eq!(shm.stats(zero).min(), Some(0.0));
+        assert_eq!(shm.stats(one).min(), Some(1.0));
+        let mut variants: Vec<Variant<'_>> = vec![
+            back_to_back(|| {
+                black_box(shm.stats(black_box(zero)));
+            }),
+            back_to_back(|| {
+                black_box(shm.stats(black_box(one)));
+            }),
+        ];
+        let s = report::measure(&mut variants, REPS, REP_TARGET);
+        drop(variants);
+        let names = ["0.0 to 999.0, min 0.0", "the same + 1.0, min 1.0"];
+        for (name, x) in names.iter().zip(&s) {
+            println!(
+                "| {} | {} | {} | {}–{} | {:.2} | ×{:.2} |",
+                size_label(n),
+                name,
+                fmt_time(x.median),
+                fmt_time(x.min),
+                fmt_time(x.max),
+                gbs(n * 8, x.median),
+                s[1].median / x.median
+            );
+        }
+    }
+    println!();
+}
+
 /// (c) Exact i64 sums against a naive i128 loop and the bandwidth loop.
 fn int_table(buf: &Buffer, shm: &Pool, isa: Isa) {
     println!(
@@ -482,6 +534,7 @@ fn main() {
     drop(ray);
     buf.fill(i64_value);
     section(|| int_table(&buf, &shm, isa));
+    section(|| zero_min_table(&mut buf, &shm));
     drop(shm);
 
     report::print_total(started);

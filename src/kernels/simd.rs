@@ -74,6 +74,18 @@ pub trait F64x8: Copy {
     ///
     /// The CPU supports this type's ISA.
     unsafe fn max(self, o: Self) -> Self;
+    /// Lane-wise bitwise OR of the `f64` bit patterns.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    unsafe fn or_bits(self, o: Self) -> Self;
+    /// Lane-wise bitwise AND of the `f64` bit patterns.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    unsafe fn and_bits(self, o: Self) -> Self;
     /// The lanes in order.
     ///
     /// # Safety
@@ -204,6 +216,16 @@ impl F64x8 for Portable {
     }
     #[inline(always)]
     /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+    unsafe fn or_bits(self, o: Self) -> Self {
+        self.zip(o, |a, b| f64::from_bits(a.to_bits() | b.to_bits()))
+    }
+    #[inline(always)]
+    /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+    unsafe fn and_bits(self, o: Self) -> Self {
+        self.zip(o, |a, b| f64::from_bits(a.to_bits() & b.to_bits()))
+    }
+    #[inline(always)]
+    /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
     unsafe fn to_array(self) -> [f64; 8] {
         self.0
     }
@@ -230,6 +252,7 @@ mod x86 {
         ($name:ident, $reg:ty, $n:literal, $isa:literal, two_blocks $two:literal,
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
          add $add:ident, sub $sub:ident, mul $mul:ident, min $min:ident, max $max:ident,
+         or $or:ident, and $and:ident,
          store $store:ident, fold |$parts:ident| $fold:expr
          $(, fold_each |$each:ident| $fold_each:expr)?
          $(, shifted_lines load_part |$lp:ident, $llo:ident, $lhi:ident| $load_part:expr)?) => {
@@ -293,6 +316,18 @@ mod x86 {
                 unsafe fn max(self, o: Self) -> Self {
                     // SAFETY: as `min`; MAXPD is `if a > b { a } else { b }`.
                     $name(std::array::from_fn(|i| unsafe { $max(self.0[i], o.0[i]) }))
+                }
+                #[inline(always)]
+                /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+                unsafe fn or_bits(self, o: Self) -> Self {
+                    // SAFETY: the caller runs on a CPU with this ISA.
+                    $name(std::array::from_fn(|i| unsafe { $or(self.0[i], o.0[i]) }))
+                }
+                #[inline(always)]
+                /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+                unsafe fn and_bits(self, o: Self) -> Self {
+                    // SAFETY: the caller runs on a CPU with this ISA.
+                    $name(std::array::from_fn(|i| unsafe { $and(self.0[i], o.0[i]) }))
                 }
                 #[inline(always)]
                 /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
@@ -362,6 +397,38 @@ mod x86 {
             let x = _mm256_maskload_pd(p.wrapping_add(first), keep);
             let off = _mm256_andnot_pd(_mm256_castsi256_pd(keep), _mm256_set1_pd(-0.0));
             _mm256_or_pd(x, off)
+        }
+    }
+
+    /// Bitwise OR of two `__m512d` with AVX-512F only (`_mm512_or_pd` needs AVX-512DQ).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports AVX-512F.
+    #[inline(always)]
+    unsafe fn or512(a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: the caller guarantees AVX-512F; the casts are free reinterpretations.
+        unsafe {
+            _mm512_castsi512_pd(_mm512_or_si512(
+                _mm512_castpd_si512(a),
+                _mm512_castpd_si512(b),
+            ))
+        }
+    }
+
+    /// Bitwise AND of two `__m512d` with AVX-512F only, as [`or512`].
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports AVX-512F.
+    #[inline(always)]
+    unsafe fn and512(a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: as in `or512`.
+        unsafe {
+            _mm512_castsi512_pd(_mm512_and_si512(
+                _mm512_castpd_si512(a),
+                _mm512_castpd_si512(b),
+            ))
         }
     }
 
@@ -449,6 +516,7 @@ mod x86 {
         splat _mm_set1_pd, load _mm_loadu_pd,
         load_f32 |q| _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(q.cast()))),
         add _mm_add_pd, sub _mm_sub_pd, mul _mm_mul_pd, min _mm_min_pd, max _mm_max_pd,
+        or _mm_or_pd, and _mm_and_pd,
         store _mm_storeu_pd,
         // Parts hold lanes 0–1, 2–3, 4–5, 6–7: i + i+4 pairs part 0 with 2 and 1 with 3.
         fold |p| add_pair(_mm_add_pd(_mm_add_pd(p[0], p[2]), _mm_add_pd(p[1], p[3]))));
@@ -456,7 +524,7 @@ mod x86 {
         splat _mm256_set1_pd, load _mm256_loadu_pd,
         load_f32 |q| _mm256_cvtps_pd(_mm_loadu_ps(q)),
         add _mm256_add_pd, sub _mm256_sub_pd, mul _mm256_mul_pd, min _mm256_min_pd,
-        max _mm256_max_pd, store _mm256_storeu_pd,
+        max _mm256_max_pd, or _mm256_or_pd, and _mm256_and_pd, store _mm256_storeu_pd,
         // Parts hold lanes 0–3 and 4–7.
         fold |p| fold4(_mm256_add_pd(p[0], p[1])),
         shifted_lines load_part |p, lo, hi| Avx2([part4(p, lo, hi, 0), part4(p, lo, hi, 4)]));
@@ -464,7 +532,7 @@ mod x86 {
     splat _mm512_set1_pd, load _mm512_loadu_pd,
     load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
     add _mm512_add_pd, sub _mm512_sub_pd, mul _mm512_mul_pd, min _mm512_min_pd,
-    max _mm512_max_pd, store _mm512_storeu_pd,
+    max _mm512_max_pd, or or512, and and512, store _mm512_storeu_pd,
     fold |p| fold4(_mm256_add_pd(_mm512_castpd512_pd256(p[0]), _mm512_extractf64x4_pd::<1>(p[0]))),
     fold_each |v| {
         let [a, b, c, d, e, f, g, h] = v;

@@ -62,7 +62,7 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn sum_to_f64(s: Self::Sum) -> f64;
     /// Floats: `(sum, min, max, m2)` of a chunk on the vector kernels, or `None` where the
     /// reference path must run (integers; an empty chunk; a NaN sum, from a NaN element or ∞ − ∞).
-    /// `min`/`max` may carry either sign when they are zero.
+    /// A zero `min`/`max` has the reference's sign (−0.0 < +0.0).
     ///
     /// # Safety
     ///
@@ -138,8 +138,23 @@ macro_rules! float_element {
                 // No NaN element: the reference's sum is this one (every element present), and so
                 // is its mean.
                 let mean = sum / x.len() as f64;
+                if min != 0.0 && max != 0.0 {
+                    // SAFETY: as above.
+                    let m2 = unsafe { vector::chunk_m2::<V, $t>(x, mean) };
+                    return Some([sum, min, max, m2]);
+                }
+                // A zero min or max: MINPD/MAXPD keep either zero on a tie, and the reference
+                // orders −0.0 < +0.0. The second pass also tells which zeros the chunk holds.
                 // SAFETY: as above.
-                let m2 = unsafe { vector::chunk_m2::<V, $t>(x, mean) };
+                let (m2, some_sign_set, some_sign_clear) =
+                    unsafe { vector::chunk_m2_signs::<V, $t>(x, mean) };
+                let zero = |negative: bool| if negative { -0.0 } else { 0.0 };
+                let min = if min == 0.0 { zero(some_sign_set) } else { min };
+                let max = if max == 0.0 {
+                    zero(!some_sign_clear)
+                } else {
+                    max
+                };
                 Some([sum, min, max, m2])
             }
         }
@@ -521,23 +536,7 @@ impl<T: StatElement> Stats<T> {
     #[inline(always)]
     fn from_vector(x: &[T], [sum, min, max, m2]: [f64; 4]) -> Self {
         // No NaN: the reference's sum is the vector one (every element present), and so is the
-        // mean. The vector min/max are exact except for the sign of a zero result (MINPD keeps
-        // either zero on a tie); the reference orders −0.0 < +0.0, so settle the sign from the data.
-        let has = |zero: f64| x.iter().any(|v| v.to_raw() == zero.to_bits());
-        let min = if min == 0.0 && has(-0.0) {
-            -0.0
-        } else if min == 0.0 {
-            0.0
-        } else {
-            min
-        };
-        let max = if max == 0.0 && has(0.0) {
-            0.0
-        } else if max == 0.0 {
-            -0.0
-        } else {
-            max
-        };
+        // mean; `vector_chunk` settled the sign of a zero min or max.
         Stats {
             count: x.len() as u64,
             nan_count: 0,
@@ -740,7 +739,8 @@ mod tests {
 
     /// Deterministic data from `seed`: `kind` picks the shape (0: mixed signs; 1: non-negative
     /// with zeros, so the minimum is a zero; 2: non-positive with zeros; 3: with ±∞; 4: huge values
-    /// that overflow the sum; 5: with NaNs; 6: one NaN, so one chunk takes the fallback).
+    /// that overflow the sum; 5: with NaNs; 6: one NaN, so one chunk takes the fallback; 7 and 8:
+    /// as 1 and 2 with zeros of one sign only, +0.0 and −0.0).
     fn data(len: usize, kind: u8, seed: u64) -> Vec<f64> {
         let mut s = seed | 1;
         (0..len)
@@ -749,11 +749,16 @@ mod tests {
                 s ^= s >> 7;
                 s ^= s << 17;
                 let u = (s >> 11) as f64 / (1u64 << 53) as f64;
-                let zero = if s & 2 == 0 { 0.0 } else { -0.0 };
+                let zero = match kind {
+                    7 => 0.0,
+                    8 => -0.0,
+                    _ if s & 2 == 0 => 0.0,
+                    _ => -0.0,
+                };
                 match (kind, s % 29) {
-                    (0..=2, 0..=3) => zero,
-                    (1, _) => u * 1e3,
-                    (2, _) => -u * 1e3,
+                    (0..=2 | 7 | 8, 0..=3) => zero,
+                    (1 | 7, _) => u * 1e3,
+                    (2 | 8, _) => -u * 1e3,
                     (3, 0) => f64::INFINITY,
                     (3, 1) => f64::NEG_INFINITY,
                     (4, 0..=2) => f64::MAX * (u - 0.5),
@@ -831,7 +836,7 @@ mod tests {
 
         /// Every ISA's `of_chunk` equals the reference bit for bit, chunk by chunk, for f64 and f32.
         #[test]
-        fn vector_stats_match_reference(len in lengths(), kind in 0u8..7, seed in any::<u64>()) {
+        fn vector_stats_match_reference(len in lengths(), kind in 0u8..9, seed in any::<u64>()) {
             let x = data(len, kind, seed);
             check(&x)?;
             let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
@@ -852,6 +857,26 @@ mod tests {
         assert_eq!(merged.sum().to_bits(), f64::NAN.to_bits());
         assert_eq!(merged.mean.to_bits(), f64::NAN.to_bits());
         assert_eq!(merged.m2.to_bits(), f64::NAN.to_bits());
+    }
+
+    /// One zero among positive (or negative) values, in a whole block or in the partial one, of
+    /// either sign: the sign of the zero min (max) comes from that one element wherever it is.
+    #[test]
+    fn a_single_zero_sets_the_sign() {
+        use crate::sched::BLOCK_LEN;
+        for at in [0, 100, BLOCK_LEN - 1, BLOCK_LEN, BLOCK_LEN + 30] {
+            for zero in [0.0, -0.0] {
+                for sign in [1.0, -1.0] {
+                    let mut x: Vec<f64> = (0..BLOCK_LEN + 40)
+                        .map(|i| sign * (1.0 + i as f64))
+                        .collect();
+                    x[at] = zero;
+                    check(&x).unwrap();
+                    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+                    check(&x32).unwrap();
+                }
+            }
+        }
     }
 
     /// The zero-sign fix-ups, each way.

@@ -386,15 +386,20 @@ impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Scan<V, STREAM> {
     }
 }
 
-/// The statistics' second pass: `Σ (x − mean)²` of each block (`.0` holds the mean in every lane).
-struct M2<V>(V);
+/// The statistics' second pass: `Σ (x − mean)²` of each block (`mean` in every lane); with
+/// `SIGNS`, also the bitwise OR and AND of every element read (see [`chunk_m2_signs`]).
+struct M2<V, const SIGNS: bool> {
+    mean: V,
+    or: V,
+    and: V,
+}
 
-impl<V: F64x8, T: Float> Pass<V, T> for M2<V> {
+impl<V: F64x8, T: Float, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
     const PAIRS: bool = false;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
     unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
-        let m = self.0;
+        let m = self.mean;
         // SAFETY: the caller guarantees the ISA; row `r` of block `k` reads `g[k][16r..16r+16]`.
         unsafe {
             let mut acc = [[V::splat(-0.0); 2]; K];
@@ -403,6 +408,10 @@ impl<V: F64x8, T: Float> Pass<V, T> for M2<V> {
                     let (a, b) = row::<V, T>(g[k].as_ptr().add(r * LANES));
                     let (d0, d1) = (a.sub(m), b.sub(m));
                     *acc = [acc[0].add(d0.mul(d0)), acc[1].add(d1.mul(d1))];
+                    if SIGNS {
+                        self.or = self.or.or_bits(a.or_bits(b));
+                        self.and = self.and.and_bits(a.and_bits(b));
+                    }
                 }
             }
             halves(acc)
@@ -449,10 +458,62 @@ pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float, const STREAM: bool>(
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
 pub(crate) unsafe fn chunk_m2<V: F64x8, T: Float>(x: &[T], mean: f64) -> f64 {
+    // SAFETY: forwarded.
+    unsafe { m2_pass::<V, T, false>(x, mean).0 }
+}
+
+/// [`chunk_m2`], and whether some element has its sign bit set and whether some has it clear —
+/// for a chunk whose vector min or max came out zero, whose sign `MINPD`/`MAXPD` leave open.
+/// With a zero min no element is negative, so a set sign bit is a −0.0 in the data; with a zero
+/// max none is positive, so a clear one is a +0.0. Two bitwise operations per row in the pass
+/// that reads the chunk anyway, instead of a third pass over it.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn chunk_m2_signs<V: F64x8, T: Float>(x: &[T], mean: f64) -> (f64, bool, bool) {
+    // SAFETY: forwarded.
+    let (m2, or, and) = unsafe { m2_pass::<V, T, true>(x, mean) };
+    // SAFETY: forwarded.
+    let (or, and) = unsafe { (or.to_array(), and.to_array()) };
+    let tail = x
+        .as_chunks::<BLOCK_LEN>()
+        .1
+        .iter()
+        .map(|v| v.widen().to_bits());
+    let or = or
+        .iter()
+        .map(|v| v.to_bits())
+        .chain(tail.clone())
+        .fold(0, |a, v| a | v);
+    let and = and
+        .iter()
+        .map(|v| v.to_bits())
+        .chain(tail)
+        .fold(u64::MAX, |a, v| a & v);
+    (m2, or >> 63 == 1, and >> 63 == 0)
+}
+
+/// The second pass over `x`, with the OR and AND of its whole blocks' elements when `SIGNS`.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+unsafe fn m2_pass<V: F64x8, T: Float, const SIGNS: bool>(x: &[T], mean: f64) -> (f64, V, V) {
     // SAFETY: the caller guarantees the ISA.
-    let mut values = OnBlocks::<V, _, _>::new(M2(unsafe { V::splat(mean) }), square(mean));
+    let pass = unsafe {
+        M2::<V, SIGNS> {
+            mean: V::splat(mean),
+            or: V::splat(0.0),
+            and: V::splat(f64::from_bits(u64::MAX)),
+        }
+    };
+    let mut values = OnBlocks::<V, _, _>::new(pass, square(mean));
     // SAFETY: the ISA as above.
-    unsafe { chunk_tree_by(x, &mut values) }
+    let m2 = unsafe { chunk_tree_by(x, &mut values) };
+    (m2, values.pass.or, values.pass.and)
 }
 
 #[cfg(test)]
