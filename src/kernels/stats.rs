@@ -864,7 +864,13 @@ mod tests {
     #[test]
     fn a_single_zero_sets_the_sign() {
         use crate::sched::BLOCK_LEN;
-        for at in [0, 100, BLOCK_LEN - 1, BLOCK_LEN, BLOCK_LEN + 30] {
+        // Under Miri (every ISA is `Portable` there) one place in a block and one in the tail.
+        let places: &[usize] = if cfg!(miri) {
+            &[100, BLOCK_LEN + 30]
+        } else {
+            &[0, 100, BLOCK_LEN - 1, BLOCK_LEN, BLOCK_LEN + 30]
+        };
+        for &at in places {
             for zero in [0.0, -0.0] {
                 for sign in [1.0, -1.0] {
                     let mut x: Vec<f64> = (0..BLOCK_LEN + 40)
