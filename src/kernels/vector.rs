@@ -4,8 +4,9 @@
 //! bits are those of the reference on every ISA. A 16-lane row is two `F64x8`: lanes 0–7 and 8–15.
 //!
 //! Each pass finishes its blocks' lane folds eight blocks at a time ([`F64x8::fold_each`]) and the
-//! sum and the second statistics pass read two blocks side by side where the ISA has the
-//! registers ([`F64x8::TWO_BLOCKS`]): more independent work per cycle, the same operations.
+//! cache-resident sum and the second statistics pass read two blocks side by side where the ISA
+//! has the registers ([`F64x8::TWO_BLOCKS`]): more independent work per cycle, the same
+//! operations. Passes that stream from memory read one block at a time (see [`Sum`]).
 //!
 //! Streaming from DRAM, each core must keep its memory stream busy while it computes, and the
 //! hardware prefetcher alone fell ~5–20 % short of the bandwidth on this machine; so on inputs
@@ -175,7 +176,12 @@ unsafe fn halves<V: F64x8, const K: usize>(acc: [[V; 2]; K]) -> [V; K] {
 struct Sum<const STREAM: bool>;
 
 impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Sum<STREAM> {
-    const PAIRS: bool = true;
+    // Two blocks side by side are two interleaved streams 2 KiB apart inside each 4 KiB page.
+    // From L2 that is free, but streaming from DRAM on AMD Zen 4 (the dev VM since 2026-12) it
+    // defeats the hardware prefetcher: a 1 GiB sum read 19 GB/s against 28–37 GB/s one block at a
+    // time (`kernels_table`, docs/performance.md). So the streaming kernel reads one block at a
+    // time, the most prefetcher-friendly order on any CPU; same operations, same bits.
+    const PAIRS: bool = !STREAM;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
     unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
