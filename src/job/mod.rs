@@ -948,7 +948,8 @@ fn dispatch_sum(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
     }
     fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
-        let wide = T::chunk_sum(job.chunk::<T>(k));
+        let kernel = crate::kernels::int_chunk_sum_for(job.all::<T>());
+        let wide = kernel(job.chunk::<T>(k));
         bytemuck::cast_slice_mut::<u64, u8>(&mut w[..2]).copy_from_slice(bytemuck::bytes_of(&wide));
         w
     }

@@ -1,6 +1,8 @@
 //! The element types the kernels accept, and what each sums to.
 
+use super::ints::{self, Halves};
 use super::simd::F64x8;
+use crate::sched::CHUNK_LEN;
 
 mod sealed {
     pub trait Sealed {}
@@ -95,55 +97,96 @@ pub trait Int: Copy + Send + Sync + 'static + sealed::Sealed + TryFrom<Self::Wid
         + std::ops::Add<Output = Self::Wide>
         + std::fmt::Display
         + Default
+        + std::iter::Sum
         + bytemuck::Pod;
-    /// The exact sum of one chunk (at most `CHUNK_LEN` elements).
+    /// The exact sum of `x` (any length).
     fn chunk_sum(x: &[Self]) -> Self::Wide;
+    /// The exact sum of at most [`CHUNK_LEN`] elements; prefetching ahead when `STREAM`.
+    #[doc(hidden)]
+    fn lane_sum<const STREAM: bool>(x: &[Self]) -> Self::Wide;
+    /// `(sum, min, max)` of 1 to [`CHUNK_LEN`] elements in one pass; prefetching when `STREAM`.
+    #[doc(hidden)]
+    fn lane_scan<const STREAM: bool>(x: &[Self]) -> (Self::Wide, Self, Self);
 }
 
-macro_rules! small_int {
-    ($t:ty, $acc:ty, $wide:ty) => {
+macro_rules! int {
+    ($t:ty, $wide:ty, $lanes:literal, $acc:ty, $widen:expr, $total:expr) => {
         impl sealed::Sealed for $t {}
         impl Int for $t {
             type Wide = $wide;
-            #[inline]
+            #[inline(always)]
             fn chunk_sum(x: &[Self]) -> $wide {
-                // A chunk has at most 2^15 elements of at most 32 bits: the 64-bit accumulator cannot
-                // overflow, and the loop vectorizes.
-                <$wide>::from(x.iter().map(|&v| <$acc>::from(v)).sum::<$acc>())
+                // A sub-chunk at a time: the accumulators are sized for `CHUNK_LEN` elements. A
+                // kernel call passes one chunk; the split keeps longer slices exact too.
+                x.chunks(CHUNK_LEN).map(Self::lane_sum::<false>).sum()
+            }
+            #[inline(always)]
+            fn lane_sum<const STREAM: bool>(x: &[Self]) -> $wide {
+                $total(ints::sum::<$t, $acc, $lanes, STREAM>(x, $widen))
+            }
+            #[inline(always)]
+            fn lane_scan<const STREAM: bool>(x: &[Self]) -> ($wide, Self, Self) {
+                let (s, lo, hi) = ints::scan::<$t, $acc, $lanes, STREAM>(x, $widen);
+                ($total(s), lo, hi)
             }
         }
     };
 }
 
-small_int!(i8, i64, i128);
-small_int!(i16, i64, i128);
-small_int!(i32, i64, i128);
-small_int!(u8, u64, u128);
-small_int!(u16, u64, u128);
-small_int!(u32, u64, u128);
+// The accumulators of `CHUNK_LEN` = 2^15 elements. 8- and 16-bit values sum in 32-bit lanes,
+// twice as many to a vector as 64-bit ones: |Σ i16| ≤ 2^15 · 2^15 = 2^30 < 2^31 and
+// Σ u16 ≤ 2^15 · (2^16 − 1) < 2^32. 32-bit values sum in 64-bit lanes (|Σ| ≤ 2^46); 64-bit values
+// in two 64-bit halves (`ints::Halves`). One row of lanes is a 64-byte line of input.
+const _: () = assert!(
+    CHUNK_LEN <= 1 << 15,
+    "the accumulator bounds above assume it"
+);
+int!(i8, i128, 64, i32, i32::from, i128::from);
+int!(i16, i128, 32, i32, i32::from, i128::from);
+int!(u8, u128, 64, u32, u32::from, u128::from);
+int!(u16, u128, 32, u32, u32::from, u128::from);
+int!(i32, i128, 16, i64, i64::from, i128::from);
+int!(u32, u128, 16, u64, u64::from, u128::from);
+int!(
+    i64,
+    i128,
+    8,
+    Halves<i64>,
+    Halves::of_i64,
+    Halves::<i64>::total
+);
+int!(
+    u64,
+    u128,
+    8,
+    Halves<u64>,
+    Halves::of_u64,
+    Halves::<u64>::total
+);
 
-impl sealed::Sealed for i64 {}
-impl Int for i64 {
-    type Wide = i128;
-    #[inline]
-    fn chunk_sum(x: &[Self]) -> i128 {
-        // Split each value into a signed high half and an unsigned low half: both sums fit 64 bits
-        // for 2^15 elements, and the one-pass loop vectorizes (an i128 accumulator would not).
-        let (hi, lo) = x.iter().fold((0i64, 0u64), |(h, l), &v| {
-            (h + (v >> 32), l + (v as u64 & 0xFFFF_FFFF))
-        });
-        (i128::from(hi) << 32) + i128::from(lo)
-    }
+/// One chunk's exact sum, for cache-resident input, as a function the ISA dispatch can compile
+/// once per instruction set: the integer loops are plain Rust, which the target features alone
+/// turn into wider vectors.
+#[inline(always)]
+fn int_chunk<T: Int>(x: &[T]) -> T::Wide {
+    T::lane_sum::<false>(x)
 }
 
-impl sealed::Sealed for u64 {}
-impl Int for u64 {
-    type Wide = u128;
-    #[inline]
-    fn chunk_sum(x: &[Self]) -> u128 {
-        let (hi, lo) = x.iter().fold((0u64, 0u64), |(h, l), &v| {
-            (h + (v >> 32), l + (v & 0xFFFF_FFFF))
-        });
-        (u128::from(hi) << 32) + u128::from(lo)
+/// [`int_chunk`] for input streaming from memory: prefetches ahead (see [`super::streams`]).
+#[inline(always)]
+fn int_stream<T: Int>(x: &[T]) -> T::Wide {
+    T::lane_sum::<true>(x)
+}
+
+super::lanes::isa_dispatch!(int_chunk_isa, int_chunk_sum, int_chunk, <T: Int> -> T::Wide);
+super::lanes::isa_dispatch!(int_stream_isa, int_stream_sum, int_stream, <T: Int> -> T::Wide);
+
+/// The integer chunk sum for a call over `data`: the streaming kernel when [`super::streams`]
+/// says so. Integer sums are exact: both give the same result.
+pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T]) -> fn(&[T]) -> T::Wide {
+    if super::streams(data) {
+        int_stream_sum
+    } else {
+        int_chunk_sum
     }
 }

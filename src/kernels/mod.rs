@@ -5,12 +5,14 @@
 mod compensated;
 mod element;
 mod exact;
+mod ints;
 mod lanes;
 mod simd;
 mod stats;
 mod sum;
 mod vector;
 
+pub(crate) use element::int_chunk_sum_for;
 pub use element::{Float, Int};
 pub(crate) use lanes::chunk_sum_for;
 pub use lanes::{chunk_sum_on, Isa, LANES};
