@@ -69,6 +69,10 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
     unsafe fn vector_chunk<V: F64x8, const STREAM: bool>(x: &[Self]) -> Option<[f64; 4]>;
+    /// Integers: `(sum, min, max)` of a chunk (1 to `CHUNK_LEN` elements) in one pass over
+    /// explicit lanes, prefetching when `STREAM`; `None` for floats and for other lengths.
+    #[doc(hidden)]
+    fn int_scan<const STREAM: bool>(x: &[Self]) -> Option<(Self::Sum, Self, Self)>;
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -157,6 +161,9 @@ macro_rules! float_element {
                 };
                 Some([sum, min, max, m2])
             }
+            fn int_scan<const STREAM: bool>(_: &[Self]) -> Option<(f64, Self, Self)> {
+                None
+            }
         }
     };
 }
@@ -220,6 +227,11 @@ macro_rules! int_element {
             /// # Safety: as on [`StatElement::vector_chunk`].
             unsafe fn vector_chunk<V: F64x8, const STREAM: bool>(_: &[Self]) -> Option<[f64; 4]> {
                 None
+            }
+            #[inline(always)]
+            fn int_scan<const STREAM: bool>(x: &[Self]) -> Option<($wide, Self, Self)> {
+                use super::element::Int;
+                (!x.is_empty() && x.len() <= CHUNK_LEN).then(|| <$t as Int>::lane_scan::<STREAM>(x))
             }
         }
     };
@@ -524,10 +536,40 @@ impl<T: StatElement> Stats<T> {
     /// The CPU supports `V`'s instruction set.
     #[inline(always)]
     unsafe fn of_chunk<V: F64x8, const STREAM: bool>(x: &[T]) -> Self {
+        if let Some(scan) = T::int_scan::<STREAM>(x) {
+            return Self::from_int_scan(x, scan);
+        }
         // SAFETY: forwarded from the caller.
         match unsafe { T::vector_chunk::<V, STREAM>(x) } {
             Some(v) => Self::from_vector(x, v),
             None => Self::of_chunk_reference(x),
+        }
+    }
+
+    /// The statistics of the non-empty integer chunk `x` from its one-pass `(sum, min, max)`:
+    /// the reference's second pass for the moment. Bit for bit the reference: integers have no
+    /// NaN, their sum is exact and their min and max are exact in any lane split, and
+    /// `raw_from_key(key(v)) == to_raw(v)`.
+    #[inline(always)]
+    fn from_int_scan(x: &[T], (sum, min, max): (T::Sum, T, T)) -> Self {
+        let count = x.len() as u64;
+        let mean = T::sum_to_f64(sum) / count as f64;
+        // The reference's NaN-free second pass, the same closure.
+        let m2 = chunk_tree(x, move |v: T| {
+            let d = v.value() - mean;
+            d * d
+        });
+        Stats {
+            count,
+            nan_count: 0,
+            sum: T::sum_to_raw(sum),
+            min: min.to_raw(),
+            max: max.to_raw(),
+            mean: canonical(mean),
+            m2: canonical(m2),
+            m2_lo: 0.0,
+            _reserved: 0,
+            _t: PhantomData,
         }
     }
 
@@ -829,6 +871,61 @@ mod tests {
             8 * c,
         ];
         prop_oneof![prop::sample::select(edges), 1..=c, c..=8 * c].boxed()
+    }
+
+    /// [`check`] for an integer type: the one-pass lane scan on every ISA, cached and streaming,
+    /// against the reference.
+    fn check_int<T: StatElement + fmt::Debug>(x: &[T]) -> Result<(), TestCaseError> {
+        let want = tree_of_chunks(x, Stats::of_chunk_reference);
+        // SAFETY: `Portable` runs on any CPU.
+        let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable, false>(c)) };
+        prop_assert_eq!(portable, want, "Portable");
+        for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+            if isa.is_supported() {
+                let got = tree_of_chunks(x, |c| chunk_stats_isa(isa, c).unwrap());
+                prop_assert_eq!(got, want, "{:?}", isa);
+                let got = tree_of_chunks(x, |c| stream_stats_isa(isa, c).unwrap());
+                prop_assert_eq!(got, want, "{:?} streaming", isa);
+            }
+        }
+        Ok(())
+    }
+
+    /// Random bits, with runs of the type's extremes so that min, max and the wide sum reach them.
+    fn int_data(len: usize, seed: u64) -> Vec<u64> {
+        let mut s = seed | 1;
+        (0..len)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                match s % 13 {
+                    0 => 0,
+                    1 => u64::MAX,             // -1, or the unsigned maximum
+                    2 => 1 << 63 | (s & 0x80), // near i64::MIN, or 0x80 in the narrow types
+                    _ => s,
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(crate::kernels::proptest_config(64))]
+
+        /// Every ISA's integer `of_chunk` (the lane scan) equals the reference bit for bit, for
+        /// every integer width.
+        #[test]
+        fn int_stats_match_reference(len in lengths(), seed in any::<u64>()) {
+            let x = int_data(len, seed);
+            check_int(&x.iter().map(|&v| v as i8).collect::<Vec<_>>())?;
+            check_int(&x.iter().map(|&v| v as u8).collect::<Vec<_>>())?;
+            check_int(&x.iter().map(|&v| v as i16).collect::<Vec<_>>())?;
+            check_int(&x.iter().map(|&v| v as u16).collect::<Vec<_>>())?;
+            check_int(&x.iter().map(|&v| v as i32).collect::<Vec<_>>())?;
+            check_int(&x.iter().map(|&v| v as u32).collect::<Vec<_>>())?;
+            check_int(&x.iter().map(|&v| v as i64).collect::<Vec<_>>())?;
+            check_int(&x)?;
+        }
     }
 
     proptest! {
