@@ -12,9 +12,10 @@
 //! - **(b) chunk kernel per ISA**: one thread, 65,536 elements (two chunks, 512 KiB: L2-resident),
 //!   `kernels::chunk_sum_on` for SSE2 (`Isa::Baseline`), AVX2 and AVX-512, on a slice that starts on
 //!   a 64-byte line and on one that starts 16 bytes past a line (as a `Vec<f64>` usually does), and
-//!   the bits of the results compared.
-//! - **(c) i64 sum**, 1 Mi and 128 Mi elements: `Pool::sum_int` (exact, `i128`) against a naive
-//!   `iter().map(|&x| x as i128).sum()` and the bandwidth loop.
+//!   the bits of the results compared; and the read ceiling, an XOR-fold read loop over the same
+//!   bytes on the best ISA (on a CPU whose L2 delivers less than SSE2 can add, no ISA gains here).
+//! - **(c) i64 sum and stats**, 1 Mi and 128 Mi elements: `Pool::sum_int` (exact, `i128`) and
+//!   `Pool::stats` against a naive `iter().map(|&x| x as i128).sum()` and the bandwidth loop.
 //! - **(d) `stats` with a zero minimum**, 65,536 and 1 Mi elements: data from 0.0 to 999.0 against
 //!   the same plus 1.0 (the sign of a zero min or max must be settled from the data).
 //!
@@ -35,7 +36,7 @@ mod bandwidth;
 #[path = "common/report.rs"]
 mod report;
 
-use bandwidth::bandwidth;
+use bandwidth::{bandwidth, read_words};
 use memmap2::MmapMut;
 use rayon::prelude::*;
 use report::{back_to_back, fmt_n, fmt_time, section, Variant};
@@ -342,8 +343,16 @@ fn isa_table(buf: &Buffer) {
             })
         })
         .collect();
-    let s = report::measure(&mut variants, REPS, REP_TARGET);
+    // The read ceiling: the same line-aligned bytes XOR-folded on the best ISA, a loop that does
+    // nothing but load (see `bandwidth.rs`). No kernel reads L2 faster than this.
+    let best_isa = Isa::detect();
+    let words = &buf.words()[PLACEMENTS[0].1..PLACEMENTS[0].1 + ISA_LEN];
+    variants.push(back_to_back(move || {
+        black_box(read_words(best_isa, black_box(words)));
+    }));
+    let mut s = report::measure(&mut variants, REPS, REP_TARGET);
     drop(variants);
+    let ceiling = s.pop().expect("the read-ceiling variant");
 
     println!(
         "### (b) Chunk kernel per ISA: one thread, {} elements (2 chunks, 512 KiB, L2-resident)",
@@ -390,6 +399,14 @@ fn isa_table(buf: &Buffer) {
             verdict(best >= 1.5 && identical)
         );
     }
+    println!(
+        "Read ceiling: an XOR-fold read loop ({}) over the same line-aligned bytes, one thread: \
+         {} ({:.2} GB/s), ×{:.2} of the SSE2 kernel's speed",
+        isa_name(best_isa),
+        fmt_time(ceiling.median),
+        gbs(ISA_LEN * 8, ceiling.median),
+        s[0].median / ceiling.median
+    );
     println!();
     assert!(identical, "the ISAs gave different bits: {bits:x?}");
 }
@@ -447,7 +464,7 @@ fn zero_min_table(buf: &mut Buffer, shm: &Pool) {
 /// (c) Exact i64 sums against a naive i128 loop and the bandwidth loop.
 fn int_table(buf: &Buffer, shm: &Pool, isa: Isa) {
     println!(
-        "### (c) Sum of i64, exact in i128 ({THREADS} threads; GB/s read, speed ratios as in (a))"
+        "### (c) Sum and `stats` of i64, the sum exact in i128 ({THREADS} threads; GB/s read, speed ratios as in (a))"
     );
     println!();
     println!(
@@ -463,6 +480,7 @@ fn int_table(buf: &Buffer, shm: &Pool, isa: Isa) {
             "two-thread read-bandwidth loop (`u64` XOR)",
             "shmkern `sum_int`",
             "naive `iter().map(|&x| x as i128).sum()`",
+            "shmkern `stats` (count, sum, min, max, mean, M2)",
         ];
         let mut variants: Vec<Variant<'_>> = vec![
             back_to_back(|| {
@@ -473,6 +491,9 @@ fn int_table(buf: &Buffer, shm: &Pool, isa: Isa) {
             }),
             back_to_back(|| {
                 black_box(naive(black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(shm.stats(black_box(d)));
             }),
         ];
         let reps = if n == BIG { BIG_REPS } else { REPS };

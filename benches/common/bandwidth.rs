@@ -36,7 +36,7 @@ unsafe fn xor_fold_avx512(x: &[u64]) -> u64 {
 }
 
 /// [`xor_fold`] compiled for `isa` (which the CPU supports: [`Isa::detect`]).
-fn read_words(isa: Isa, x: &[u64]) -> u64 {
+pub fn read_words(isa: Isa, x: &[u64]) -> u64 {
     match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `isa` comes from `Isa::detect`, so the CPU has AVX2.
