@@ -138,15 +138,17 @@ pub trait F64x8: Copy {
     }
 }
 
-/// A hint that the cache line holding `p` will be read soon. Never faults and has no effect on
+/// A hint that the cache line holding `p` will be read soon, into L2 (`prefetcht1`): the
+/// streaming passes ask [`PREFETCH_BYTES`](super::vector::PREFETCH_BYTES) ahead, further than L1
+/// should hold, and the hardware brings the line on into L1. Never faults and has no effect on
 /// program behaviour, so `p` may point anywhere (it is computed with `wrapping_add`).
 #[inline(always)]
 pub fn prefetch<T>(p: *const T) {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
-    // SAFETY: `prefetcht0` is SSE (baseline on x86-64); it reads no memory architecturally and
+    // SAFETY: `prefetcht1` is SSE (baseline on x86-64); it reads no memory architecturally and
     // cannot fault, whatever the address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(p.cast());
     }
     #[cfg(not(all(target_arch = "x86_64", not(miri))))]
     let _ = p;

@@ -20,11 +20,12 @@ use super::lanes::{block, chunk_tree_by, BlockValues, LANES};
 use super::simd::{prefetch, F64x8};
 use crate::sched::BLOCK_LEN;
 
-/// How far ahead of the row being read the streaming passes prefetch. On the 2-core dev VM, in
-/// scratch runs outside the repository, 2–3 KiB ahead brought the single-pass sum from 0.97× to
-/// 1.03× of the read-bandwidth loop, 1 KiB was too close and 6–8 KiB no better; docs/performance.md
-/// has the in-repository runs (`kernels_table` with this constant edited).
-pub(crate) const PREFETCH_BYTES: usize = 2560;
+/// How far ahead of the row being read the streaming passes prefetch (into L2, see
+/// [`prefetch`]). On the Intel dev VM of 2026-11, 2–3 KiB into L1 (`prefetcht0`) was best; on
+/// the AMD Zen 4 VM of 2026-12, 4 KiB into L2 read ×1.00–1.09 of the bandwidth loop at 1 GiB (five
+/// runs) against ×0.97–0.99 for 2.5 KiB into L1 (six runs); docs/performance.md has the runs
+/// (`kernels_table` with this constant and the hint edited).
+pub(crate) const PREFETCH_BYTES: usize = 4096;
 
 const ROWS: usize = BLOCK_LEN / LANES;
 
