@@ -75,6 +75,143 @@ impl Float for f32 {
     }
 }
 
+/// What the vector passes read (`vector.rs`): an element type whose values load as eight `f64`
+/// lanes, each exactly `v as f64` (exact for floats and for integers up to 2^53 in magnitude,
+/// rounded to nearest-even beyond, as `as` rounds), so a pass gives the reference's bits.
+pub(crate) trait Lanes: Copy {
+    /// `self as f64`.
+    fn to_f64(self) -> f64;
+    /// Elements `p[0..8]` as eight lanes, each `to_f64` of the element.
+    ///
+    /// # Safety
+    ///
+    /// `p` is valid for reading 8 elements, and the CPU supports `V`'s instruction set.
+    unsafe fn load8<V: F64x8>(p: *const Self) -> V;
+}
+
+impl<T: Float> Lanes for T {
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self.widen()
+    }
+    #[inline(always)]
+    /// # Safety: as on [`Lanes::load8`].
+    unsafe fn load8<V: F64x8>(p: *const T) -> V {
+        // SAFETY: forwarded.
+        unsafe { Float::load8(p) }
+    }
+}
+
+/// 2^31 and 2^32, for the integer conversions below.
+const TWO_31: f64 = 2_147_483_648.0;
+const TWO_32: f64 = 4_294_967_296.0;
+
+/// Eight elements at `p`, each mapped to an `i32` by `f`.
+///
+/// # Safety
+///
+/// `p` is valid for reading 8 elements.
+#[inline(always)]
+unsafe fn eight<T: Copy>(p: *const T, f: impl Fn(T) -> i32) -> [i32; 8] {
+    // SAFETY: forwarded.
+    unsafe { p.cast::<[T; 8]>().read_unaligned() }.map(f)
+}
+
+/// `u32` values as `f64`, exactly: `(v − 2^31)` fits `i32` and converts exactly, and adding
+/// 2^31 back is exact (the result is an integer below 2^32).
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+unsafe fn from_u32<V: F64x8>(v: [u32; 8]) -> V {
+    let biased = v.map(|v| (v ^ 0x8000_0000) as i32);
+    // SAFETY: forwarded; `biased` holds 8 readable `i32`s.
+    unsafe { V::load_i32(biased.as_ptr()).add(V::splat(TWO_31)) }
+}
+
+/// `high · 2^32 + low` with one rounding, the round-to-nearest-even of the exact value (both
+/// terms are exact in `f64`: `high` has 32 bits, times a power of two; `low` is below 2^32), so
+/// the same as the 64-bit value's `as f64`.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+unsafe fn join<V: F64x8>(high: V, low: [u32; 8]) -> V {
+    // SAFETY: forwarded.
+    unsafe { high.mul(V::splat(TWO_32)).add(from_u32::<V>(low)) }
+}
+
+macro_rules! narrow_lanes {
+    ($($t:ty),*) => {$(
+        impl Lanes for $t {
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                f64::from(self)
+            }
+            #[inline(always)]
+            /// # Safety: as on [`Lanes::load8`].
+            unsafe fn load8<V: F64x8>(p: *const $t) -> V {
+                // SAFETY: forwarded; every value fits `i32`, which converts exactly.
+                unsafe { V::load_i32(eight(p, i32::from).as_ptr()) }
+            }
+        }
+    )*};
+}
+narrow_lanes!(i8, i16, i32, u8, u16);
+
+impl Lanes for u32 {
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline(always)]
+    /// # Safety: as on [`Lanes::load8`].
+    unsafe fn load8<V: F64x8>(p: *const u32) -> V {
+        // SAFETY: forwarded.
+        unsafe { from_u32::<V>(p.cast::<[u32; 8]>().read_unaligned()) }
+    }
+}
+
+impl Lanes for i64 {
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    /// # Safety: as on [`Lanes::load8`].
+    unsafe fn load8<V: F64x8>(p: *const i64) -> V {
+        // SAFETY: forwarded: `v = (v >> 32) · 2^32 + (v as u32)`, the high part signed.
+        unsafe {
+            let high = V::load_i32(eight(p, |v| (v >> 32) as i32).as_ptr());
+            join(
+                high,
+                p.cast::<[i64; 8]>().read_unaligned().map(|v| v as u32),
+            )
+        }
+    }
+}
+
+impl Lanes for u64 {
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    /// # Safety: as on [`Lanes::load8`].
+    unsafe fn load8<V: F64x8>(p: *const u64) -> V {
+        // SAFETY: forwarded: `v = (v >> 32) · 2^32 + (v as u32)`.
+        unsafe {
+            let v = p.cast::<[u64; 8]>().read_unaligned();
+            join(
+                from_u32::<V>(v.map(|v| (v >> 32) as u32)),
+                v.map(|v| v as u32),
+            )
+        }
+    }
+}
+
 /// A primitive integer type: summed exactly in a wide type (`i128` for signed, `u128` for
 /// unsigned), so the sum never overflows and does not depend on the order.
 ///

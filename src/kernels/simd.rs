@@ -44,6 +44,12 @@ pub trait F64x8: Copy {
     ///
     /// The CPU supports this type's ISA; `p` is valid for reading 8 `f32`s.
     unsafe fn load_f32(p: *const f32) -> Self;
+    /// Lanes `p[0..8]` converted (exactly) to `f64`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA; `p` is valid for reading 8 `i32`s.
+    unsafe fn load_i32(p: *const i32) -> Self;
     /// Lane-wise `self + o`.
     ///
     /// # Safety
@@ -193,6 +199,12 @@ impl F64x8 for Portable {
     }
     #[inline(always)]
     /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+    unsafe fn load_i32(p: *const i32) -> Self {
+        // SAFETY: the caller guarantees 8 readable `i32`s at `p`.
+        Portable(unsafe { p.cast::<[i32; 8]>().read_unaligned() }.map(f64::from))
+    }
+    #[inline(always)]
+    /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
     unsafe fn add(self, o: Self) -> Self {
         self.zip(o, |a, b| a + b)
     }
@@ -253,6 +265,7 @@ mod x86 {
     macro_rules! parts {
         ($name:ident, $reg:ty, $n:literal, $isa:literal, two_blocks $two:literal,
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
+         load_i32 |$qi:ident| $load_i32:expr,
          add $add:ident, sub $sub:ident, mul $mul:ident, min $min:ident, max $max:ident,
          or $or:ident, and $and:ident,
          store $store:ident, fold |$parts:ident| $fold:expr
@@ -286,6 +299,16 @@ mod x86 {
                     $name(std::array::from_fn(|i| unsafe {
                         let $q = p.add(i * W);
                         $load_f32
+                    }))
+                }
+                #[inline(always)]
+                /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
+                unsafe fn load_i32(p: *const i32) -> Self {
+                    const W: usize = 8 / $n;
+                    // SAFETY: as `load`, over 8 readable `i32`s; part i converts `p[i*W..]`.
+                    $name(std::array::from_fn(|i| unsafe {
+                        let $qi = p.add(i * W);
+                        $load_i32
                     }))
                 }
                 #[inline(always)]
@@ -517,6 +540,7 @@ mod x86 {
     parts!(Sse2, __m128d, 4, "SSE2", two_blocks false,
         splat _mm_set1_pd, load _mm_loadu_pd,
         load_f32 |q| _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(q.cast()))),
+        load_i32 |q| _mm_cvtepi32_pd(_mm_loadl_epi64(q.cast())),
         add _mm_add_pd, sub _mm_sub_pd, mul _mm_mul_pd, min _mm_min_pd, max _mm_max_pd,
         or _mm_or_pd, and _mm_and_pd,
         store _mm_storeu_pd,
@@ -525,6 +549,7 @@ mod x86 {
     parts!(Avx2, __m256d, 2, "AVX2", two_blocks false,
         splat _mm256_set1_pd, load _mm256_loadu_pd,
         load_f32 |q| _mm256_cvtps_pd(_mm_loadu_ps(q)),
+        load_i32 |q| _mm256_cvtepi32_pd(_mm_loadu_si128(q.cast())),
         add _mm256_add_pd, sub _mm256_sub_pd, mul _mm256_mul_pd, min _mm256_min_pd,
         max _mm256_max_pd, or _mm256_or_pd, and _mm256_and_pd, store _mm256_storeu_pd,
         // Parts hold lanes 0–3 and 4–7.
@@ -533,6 +558,7 @@ mod x86 {
     parts!(Avx512, __m512d, 1, "AVX-512F", two_blocks true,
     splat _mm512_set1_pd, load _mm512_loadu_pd,
     load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
+    load_i32 |q| _mm512_cvtepi32_pd(_mm256_loadu_si256(q.cast())),
     add _mm512_add_pd, sub _mm512_sub_pd, mul _mm512_mul_pd, min _mm512_min_pd,
     max _mm512_max_pd, or or512, and and512, store _mm512_storeu_pd,
     fold |p| fold4(_mm256_add_pd(_mm512_castpd512_pd256(p[0]), _mm512_extractf64x4_pd::<1>(p[0]))),

@@ -69,10 +69,17 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
     unsafe fn vector_chunk<V: F64x8, const STREAM: bool>(x: &[Self]) -> Option<[f64; 4]>;
-    /// Integers: `(sum, min, max)` of a chunk (1 to `CHUNK_LEN` elements) in one pass over
-    /// explicit lanes, prefetching when `STREAM`; `None` for floats and for other lengths.
+    /// Integers: `(sum, min, max, m2)` of a chunk (1 to `CHUNK_LEN` elements) on the vector
+    /// kernels, prefetching when `STREAM`; `m2` around the reference's mean `sum / count`.
+    /// `None` for floats and for other lengths.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
-    fn int_scan<const STREAM: bool>(x: &[Self]) -> Option<(Self::Sum, Self, Self)>;
+    unsafe fn int_chunk<V: F64x8, const STREAM: bool>(
+        x: &[Self],
+    ) -> Option<(Self::Sum, Self, Self, f64)>;
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -161,7 +168,10 @@ macro_rules! float_element {
                 };
                 Some([sum, min, max, m2])
             }
-            fn int_scan<const STREAM: bool>(_: &[Self]) -> Option<(f64, Self, Self)> {
+            /// # Safety: as on [`StatElement::int_chunk`].
+            unsafe fn int_chunk<V: F64x8, const STREAM: bool>(
+                _: &[Self],
+            ) -> Option<(f64, Self, Self, f64)> {
                 None
             }
         }
@@ -229,9 +239,20 @@ macro_rules! int_element {
                 None
             }
             #[inline(always)]
-            fn int_scan<const STREAM: bool>(x: &[Self]) -> Option<($wide, Self, Self)> {
+            /// # Safety: as on [`StatElement::int_chunk`].
+            unsafe fn int_chunk<V: F64x8, const STREAM: bool>(
+                x: &[Self],
+            ) -> Option<($wide, Self, Self, f64)> {
                 use super::element::Int;
-                (!x.is_empty() && x.len() <= CHUNK_LEN).then(|| <$t as Int>::lane_scan::<STREAM>(x))
+                if x.is_empty() || x.len() > CHUNK_LEN {
+                    return None;
+                }
+                let (sum, min, max) = <$t as Int>::lane_scan::<STREAM>(x);
+                // The reference's mean and its NaN-free second pass, on vectors.
+                let mean = Self::sum_to_f64(sum) / x.len() as f64;
+                // SAFETY: the caller guarantees `V`'s ISA.
+                let m2 = unsafe { vector::chunk_m2::<V, $t>(x, mean) };
+                Some((sum, min, max, m2))
             }
         }
     };
@@ -536,8 +557,9 @@ impl<T: StatElement> Stats<T> {
     /// The CPU supports `V`'s instruction set.
     #[inline(always)]
     unsafe fn of_chunk<V: F64x8, const STREAM: bool>(x: &[T]) -> Self {
-        if let Some(scan) = T::int_scan::<STREAM>(x) {
-            return Self::from_int_scan(x, scan);
+        // SAFETY: forwarded from the caller.
+        if let Some(chunk) = unsafe { T::int_chunk::<V, STREAM>(x) } {
+            return Self::from_int_chunk(x, chunk);
         }
         // SAFETY: forwarded from the caller.
         match unsafe { T::vector_chunk::<V, STREAM>(x) } {
@@ -546,19 +568,14 @@ impl<T: StatElement> Stats<T> {
         }
     }
 
-    /// The statistics of the non-empty integer chunk `x` from its one-pass `(sum, min, max)`:
-    /// the reference's second pass for the moment. Bit for bit the reference: integers have no
-    /// NaN, their sum is exact and their min and max are exact in any lane split, and
-    /// `raw_from_key(key(v)) == to_raw(v)`.
+    /// The statistics of the non-empty integer chunk `x` from the vector kernels' `(sum, min,
+    /// max, m2)`. Bit for bit the reference: integers have no NaN, their sum is exact, their min
+    /// and max are exact in any lane split, `raw_from_key(key(v)) == to_raw(v)`, and the second
+    /// pass performs the reference's operations on the same `v as f64` values.
     #[inline(always)]
-    fn from_int_scan(x: &[T], (sum, min, max): (T::Sum, T, T)) -> Self {
+    fn from_int_chunk(x: &[T], (sum, min, max, m2): (T::Sum, T, T, f64)) -> Self {
         let count = x.len() as u64;
         let mean = T::sum_to_f64(sum) / count as f64;
-        // The reference's NaN-free second pass, the same closure.
-        let m2 = chunk_tree(x, move |v: T| {
-            let d = v.value() - mean;
-            d * d
-        });
         Stats {
             count,
             nan_count: 0,

@@ -15,7 +15,7 @@
 //! participant's next claim; see docs/performance.md). On cache-resident input they do not: there
 //! the prefetch instructions only take issue slots.
 
-use super::element::Float;
+use super::element::{Float, Lanes};
 use super::lanes::{block, chunk_tree_by, BlockValues, LANES};
 use super::simd::{prefetch, F64x8};
 use crate::sched::BLOCK_LEN;
@@ -35,7 +35,7 @@ const ROWS: usize = BLOCK_LEN / LANES;
 ///
 /// `q` is valid for reading 16 elements; the CPU supports `V`'s ISA.
 #[inline(always)]
-unsafe fn row<V: F64x8, T: Float>(q: *const T) -> (V, V) {
+unsafe fn row<V: F64x8, T: Lanes>(q: *const T) -> (V, V) {
     // SAFETY: forwarded: `q[0..16]` is readable.
     unsafe { (T::load8(q), T::load8(q.add(8))) }
 }
@@ -56,7 +56,7 @@ fn prefetch_row<T, const K: usize>(q: *const T) {
 /// One pass over whole blocks, `K` adjacent blocks at a time. Blocks are independent (each has
 /// its own 16 lanes), so working on two at once changes no operation of either, only how many add
 /// chains the CPU has in flight.
-trait Pass<V: F64x8, T: Float> {
+trait Pass<V: F64x8, T: Lanes> {
     /// Whether this pass gains from two blocks at once where `V` allows it.
     const PAIRS: bool;
     /// For each of the `K` blocks of `g`: its 16 lanes after the fold's first step (lane i +
@@ -85,7 +85,7 @@ impl<V, P, L> OnBlocks<V, P, L> {
     }
 }
 
-impl<V: F64x8, T: Float, P: Pass<V, T>, L: Fn(T) -> f64 + Copy> BlockValues<T>
+impl<V: F64x8, T: Lanes, P: Pass<V, T>, L: Fn(T) -> f64 + Copy> BlockValues<T>
     for OnBlocks<V, P, L>
 {
     #[inline(always)]
@@ -110,7 +110,7 @@ const FOLD_GROUP: usize = 8;
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-unsafe fn each_block<V: F64x8, T: Float, P: Pass<V, T>>(
+unsafe fn each_block<V: F64x8, T: Lanes, P: Pass<V, T>>(
     pass: &mut P,
     blocks: &[[T; BLOCK_LEN]],
     sums: &mut [f64],
@@ -131,7 +131,7 @@ unsafe fn each_block<V: F64x8, T: Float, P: Pass<V, T>>(
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-unsafe fn in_groups<V: F64x8, T: Float, P: Pass<V, T>, const K: usize>(
+unsafe fn in_groups<V: F64x8, T: Lanes, P: Pass<V, T>, const K: usize>(
     pass: &mut P,
     blocks: &[[T; BLOCK_LEN]],
     sums: &mut [f64],
@@ -401,7 +401,7 @@ struct M2<V, const SIGNS: bool> {
     and: V,
 }
 
-impl<V: F64x8, T: Float, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
+impl<V: F64x8, T: Lanes, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
     const PAIRS: bool = false;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
@@ -428,9 +428,9 @@ impl<V: F64x8, T: Float, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
 
 /// `(x − mean)²` for the scalar tail: the same two roundings.
 #[inline(always)]
-fn square<T: Float>(mean: f64) -> impl Fn(T) -> f64 + Copy {
+fn square<T: Lanes>(mean: f64) -> impl Fn(T) -> f64 + Copy {
     move |v: T| {
-        let d = v.widen() - mean;
+        let d = v.to_f64() - mean;
         d * d
     }
 }
@@ -464,7 +464,7 @@ pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float, const STREAM: bool>(
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-pub(crate) unsafe fn chunk_m2<V: F64x8, T: Float>(x: &[T], mean: f64) -> f64 {
+pub(crate) unsafe fn chunk_m2<V: F64x8, T: Lanes>(x: &[T], mean: f64) -> f64 {
     // SAFETY: forwarded.
     unsafe { m2_pass::<V, T, false>(x, mean).0 }
 }
@@ -508,7 +508,7 @@ pub(crate) unsafe fn chunk_m2_signs<V: F64x8, T: Float>(x: &[T], mean: f64) -> (
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-unsafe fn m2_pass<V: F64x8, T: Float, const SIGNS: bool>(x: &[T], mean: f64) -> (f64, V, V) {
+unsafe fn m2_pass<V: F64x8, T: Lanes, const SIGNS: bool>(x: &[T], mean: f64) -> (f64, V, V) {
     // SAFETY: the caller guarantees the ISA.
     let pass = unsafe {
         M2::<V, SIGNS> {
