@@ -838,7 +838,9 @@ mod tests {
             .collect()
     }
 
-    fn check<T: StatElement + Float + fmt::Debug>(x: &[T]) -> Result<(), TestCaseError> {
+    /// Every ISA's chunk statistics (cached and streaming kernels) and `Portable`'s against the
+    /// reference, chunk by chunk, merged as `Pool::stats` merges them.
+    fn check<T: StatElement + fmt::Debug>(x: &[T]) -> Result<(), TestCaseError> {
         let want = tree_of_chunks(x, Stats::of_chunk_reference);
         // SAFETY: `Portable` runs on any CPU.
         let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable, false>(c)) };
@@ -854,8 +856,6 @@ mod tests {
         }
         Ok(())
     }
-
-    use crate::kernels::Float;
 
     /// `chunk` of each chunk of `x`, merged in the §1 tree (as `Pool::stats` does).
     fn tree_of_chunks<T: StatElement>(x: &[T], chunk: impl Fn(&[T]) -> Stats<T>) -> Stats<T> {
@@ -890,24 +890,6 @@ mod tests {
         prop_oneof![prop::sample::select(edges), 1..=c, c..=8 * c].boxed()
     }
 
-    /// [`check`] for an integer type: the one-pass lane scan on every ISA, cached and streaming,
-    /// against the reference.
-    fn check_int<T: StatElement + fmt::Debug>(x: &[T]) -> Result<(), TestCaseError> {
-        let want = tree_of_chunks(x, Stats::of_chunk_reference);
-        // SAFETY: `Portable` runs on any CPU.
-        let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable, false>(c)) };
-        prop_assert_eq!(portable, want, "Portable");
-        for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
-            if isa.is_supported() {
-                let got = tree_of_chunks(x, |c| chunk_stats_isa(isa, c).unwrap());
-                prop_assert_eq!(got, want, "{:?}", isa);
-                let got = tree_of_chunks(x, |c| stream_stats_isa(isa, c).unwrap());
-                prop_assert_eq!(got, want, "{:?} streaming", isa);
-            }
-        }
-        Ok(())
-    }
-
     /// Random bits, with runs of the type's extremes so that min, max and the wide sum reach them.
     fn int_data(len: usize, seed: u64) -> Vec<u64> {
         let mut s = seed | 1;
@@ -934,14 +916,14 @@ mod tests {
         #[test]
         fn int_stats_match_reference(len in lengths(), seed in any::<u64>()) {
             let x = int_data(len, seed);
-            check_int(&x.iter().map(|&v| v as i8).collect::<Vec<_>>())?;
-            check_int(&x.iter().map(|&v| v as u8).collect::<Vec<_>>())?;
-            check_int(&x.iter().map(|&v| v as i16).collect::<Vec<_>>())?;
-            check_int(&x.iter().map(|&v| v as u16).collect::<Vec<_>>())?;
-            check_int(&x.iter().map(|&v| v as i32).collect::<Vec<_>>())?;
-            check_int(&x.iter().map(|&v| v as u32).collect::<Vec<_>>())?;
-            check_int(&x.iter().map(|&v| v as i64).collect::<Vec<_>>())?;
-            check_int(&x)?;
+            check(&x.iter().map(|&v| v as i8).collect::<Vec<_>>())?;
+            check(&x.iter().map(|&v| v as u8).collect::<Vec<_>>())?;
+            check(&x.iter().map(|&v| v as i16).collect::<Vec<_>>())?;
+            check(&x.iter().map(|&v| v as u16).collect::<Vec<_>>())?;
+            check(&x.iter().map(|&v| v as i32).collect::<Vec<_>>())?;
+            check(&x.iter().map(|&v| v as u32).collect::<Vec<_>>())?;
+            check(&x.iter().map(|&v| v as i64).collect::<Vec<_>>())?;
+            check(&x)?;
         }
     }
 
