@@ -22,12 +22,14 @@ pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accu
 
 /// Inputs of at least this many bytes are taken to stream from memory.
 ///
-/// The first pass over each chunk then prefetches [`vector::PREFETCH_BYTES`] ahead: on the 2-core
-/// dev VM the hardware prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth
-/// loop, against 1.01–1.13× with it. Smaller inputs are usually still in a cache from whoever
-/// wrote them, where the prefetch instructions only take issue slots: they cost a 512 KiB
-/// L2-resident AVX-512 sum about 10 % (both in docs/performance.md). Both kernels perform the same
-/// additions, so the choice never changes a result bit. 4 MiB is the dev VM's L2 (2 × 2 MiB).
+/// The first pass over each chunk then prefetches [`vector::PREFETCH_BYTES`] ahead, and the sum
+/// reads one block at a time (see `vector::Sum`): on the Intel dev VM (2026-11) the hardware
+/// prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth loop, against
+/// 1.01–1.13× with it; on the AMD Zen 4 VM (2026-12) the sum reads 1.03–1.12× with it. Smaller
+/// inputs are usually still in a cache from whoever wrote them, where the prefetch instructions
+/// only take issue slots: they cost a 512 KiB L2-resident AVX-512 sum about 10 % on the Intel VM
+/// (both in docs/performance.md). Both kernels perform the same additions, so the choice never
+/// changes a result bit. 4 MiB is the Intel VM's L2 (2 × 2 MiB), twice the AMD VM's.
 const STREAM_BYTES: usize = 4 << 20;
 
 /// Whether a call over `data` takes the streaming kernels (see [`STREAM_BYTES`]).
