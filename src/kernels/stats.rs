@@ -796,17 +796,26 @@ mod tests {
     use crate::kernels::Isa;
     use proptest::prelude::*;
 
+    /// A xorshift64 stream from `seed`: cheap deterministic test data.
+    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut s = seed | 1;
+        move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        }
+    }
+
     /// Deterministic data from `seed`: `kind` picks the shape (0: mixed signs; 1: non-negative
     /// with zeros, so the minimum is a zero; 2: non-positive with zeros; 3: with ±∞; 4: huge values
     /// that overflow the sum; 5: with NaNs; 6: one NaN, so one chunk takes the fallback; 7 and 8:
     /// as 1 and 2 with zeros of one sign only, +0.0 and −0.0).
     fn data(len: usize, kind: u8, seed: u64) -> Vec<f64> {
-        let mut s = seed | 1;
+        let mut next = xorshift(seed);
         (0..len)
             .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
+                let s = next();
                 let u = (s >> 11) as f64 / (1u64 << 53) as f64;
                 let zero = match kind {
                     7 => 0.0,
@@ -892,12 +901,10 @@ mod tests {
 
     /// Random bits, with runs of the type's extremes so that min, max and the wide sum reach them.
     fn int_data(len: usize, seed: u64) -> Vec<u64> {
-        let mut s = seed | 1;
+        let mut next = xorshift(seed);
         (0..len)
             .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
+                let s = next();
                 match s % 13 {
                     0 => 0,
                     1 => u64::MAX,             // -1, or the unsigned maximum
