@@ -14,10 +14,13 @@
 //!   a 64-byte line and on one that starts 16 bytes past a line (as a `Vec<f64>` usually does), and
 //!   the bits of the results compared; and the read ceiling, an XOR-fold read loop over the same
 //!   bytes on the best ISA (on a CPU whose L2 delivers less than SSE2 can add, no ISA gains here).
-//! - **(c) i64 sum and stats**, 1 Mi and 128 Mi elements: `Pool::sum_int` (exact, `i128`) and
+//! - **(c) i64 sum and stats**, 65,536 (cache-resident), 1 Mi and 128 Mi elements: `Pool::sum_int` (exact, `i128`) and
 //!   `Pool::stats` against a naive `iter().map(|&x| x as i128).sum()` and the bandwidth loop.
 //! - **(d) `stats` with a zero minimum**, 65,536 and 1 Mi elements: data from 0.0 to 999.0 against
 //!   the same plus 1.0 (the sign of a zero min or max must be settled from the data).
+//! - **(e) one chunk of each element type** ([`CHUNK_LEN`] elements, cache-resident, one thread):
+//!   `sum_int`/`sum_float` and `stats` per type, the cache-resident kernels that the tables above
+//!   (streaming sizes, or `f64` only) do not show.
 //!
 //! Every parallel variant has 2 participants (pools built once, called from the main thread; the
 //! shmkern caller is participant 0, rayon's caller blocks in `install`). The data is one 1 GiB
@@ -58,7 +61,7 @@ const BIG: usize = 1 << 27;
 /// Element counts of the f64 table.
 const SIZES: [usize; 4] = [1_000, 65_536, 1 << 20, BIG];
 /// Element counts of the i64 table.
-const INT_SIZES: [usize; 2] = [1 << 20, BIG];
+const INT_SIZES: [usize; 3] = [65_536, 1 << 20, BIG];
 /// Elements of the single-thread ISA table: two chunks.
 const ISA_LEN: usize = 2 * CHUNK_LEN;
 /// Chunk length of the rayon `par_chunks` variant.
@@ -517,6 +520,58 @@ fn int_table(buf: &Buffer, shm: &Pool, isa: Isa) {
     println!();
 }
 
+/// (e) One chunk of every element type, one thread: the cache-resident sum and `stats` kernels.
+fn type_table(buf: &Buffer) {
+    println!(
+        "### (e) One chunk ({} elements) of each element type, cache-resident, one thread",
+        fmt_n(CHUNK_LEN)
+    );
+    println!();
+    println!(
+        "| type | bytes | sum (median) | GB/s | `stats` (median) | GB/s | `stats` ×sum time |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let one = Pool::builder().threads(1).build().expect("pool");
+    let src = &buf.i64s()[..CHUNK_LEN];
+    macro_rules! row {
+        ($t:ty, $sum:ident) => {{
+            let d: Vec<$t> = src.iter().map(|&v| v as $t).collect();
+            let mut variants: Vec<Variant<'_>> = vec![
+                back_to_back(|| {
+                    black_box(one.$sum(black_box(&d[..])));
+                }),
+                back_to_back(|| {
+                    black_box(one.stats(black_box(&d[..])));
+                }),
+            ];
+            let s = report::measure(&mut variants, REPS, REP_TARGET);
+            drop(variants);
+            let bytes = std::mem::size_of_val(&d[..]);
+            println!(
+                "| `{}` | {} | {} | {:.1} | {} | {:.1} | ×{:.2} |",
+                stringify!($t),
+                fmt_n(bytes),
+                fmt_time(s[0].median),
+                gbs(bytes, s[0].median),
+                fmt_time(s[1].median),
+                gbs(bytes, s[1].median),
+                s[1].median / s[0].median
+            );
+        }};
+    }
+    row!(i8, sum_int);
+    row!(u8, sum_int);
+    row!(i16, sum_int);
+    row!(u16, sum_int);
+    row!(i32, sum_int);
+    row!(u32, sum_int);
+    row!(i64, sum_int);
+    row!(u64, sum_int);
+    row!(f32, sum_float);
+    row!(f64, sum_float);
+    println!();
+}
+
 fn main() {
     // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
     let started = Instant::now();
@@ -555,6 +610,7 @@ fn main() {
     drop(ray);
     buf.fill(i64_value);
     section(|| int_table(&buf, &shm, isa));
+    section(|| type_table(&buf));
     section(|| zero_min_table(&mut buf, &shm));
     drop(shm);
 

@@ -247,7 +247,7 @@ pub trait Int: Copy + Send + Sync + 'static + sealed::Sealed + TryFrom<Self::Wid
 }
 
 macro_rules! int {
-    ($t:ty, $wide:ty, $lanes:literal, $acc:ty, $widen:expr, $total:expr) => {
+    ($t:ty, $wide:ty, $acc:ty, $widen:expr, $total:expr) => {
         impl sealed::Sealed for $t {}
         impl Int for $t {
             type Wide = $wide;
@@ -259,47 +259,34 @@ macro_rules! int {
             }
             #[inline(always)]
             fn lane_sum<const STREAM: bool>(x: &[Self]) -> $wide {
-                $total(ints::sum::<$t, $acc, $lanes, STREAM>(x, $widen))
+                $total(ints::sum::<$t, $acc, STREAM>(x, $widen))
             }
             #[inline(always)]
             fn lane_scan<const STREAM: bool>(x: &[Self]) -> ($wide, Self, Self) {
-                let (s, lo, hi) = ints::scan::<$t, $acc, $lanes, STREAM>(x, $widen);
+                let (s, lo, hi) = ints::scan::<$t, $acc, STREAM>(x, $widen);
                 ($total(s), lo, hi)
             }
         }
     };
 }
 
-// The accumulators of `CHUNK_LEN` = 2^15 elements. 8- and 16-bit values sum in 32-bit lanes,
-// twice as many to a vector as 64-bit ones: |Σ i16| ≤ 2^15 · 2^15 = 2^30 < 2^31 and
-// Σ u16 ≤ 2^15 · (2^16 − 1) < 2^32. 32-bit values sum in 64-bit lanes (|Σ| ≤ 2^46); 64-bit values
-// in two 64-bit halves (`ints::Halves`). One row of lanes is a 64-byte line of input.
+// The accumulators of `CHUNK_LEN` = 2^15 elements. 8- and 16-bit values sum in 32 bits, twice as
+// many to a vector as 64-bit ones: |Σ i16| ≤ 2^15 · 2^15 = 2^30 < 2^31 and
+// Σ u16 ≤ 2^15 · (2^16 − 1) < 2^32. 32-bit values sum in 64 bits (|Σ| ≤ 2^46); 64-bit values in
+// two 64-bit halves (`ints::Halves`). The bounds hold for every partial sum of a chunk, whichever
+// lanes the vectorizer splits it into.
 const _: () = assert!(
     CHUNK_LEN <= 1 << 15,
     "the accumulator bounds above assume it"
 );
-int!(i8, i128, 64, i32, i32::from, i128::from);
-int!(i16, i128, 32, i32, i32::from, i128::from);
-int!(u8, u128, 64, u32, u32::from, u128::from);
-int!(u16, u128, 32, u32, u32::from, u128::from);
-int!(i32, i128, 16, i64, i64::from, i128::from);
-int!(u32, u128, 16, u64, u64::from, u128::from);
-int!(
-    i64,
-    i128,
-    8,
-    Halves<i64>,
-    Halves::of_i64,
-    Halves::<i64>::total
-);
-int!(
-    u64,
-    u128,
-    8,
-    Halves<u64>,
-    Halves::of_u64,
-    Halves::<u64>::total
-);
+int!(i8, i128, i32, i32::from, i128::from);
+int!(i16, i128, i32, i32::from, i128::from);
+int!(u8, u128, u32, u32::from, u128::from);
+int!(u16, u128, u32, u32::from, u128::from);
+int!(i32, i128, i64, i64::from, i128::from);
+int!(u32, u128, u64, u64::from, u128::from);
+int!(i64, i128, Halves<i64>, Halves::of_i64, Halves::<i64>::total);
+int!(u64, u128, Halves<u64>, Halves::of_u64, Halves::<u64>::total);
 
 /// One chunk's exact sum, for cache-resident input, as a function the ISA dispatch can compile
 /// once per instruction set: the integer loops are plain Rust, which the target features alone
@@ -325,5 +312,77 @@ pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T]) -> fn(&[T]) -> T::Wide {
         int_stream_sum
     } else {
         int_chunk_sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::Isa;
+    use proptest::prelude::*;
+
+    /// Every ISA's cached and streaming chunk sum equals the plain wide sum.
+    fn check<T: Int + std::fmt::Debug>(
+        x: &[T],
+        wide: impl Fn(T) -> T::Wide,
+    ) -> Result<(), TestCaseError>
+    where
+        T::Wide: PartialEq + std::fmt::Debug,
+    {
+        let want = x.iter().fold(T::Wide::default(), |s, &v| s + wide(v));
+        for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+            if isa.is_supported() {
+                prop_assert_eq!(int_chunk_isa(isa, x).unwrap(), want, "{:?}", isa);
+                prop_assert_eq!(int_stream_isa(isa, x).unwrap(), want, "{:?} streaming", isa);
+            }
+        }
+        Ok(())
+    }
+
+    /// Lengths up to one chunk, whole chunks and near-whole ones often (the accumulator bounds
+    /// are for a whole chunk); 300 at most under Miri.
+    fn lengths() -> impl Strategy<Value = usize> {
+        if cfg!(miri) {
+            return (0usize..=300).boxed();
+        }
+        prop_oneof![0usize..=4096, Just(CHUNK_LEN), CHUNK_LEN - 300..=CHUNK_LEN].boxed()
+    }
+
+    proptest! {
+        #![proptest_config(crate::kernels::proptest_config(256))]
+
+        /// The integer chunk sums on every ISA, cached and streaming, for every width. `kind` 0
+        /// and 1 put each type's minimum and maximum (a quarter of the cases are all one of them,
+        /// which reaches the accumulator bounds), 2 zero, anything else `bits` as the type.
+        #[test]
+        fn int_chunk_sums_are_exact(
+            x in lengths().prop_flat_map(|n| prop_oneof![
+                3 => prop::collection::vec((0u8..6, any::<u64>()), n),
+                1 => (0u8..2).prop_map(move |kind| vec![(kind, 0); n]),
+            ]),
+        ) {
+            macro_rules! width {
+                ($t:ty, $wide:ty) => {{
+                    let v: Vec<$t> = x
+                        .iter()
+                        .map(|&(kind, bits)| match kind {
+                            0 => <$t>::MIN,
+                            1 => <$t>::MAX,
+                            2 => 0,
+                            _ => bits as $t,
+                        })
+                        .collect();
+                    check(&v, <$wide>::from)?;
+                }};
+            }
+            width!(i8, i128);
+            width!(u8, u128);
+            width!(i16, i128);
+            width!(u16, u128);
+            width!(i32, i128);
+            width!(u32, u128);
+            width!(i64, i128);
+            width!(u64, u128);
+        }
     }
 }

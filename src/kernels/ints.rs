@@ -1,70 +1,68 @@
 //! The integer chunk loops: the exact sum, and the sum/min/max scan that is the first part of
 //! integer statistics. Integer addition is exact and associative, so any lane split gives the same
-//! result; the loops keep explicit lanes (one 64-byte cache line of input per row) so that LLVM
-//! turns them into vector code for whichever ISA the dispatch arm enables (`lanes::isa_dispatch`).
+//! result, and the loops are plain reductions along the data, which LLVM's loop vectorizer turns
+//! into vector code for whichever ISA the dispatch arm enables (`lanes::isa_dispatch`).
 //!
-//! With `STREAM` (inputs that stream from memory, see `kernels::streams`) each row prefetches the
-//! line [`PREFETCH_BYTES`] ahead, as the float passes do: on the 2-core dev VM (AMD Zen 4,
-//! 2026-12-03) a 1 GiB `i64` sum in this loop read ×0.20 of the bandwidth loop on the hardware
-//! prefetchers alone and ×1.14 with the prefetch (`kernels_table` table (c), one run each, the
-//! first with `kernels::STREAM_BYTES` edited to turn streaming off).
+//! They used to keep explicit lanes, one 64-byte line of input per row. Without a prefetch in
+//! the loop, LLVM vectorized those across rows, with gathers (`vpgatherdd`, seen with `perf
+//! annotate`): one cache-resident chunk of `i32` took 23.6–31.7 µs to sum with AVX-512 instead
+//! of 1.5 µs, of `i64` 13.5–22.8 µs instead of 2.5–2.8 (`kernels_table` table (e), two runs
+//! each, AMD Zen 4 VM, 2026-12-03; docs/performance.md).
+//!
+//! With `STREAM` (inputs that stream from memory, see `kernels::streams`) the loop runs over
+//! groups of [`GROUP_BYTES`] and prefetches each group's lines [`PREFETCH_BYTES`] ahead, as the
+//! float passes do: on the same VM a 1 GiB `i64` sum read ×0.20 of the bandwidth loop on the
+//! hardware prefetchers alone and ×1.14 with the prefetch (`kernels_table` table (c), one run
+//! each, the first with `kernels::STREAM_BYTES` edited to turn streaming off). A prefetch inside
+//! the element loop would keep it from vectorizing.
 //!
 //! Each caller passes at most one chunk ([`CHUNK_LEN`] elements) per call and picks an accumulator
-//! that cannot overflow for that many elements (`element.rs` has the bounds).
+//! that cannot overflow for that many elements (`element.rs` has the bounds; they bound every
+//! partial sum, so they hold for whatever lanes the vectorizer picks).
 
 use super::simd::prefetch;
 use super::vector::PREFETCH_BYTES;
 use crate::sched::CHUNK_LEN;
 use std::ops::Add;
 
-/// Bytes of input per row of lanes.
-const ROW_BYTES: usize = 64;
+/// Bytes of input per prefetching group of the streaming loop: 16 lines.
+const GROUP_BYTES: usize = 1024;
 
-/// Hints the line [`PREFETCH_BYTES`] past `row` when `STREAM`.
+/// `Σ widen(x_i)`, prefetching ahead when `STREAM`.
 #[inline(always)]
-fn ahead<T, const STREAM: bool>(row: &[T]) {
-    if STREAM {
-        prefetch(row.as_ptr().cast::<u8>().wrapping_add(PREFETCH_BYTES));
-    }
-}
-
-/// `Σ widen(x_i)` over `L` lanes of `A` (`L · size_of::<T>() == ROW_BYTES`).
-#[inline(always)]
-pub(super) fn sum<T, A, const L: usize, const STREAM: bool>(x: &[T], widen: impl Fn(T) -> A) -> A
+pub(super) fn sum<T, A, const STREAM: bool>(x: &[T], widen: impl Fn(T) -> A + Copy) -> A
 where
     T: Copy,
     A: Copy + Default + Add<Output = A>,
 {
-    debug_assert!(x.len() <= CHUNK_LEN && L * size_of::<T>() == ROW_BYTES);
-    let mut acc = [A::default(); L];
-    let (rows, tail) = x.as_chunks::<L>();
-    for row in rows {
-        ahead::<T, STREAM>(row);
-        for j in 0..L {
-            acc[j] = acc[j] + widen(row[j]);
+    debug_assert!(x.len() <= CHUNK_LEN);
+    let add = |s: A, g: &[T]| g.iter().fold(s, |s, &v| s + widen(v));
+    if !STREAM {
+        return add(A::default(), x);
+    }
+    let mut acc = A::default();
+    for g in x.chunks(GROUP_BYTES / size_of::<T>()) {
+        let ahead = g.as_ptr().cast::<u8>().wrapping_add(PREFETCH_BYTES);
+        for line in 0..GROUP_BYTES / 64 {
+            prefetch(ahead.wrapping_add(64 * line));
         }
+        acc = add(acc, g);
     }
-    for (j, &v) in tail.iter().enumerate() {
-        acc[j] = acc[j] + widen(v);
-    }
-    acc.into_iter().fold(A::default(), |s, a| s + a)
+    acc
 }
 
-/// `(Σ x, min, max)` of a non-empty `x`, the sum over `L` lanes of `A` as in [`sum`]: the sum
-/// as it streams in, then min and max over the same chunk, which is in L1/L2 by then. One loop
-/// doing all three stayed scalar for 64-bit values (LLVM spilled the accumulators), and min/max
-/// over explicit lanes vectorized across rows with gathers (both seen with `perf annotate`); the
-/// two loops below each vectorize along the data.
+/// `(Σ x, min, max)` of a non-empty `x`, the sum as in [`sum`]: the sum as it streams in, then
+/// min and max over the same chunk, which is in L1/L2 by then. One loop doing all three stayed
+/// scalar for 64-bit values (LLVM spilled the accumulators), and min/max over explicit lanes
+/// vectorized across rows with gathers (both seen with `perf annotate`); the two loops below each
+/// vectorize along the data.
 #[inline(always)]
-pub(super) fn scan<T, A, const L: usize, const STREAM: bool>(
-    x: &[T],
-    widen: impl Fn(T) -> A,
-) -> (A, T, T)
+pub(super) fn scan<T, A, const STREAM: bool>(x: &[T], widen: impl Fn(T) -> A + Copy) -> (A, T, T)
 where
     T: Copy + Ord,
     A: Copy + Default + Add<Output = A>,
 {
-    let total = sum::<T, A, L, STREAM>(x, widen);
+    let total = sum::<T, A, STREAM>(x, widen);
     // A plain min/max reduction, which LLVM's loop vectorizer knows.
     let (lo, hi) = x
         .iter()
