@@ -406,6 +406,12 @@ impl<V: F64x8, T: Lanes, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
     unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
+        if !T::ROWS_DIRECT {
+            // The same values, `to_f64` of each element, read from a widened copy in L1.
+            let wide: [[f64; BLOCK_LEN]; K] = std::array::from_fn(|k| T::widen_block(&g[k]));
+            // SAFETY: forwarded from the caller.
+            return unsafe { <Self as Pass<V, f64>>::blocks(self, &wide) };
+        }
         let m = self.mean;
         // SAFETY: the caller guarantees the ISA; row `r` of block `k` reads `g[k][16r..16r+16]`.
         unsafe {
