@@ -203,6 +203,10 @@ impl Lanes for i64 {
     #[inline(always)]
     /// # Safety: as on [`Lanes::load8`].
     unsafe fn load8<V: F64x8>(p: *const i64) -> V {
+        // SAFETY: forwarded (8 readable elements, the ISA present).
+        if let Some(v) = unsafe { V::load_i64(p) } {
+            return v;
+        }
         // SAFETY: forwarded: `v = (v >> 32) · 2^32 + (v as u32)`, the high part signed.
         unsafe {
             let high = V::load_i32(eight(p, |v| (v >> 32) as i32).as_ptr());
@@ -222,6 +226,10 @@ impl Lanes for u64 {
     #[inline(always)]
     /// # Safety: as on [`Lanes::load8`].
     unsafe fn load8<V: F64x8>(p: *const u64) -> V {
+        // SAFETY: forwarded (8 readable elements, the ISA present).
+        if let Some(v) = unsafe { V::load_u64(p) } {
+            return v;
+        }
         // SAFETY: forwarded: `v = (v >> 32) · 2^32 + (v as u32)`.
         unsafe {
             let v = p.cast::<[u64; 8]>().read_unaligned();

@@ -232,7 +232,8 @@ pub enum Isa {
     Baseline,
     /// x86-64 AVX2.
     Avx2,
-    /// x86-64 AVX-512F.
+    /// x86-64 AVX-512F with AVX-512DQ (every AVX-512 CPU since Skylake-SP; DQ brings the 64-bit
+    /// integer conversions the integer statistics use).
     Avx512,
 }
 
@@ -252,7 +253,7 @@ impl Isa {
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            if Isa::Avx512.is_supported() {
                 return Isa::Avx512;
             }
             if std::arch::is_x86_feature_detected!("avx2") {
@@ -281,7 +282,10 @@ impl Isa {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            Isa::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+            }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -324,13 +328,13 @@ macro_rules! isa_dispatch {
             unsafe fn avx2<$t: $bound>(x: &[$t]) -> $ret {
                 $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Avx2, $t, x)
             }
-            /// `$generic` compiled with AVX-512F.
+            /// `$generic` compiled with AVX-512F and DQ.
             ///
             /// # Safety
             ///
-            /// The CPU must support AVX-512F (`Isa::Avx512.is_supported()`).
+            /// The CPU must support AVX-512F and DQ (`Isa::Avx512.is_supported()`).
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f")]
+            #[target_feature(enable = "avx512f,avx512dq")]
             unsafe fn avx512<$t: $bound>(x: &[$t]) -> $ret {
                 $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Avx512, $t, x)
             }
@@ -345,7 +349,7 @@ macro_rules! isa_dispatch {
                 // SAFETY: `is_supported` checked that the CPU has AVX2.
                 $crate::kernels::Isa::Avx2 => unsafe { avx2(x) },
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: `is_supported` checked that the CPU has AVX-512F.
+                // SAFETY: `is_supported` checked that the CPU has AVX-512F and DQ.
                 $crate::kernels::Isa::Avx512 => unsafe { avx512(x) },
                 #[cfg(not(target_arch = "x86_64"))]
                 _ => unreachable!("is_supported is false for x86 ISAs elsewhere"),

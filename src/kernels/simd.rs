@@ -50,6 +50,28 @@ pub trait F64x8: Copy {
     ///
     /// The CPU supports this type's ISA; `p` is valid for reading 8 `i32`s.
     unsafe fn load_i32(p: *const i32) -> Self;
+    /// Lanes `p[0..8]` each converted as `v as f64` (one rounding to nearest), where the ISA has
+    /// a 64-bit integer conversion (AVX-512DQ's `VCVTQQ2PD`); `None` elsewhere, and the caller
+    /// builds the lanes from 32-bit halves (`element::Lanes for i64`).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA; `p` is valid for reading 8 `i64`s.
+    #[inline(always)]
+    unsafe fn load_i64(p: *const i64) -> Option<Self> {
+        let _ = p;
+        None
+    }
+    /// [`load_i64`](Self::load_i64) for `u64` (`VCVTUQQ2PD`).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA; `p` is valid for reading 8 `u64`s.
+    #[inline(always)]
+    unsafe fn load_u64(p: *const u64) -> Option<Self> {
+        let _ = p;
+        None
+    }
     /// Lane-wise `self + o`.
     ///
     /// # Safety
@@ -270,7 +292,8 @@ mod x86 {
          or $or:ident, and $and:ident,
          store $store:ident, fold |$parts:ident| $fold:expr
          $(, fold_each |$each:ident| $fold_each:expr)?
-         $(, shifted_lines load_part |$lp:ident, $llo:ident, $lhi:ident| $load_part:expr)?) => {
+         $(, shifted_lines load_part |$lp:ident, $llo:ident, $lhi:ident| $load_part:expr)?
+         $(, load_64 |$q64:ident| $load_i64:expr, $load_u64:expr)?) => {
             #[doc = concat!("Eight `f64` lanes in ", stringify!($n), " ", $isa, " registers.")]
             #[derive(Clone, Copy)]
             pub struct $name([$reg; $n]);
@@ -389,6 +412,20 @@ mod x86 {
                     // SAFETY: the caller guarantees the ISA and that `p[lo..hi]` is readable;
                     // the masked load reads only those lanes and does not fault on the others.
                     unsafe { $load_part }
+                }
+                )?
+                $(
+                #[inline(always)]
+                /// # Safety: as on [`F64x8::load_i64`].
+                unsafe fn load_i64($q64: *const i64) -> Option<Self> {
+                    // SAFETY: the caller guarantees the ISA and 8 readable `i64`s at `p`.
+                    Some(unsafe { $load_i64 })
+                }
+                #[inline(always)]
+                /// # Safety: as on [`F64x8::load_u64`].
+                unsafe fn load_u64($q64: *const u64) -> Option<Self> {
+                    // SAFETY: as `load_i64`, over 8 readable `u64`s.
+                    Some(unsafe { $load_u64 })
                 }
                 )?
             }
@@ -555,7 +592,7 @@ mod x86 {
         // Parts hold lanes 0–3 and 4–7.
         fold |p| fold4(_mm256_add_pd(p[0], p[1])),
         shifted_lines load_part |p, lo, hi| Avx2([part4(p, lo, hi, 0), part4(p, lo, hi, 4)]));
-    parts!(Avx512, __m512d, 1, "AVX-512F", two_blocks true,
+    parts!(Avx512, __m512d, 1, "AVX-512F/DQ", two_blocks true,
     splat _mm512_set1_pd, load _mm512_loadu_pd,
     load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
     load_i32 |q| _mm512_cvtepi32_pd(_mm256_loadu_si256(q.cast())),
@@ -569,7 +606,10 @@ mod x86 {
     shifted_lines load_part |p, lo, hi| {
         let keep = (0xFFu32 << lo) & (0xFFu32 >> (8 - hi));
         Avx512([_mm512_mask_loadu_pd(_mm512_set1_pd(-0.0), keep as __mmask8, p)])
-    });
+    },
+    // AVX-512DQ, which the AVX-512 dispatch arm requires with AVX-512F (`Isa::Avx512`).
+    load_64 |q| Avx512([_mm512_cvtepi64_pd(_mm512_loadu_si512(q.cast()))]),
+        Avx512([_mm512_cvtepu64_pd(_mm512_loadu_si512(q.cast()))]));
 }
 
 /// The vector type each [`Isa`](crate::kernels::Isa) runs (the dispatch in `lanes.rs` names these).
