@@ -1,0 +1,341 @@
+//! How the kernels scale with the thread count: `cargo bench --bench scaling` (under a minute on 2
+//! cores, about as long on 16) prints markdown tables for pools of 1, 2, 4, 8, 12 and 16
+//! participants (those the machine has cores for, and its own core count), which go into
+//! `docs/performance.md`.
+//!
+//! - **(a) 1 GiB of f64** (128 Mi elements): `Pool::sum_float`, `Pool::stats`, rayon
+//!   `par_iter().sum()` on a rayon pool of as many threads, and the read-bandwidth loop of
+//!   `kernels_table` (each participant of the pool XOR-folds its share of the same memory as `u64`)
+//!   on the same pool: GB/s, speed-up against one participant, and ratios.
+//! - **(b) 1 Mi f64** (8 MiB, cache-resident on a large last-level cache): the same variants, time
+//!   per call: what a pool's fork and join cost as it grows.
+//! - **(c) 1 GiB of i64 and of f32**: `sum_int` / `stats` of `i64` and `sum_float` / `stats` of
+//!   `f32` next to the bandwidth loop over the same bytes.
+//!
+//! Every result is checked bit for bit against the one-participant result (and `sum_float` against
+//! the sequential 16-lane loop): the binary panics if any thread count gives other bits.
+//!
+//! Measurement as in `kernels_table` (helpers of `common/report.rs`): one 1 GiB anonymous mapping
+//! written in full before any timing; pools built once per thread count and called from the main
+//! thread (the shmkern caller is participant 0, rayon's caller blocks in `install`); per thread
+//! count, the variants run interleaved in rotating order, and each number is the median over
+//! [`BIG_REPS`] single calls (1 GiB) or [`REPS`] repetitions of about [`REP_TARGET`] (1 Mi).
+//! `SHMKERN_BENCH_THREADS=1,4,16` replaces the list of thread counts. Arguments are ignored.
+
+#[path = "common/bandwidth.rs"]
+mod bandwidth;
+#[path = "common/report.rs"]
+mod report;
+
+use bandwidth::bandwidth;
+use memmap2::MmapMut;
+use rayon::prelude::*;
+use report::{back_to_back, fmt_time, section, Variant};
+use shmkern::kernels::{sequential_sum, Isa};
+use shmkern::Pool;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Repetitions per variant at 1 Mi elements; the median is reported.
+const REPS: usize = 11;
+/// Single calls per variant at 1 GiB; the median is reported.
+const BIG_REPS: usize = 7;
+/// Target measured time of one repetition at 1 Mi elements.
+const REP_TARGET: Duration = Duration::from_millis(30);
+/// The buffer: 1 GiB.
+const BYTES: usize = 1 << 30;
+/// Elements of table (b).
+const MID: usize = 1 << 20;
+/// Thread counts tried, where the machine has the cores.
+const THREADS: [usize; 6] = [1, 2, 4, 8, 12, 16];
+
+/// The 1 GiB buffer every table reads: an anonymous mapping, page-aligned.
+struct Buffer {
+    map: MmapMut,
+}
+
+impl Buffer {
+    fn new() -> Buffer {
+        Buffer {
+            map: MmapMut::map_anon(BYTES).expect("a 1 GiB anonymous mapping"),
+        }
+    }
+    fn view<T: bytemuck::Pod>(&self) -> &[T] {
+        bytemuck::cast_slice(&self.map[..])
+    }
+    /// Writes `value(i)` to every element of the buffer seen as `[T]`, on `threads` threads;
+    /// touches every page.
+    fn fill<T: bytemuck::Pod + Send>(&mut self, threads: usize, value: impl Fn(usize) -> T + Sync) {
+        let all: &mut [T] = bytemuck::cast_slice_mut(&mut self.map[..]);
+        let share = all.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            for (k, part) in all.chunks_mut(share).enumerate() {
+                let value = &value;
+                s.spawn(move || {
+                    for (i, w) in part.iter_mut().enumerate() {
+                        *w = value(k * share + i);
+                    }
+                });
+            }
+        });
+    }
+}
+
+/// f64 test values in [-1, 1], not periodic over a block.
+fn f64_value(i: usize) -> f64 {
+    (i.wrapping_mul(2_654_435_761) % 2001) as f64 * 1e-3 - 1.0
+}
+
+/// i64 test values: both signs, magnitudes up to 2^55.
+fn i64_value(i: usize) -> i64 {
+    (i as i64).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) >> 8
+}
+
+/// The thread counts to measure: `SHMKERN_BENCH_THREADS`, or [`THREADS`] up to the core count
+/// and the core count itself.
+fn thread_counts(cores: usize) -> Vec<usize> {
+    if let Ok(list) = std::env::var("SHMKERN_BENCH_THREADS") {
+        return list
+            .split(',')
+            .map(|t| {
+                t.trim()
+                    .parse()
+                    .expect("SHMKERN_BENCH_THREADS: numbers, commas")
+            })
+            .collect();
+    }
+    let mut v: Vec<usize> = THREADS.into_iter().filter(|&t| t <= cores).collect();
+    if !v.contains(&cores) {
+        v.push(cores);
+    }
+    v
+}
+
+/// A pool of each thread count, and a rayon pool of as many threads.
+struct Pools {
+    /// Threads that write the buffer: the machine's cores.
+    fill_threads: usize,
+    shm: Vec<Pool>,
+    ray: Vec<rayon::ThreadPool>,
+}
+
+impl Pools {
+    fn new(counts: &[usize], fill_threads: usize) -> Pools {
+        Pools {
+            fill_threads,
+            shm: counts
+                .iter()
+                .map(|&t| Pool::builder().threads(t).build().expect("pool"))
+                .collect(),
+            ray: counts
+                .iter()
+                .map(|&t| {
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(t)
+                        .build()
+                        .expect("rayon pool")
+                })
+                .collect(),
+        }
+    }
+}
+
+fn gbs(bytes: usize, ns: f64) -> f64 {
+    bytes as f64 / ns
+}
+
+/// The bytes of a `Stats`, to compare results bit for bit.
+fn bits<T: bytemuck::Pod>(x: &T) -> Vec<u8> {
+    bytemuck::bytes_of(x).to_vec()
+}
+
+/// (a) and (b): f64 sum and stats over the first `n` elements, per thread count.
+fn f64_table(buf: &Buffer, pools: &Pools, isa: Isa, n: usize) {
+    let d = &buf.view::<f64>()[..n];
+    let w = &buf.view::<u64>()[..n];
+    let big = n * 8 == BYTES;
+    println!(
+        "### ({}) f64, {} ({}): GB/s read, speed-up against 1 participant, ratios",
+        if big { "a" } else { "b" },
+        if big {
+            "128 Mi elements"
+        } else {
+            "1 Mi elements"
+        },
+        if big { "1 GiB" } else { "8 MiB" }
+    );
+    println!();
+    println!(
+        "| threads | bandwidth loop | `sum_float` | `stats` | rayon `par_iter().sum()` | `sum_float` time | \
+         `sum_float` speed-up | `sum_float` ×bandwidth | `stats` ×bandwidth | `sum_float` ×rayon |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let seq = sequential_sum(d);
+    let one_stats = bits(&pools.shm[0].stats(d));
+    let mut first_sum = None;
+    for (shm, ray) in pools.shm.iter().zip(&pools.ray) {
+        let t = shm.threads();
+        assert_eq!(
+            shm.sum_float(d).to_bits(),
+            seq.to_bits(),
+            "sum_float at {t} threads"
+        );
+        assert_eq!(bits(&shm.stats(d)), one_stats, "stats at {t} threads");
+        let mut variants: Vec<Variant<'_>> = vec![
+            back_to_back(|| {
+                black_box(bandwidth(shm, isa, black_box(w)));
+            }),
+            back_to_back(|| {
+                black_box(shm.sum_float(black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(shm.stats(black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(ray.install(|| black_box(d).par_iter().sum::<f64>()));
+            }),
+        ];
+        let s = if big {
+            measure_single(&mut variants)
+        } else {
+            report::measure(&mut variants, REPS, REP_TARGET)
+                .into_iter()
+                .map(|s| s.median)
+                .collect()
+        };
+        let (bw, sf, st, ry) = (s[0], s[1], s[2], s[3]);
+        let base = *first_sum.get_or_insert(sf);
+        println!(
+            "| {t} | {:.1} | {:.1} | {:.1} | {:.1} | {} | ×{:.2} | ×{:.3} | ×{:.3} | ×{:.2} |",
+            gbs(n * 8, bw),
+            gbs(n * 8, sf),
+            gbs(n * 8, st),
+            gbs(n * 8, ry),
+            fmt_time(sf),
+            base / sf,
+            bw / sf,
+            bw / st,
+            ry / sf
+        );
+    }
+    println!();
+    println!(
+        "Every thread count gave the same bits: `sum_float` = the sequential 16-lane loop, \
+         `stats` = the 1-participant `stats`."
+    );
+    println!();
+}
+
+/// (c) 1 GiB of `T` (the buffer filled with `value`): `sum` and `stats` next to the bandwidth loop
+/// over the same bytes, per thread count; each result compared, as bytes, with 1 participant's.
+fn type_table<T: bytemuck::Pod + Send + Sync, S: bytemuck::Pod, St: bytemuck::Pod>(
+    buf: &mut Buffer,
+    pools: &Pools,
+    isa: Isa,
+    value: impl Fn(usize) -> T + Sync,
+    sum: impl Fn(&Pool, &[T]) -> S,
+    stats: impl Fn(&Pool, &[T]) -> St,
+) {
+    buf.fill(pools.fill_threads, value);
+    let d = buf.view::<T>();
+    let w = buf.view::<u64>();
+    let (one_sum, one_stats) = (bits(&sum(&pools.shm[0], d)), bits(&stats(&pools.shm[0], d)));
+    for shm in &pools.shm {
+        let t = shm.threads();
+        assert_eq!(bits(&sum(shm, d)), one_sum, "sum at {t} threads");
+        assert_eq!(bits(&stats(shm, d)), one_stats, "stats at {t} threads");
+        let mut variants: Vec<Variant<'_>> = vec![
+            back_to_back(|| {
+                black_box(bandwidth(shm, isa, black_box(w)));
+            }),
+            back_to_back(|| {
+                black_box(sum(shm, black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(stats(shm, black_box(d)));
+            }),
+        ];
+        let s = measure_single(&mut variants);
+        println!(
+            "| `{}` | {t} | {:.1} | {:.1} | {:.1} | ×{:.3} | ×{:.3} |",
+            std::any::type_name::<T>(),
+            gbs(BYTES, s[0]),
+            gbs(BYTES, s[1]),
+            gbs(BYTES, s[2]),
+            s[0] / s[1],
+            s[0] / s[2]
+        );
+    }
+}
+
+/// (c) 1 GiB of i64 and of f32.
+fn other_types_table(buf: &mut Buffer, pools: &Pools, isa: Isa) {
+    println!(
+        "### (c) 1 GiB of i64 (128 Mi elements, sum exact in i128) and of f32 (256 Mi): GB/s read, \
+         ratios to the bandwidth loop measured with them"
+    );
+    println!();
+    println!(
+        "| type | threads | bandwidth loop | sum | `stats` | sum ×bandwidth | `stats` ×bandwidth |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    type_table(
+        buf,
+        pools,
+        isa,
+        i64_value,
+        |p, d| p.sum_int(d),
+        |p, d| p.stats(d),
+    );
+    type_table(
+        buf,
+        pools,
+        isa,
+        |i| f64_value(i) as f32,
+        |p, d| p.sum_float(d),
+        |p, d| p.stats(d),
+    );
+    println!();
+    println!(
+        "Every thread count gave the same bits as 1 participant (sums and `stats`, both types)."
+    );
+    println!();
+}
+
+/// [`BIG_REPS`] single calls of every variant, interleaved in rotating order, after one warm-up
+/// call each (`report::measure` calibrating to a zero target); the median ns per call of each.
+fn measure_single(variants: &mut [Variant<'_>]) -> Vec<f64> {
+    report::measure(variants, BIG_REPS, Duration::ZERO)
+        .into_iter()
+        .map(|s| s.median)
+        .collect()
+}
+
+fn main() {
+    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+    let started = Instant::now();
+    let isa = Isa::detect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let counts = thread_counts(cores);
+    report::print_header(
+        &format!(
+            "{}, transparent huge pages `{}`",
+            report::machine(),
+            report::thp_mode()
+        ),
+        &format!(
+            "pools of {counts:?} participants, built once, called from the main thread; median of \
+             {BIG_REPS} single calls (1 GiB) or {REPS} repetitions of ~{} ms (1 Mi), variants \
+             interleaved; data: one 1 GiB anonymous mapping, every page written before timing; \
+             kernels and bandwidth loop on {isa:?}",
+            REP_TARGET.as_millis()
+        ),
+    );
+    let mut buf = Buffer::new();
+    buf.fill(cores, f64_value);
+    let pools = Pools::new(&counts, cores);
+    section(|| f64_table(&buf, &pools, isa, BYTES / 8));
+    section(|| f64_table(&buf, &pools, isa, MID));
+    section(|| other_types_table(&mut buf, &pools, isa));
+    report::print_total(started);
+}
