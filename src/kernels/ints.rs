@@ -36,16 +36,23 @@ where
     A: Copy + Default + Add<Output = A>,
 {
     debug_assert!(x.len() <= CHUNK_LEN);
-    let add = |s: A, g: &[T]| g.iter().fold(s, |s, &v| s + widen(v));
+    fold_groups::<T, A, STREAM>(x, A::default(), |s, g| {
+        g.iter().fold(s, |s, &v| s + widen(v))
+    })
+}
+
+/// `fold(init, x)` on cache-resident input; with `STREAM`, the same fold carried through `x`'s
+/// groups of [`GROUP_BYTES`], each group's prefetch ([`prefetch_group`]) issued before it is read.
+/// `fold` takes a whole slice so that its element loop stays free of prefetches and vectorizes.
+#[inline(always)]
+fn fold_groups<T, S, const STREAM: bool>(x: &[T], init: S, fold: impl Fn(S, &[T]) -> S) -> S {
     if !STREAM {
-        return add(A::default(), x);
+        return fold(init, x);
     }
-    let mut acc = A::default();
-    for g in x.chunks(GROUP_BYTES / size_of::<T>()) {
+    x.chunks(GROUP_BYTES / size_of::<T>()).fold(init, |acc, g| {
         prefetch_group(g);
-        acc = add(acc, g);
-    }
-    acc
+        fold(acc, g)
+    })
 }
 
 /// Prefetches the lines [`PREFETCH_BYTES`] past the group `g`'s (see [`prefetch`]).
@@ -78,15 +85,7 @@ where
         }
         (s, lo, hi)
     };
-    let start = (A::default(), x[0], x[0]);
-    if !STREAM {
-        return fold(start, x);
-    }
-    x.chunks(GROUP_BYTES / size_of::<T>())
-        .fold(start, |acc, g| {
-            prefetch_group(g);
-            fold(acc, g)
-        })
+    fold_groups::<T, (A, T, T), STREAM>(x, (A::default(), x[0], x[0]), fold)
 }
 
 /// A 64-bit value as `(high 32 bits, arithmetic; low 32 bits, unsigned)`: `v = high · 2^32 + low`.
