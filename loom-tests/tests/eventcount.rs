@@ -41,10 +41,14 @@ fn post_while_worker_decides_to_sleep() {
             s.ec.wait(key, None);
         })
     };
+    // SAFETY: the worker reads `job` only after its Acquire load of `posted` sees the Release store
+    // below, so this write is exclusive; loom's cell tracking fails the model if the protocol lets
+    // them overlap
     s.job.with_mut(|p| unsafe { *p = 5 });
     s.posted.store(1, Release);
     s.ec.notify(1);
     worker.join().unwrap();
+    // SAFETY: the worker only reads `job`, and it has been joined
     assert_eq!(s.job.with(|p| unsafe { *p }), 5);
     assert_eq!(s.ec.waiters(), 0, "waiter count leaked");
 }

@@ -20,6 +20,8 @@ fn handoff() {
     let waker = {
         let (word, data) = (word.clone(), data.clone());
         thread::spawn(move || {
+            // SAFETY: the main thread reads `data` only after its Acquire load of `word` sees the
+            // Release store below; loom's cell tracking fails the model if the accesses overlap
             data.with_mut(|p| unsafe { *p = 42 });
             word.store(1, Release);
             futex::wake_one(&word);
@@ -29,6 +31,8 @@ fn handoff() {
         let r = futex::wait(&word, 0, None);
         assert_ne!(r, WaitResult::TimedOut, "an untimed wait cannot time out");
     }
+    // SAFETY: the waker's write happens-before the Acquire load of `word` that saw 1 (its Release
+    // store); loom checks this
     assert_eq!(data.with(|p| unsafe { *p }), 42);
     waker.join().unwrap();
 }

@@ -19,6 +19,8 @@ fn publish(counters: usize) {
         .map(|i| {
             let (latch, cells) = (latch.clone(), cells.clone());
             thread::spawn(move || {
+                // SAFETY: cell `i` is this thread's alone until `count_down` (Release) publishes it
+                // to the waiter; loom checks the accesses do not overlap
                 cells[i].with_mut(|p| unsafe { *p = i + 1 });
                 latch.count_down();
             })
@@ -27,6 +29,8 @@ fn publish(counters: usize) {
     latch.wait(None).unwrap();
     for (i, c) in cells.iter().enumerate() {
         assert_eq!(
+            // SAFETY: the latch opened (`wait` returned Ok), so every write happened-before this
+            // read — the claim under test; loom fails the model if not
             c.with(|p| unsafe { *p }),
             i + 1,
             "read before the latch opened"

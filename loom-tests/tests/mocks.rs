@@ -37,11 +37,15 @@ fn latch_handoff_with(timeout: Option<Duration>) {
     let counter = {
         let (latch, cell) = (latch.clone(), cell.clone());
         thread::spawn(move || {
+            // SAFETY: the cell is this thread's alone until `count_down` (Release) publishes it to
+            // the waiter; loom checks the accesses do not overlap
             cell.with_mut(|p| unsafe { *p = 7 });
             latch.count_down();
         })
     };
     if latch.wait(timeout).is_ok() {
+        // SAFETY: the latch opened, so the counter's write happened-before this read — the claim
+        // under test; loom fails the model if not
         let seen = cell.with(|p| unsafe { *p });
         assert_eq!(seen, 7, "read before the latch opened");
     } else {

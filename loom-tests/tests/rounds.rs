@@ -20,6 +20,9 @@ fn reuse() {
     let work = |ranges: &WorkRanges, hits: &[Vec<UnsafeCell<u32>>; 2], r: usize, round, me| {
         if let Some(claimer) = ranges.join(round, me) {
             for k in claimer {
+                // SAFETY: `WorkRanges` hands chunk `k` of a round to one claimer only, even to a
+                // late participant of an old round — the claim under test; loom fails the model on
+                // an overlapping access
                 hits[r][k as usize].with_mut(|p| unsafe { *p += 1 });
             }
         }
@@ -40,6 +43,7 @@ fn reuse() {
     for (r, round) in hits.iter().enumerate() {
         for (k, h) in round.iter().enumerate() {
             assert_eq!(
+                // SAFETY: every thread has been joined: nothing else accesses the cells
                 h.with(|p| unsafe { *p }),
                 1,
                 "round {} chunk {k} processed a wrong number of times",
