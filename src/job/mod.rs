@@ -920,8 +920,7 @@ fn data_path_of(header: &Header) -> PathBuf {
 /// The `Stats` of chunk `k` of the job's data, as result words.
 fn dispatch_stats(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
     fn of<T: StatElement + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
-        let kernel = crate::kernels::chunk_stats_for(job.all::<T>());
-        bytemuck::cast(kernel(job.chunk::<T>(k)))
+        bytemuck::cast(crate::kernels::chunk_stats(job.chunk::<T>(k)))
     }
     match job.header.dtype {
         DType::F32 => of::<f32>(job, k),
@@ -948,8 +947,7 @@ fn dispatch_sum(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
     }
     fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
-        let kernel = crate::kernels::int_chunk_sum_for(job.all::<T>());
-        let wide = kernel(job.chunk::<T>(k));
+        let wide = crate::kernels::int_chunk_sum(job.chunk::<T>(k));
         bytemuck::cast_slice_mut::<u64, u8>(&mut w[..2]).copy_from_slice(bytemuck::bytes_of(&wide));
         w
     }

@@ -36,12 +36,17 @@ pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
     /// `x` itself when the elements are `f64`, for the kernels that exist only for `f64`.
     #[doc(hidden)]
     fn as_f64s(x: &[Self]) -> Option<&[f64]>;
+    /// Whether the sum of input that streams from memory prefetches ahead (`vector::Sum`, which
+    /// has the measurements): yes for `f64`, no for `f32`.
+    #[doc(hidden)]
+    const STREAM_PREFETCH: bool;
 }
 
 impl sealed::Sealed for f64 {}
 impl sealed::Sealed for f32 {}
 
 impl Float for f64 {
+    const STREAM_PREFETCH: bool = true;
     #[inline(always)]
     fn widen(self) -> f64 {
         self
@@ -59,6 +64,7 @@ impl Float for f64 {
 }
 
 impl Float for f32 {
+    const STREAM_PREFETCH: bool = false;
     #[inline(always)]
     fn widen(self) -> f64 {
         f64::from(self)
@@ -267,12 +273,12 @@ pub trait Int: Copy + Send + Sync + 'static + sealed::Sealed + TryFrom<Self::Wid
         + bytemuck::Pod;
     /// The exact sum of `x` (any length).
     fn chunk_sum(x: &[Self]) -> Self::Wide;
-    /// The exact sum of at most [`CHUNK_LEN`] elements; prefetching ahead when `STREAM`.
+    /// The exact sum of at most [`CHUNK_LEN`] elements.
     #[doc(hidden)]
-    fn lane_sum<const STREAM: bool>(x: &[Self]) -> Self::Wide;
-    /// `(sum, min, max)` of 1 to [`CHUNK_LEN`] elements in one pass; prefetching when `STREAM`.
+    fn lane_sum(x: &[Self]) -> Self::Wide;
+    /// `(sum, min, max)` of 1 to [`CHUNK_LEN`] elements in one pass.
     #[doc(hidden)]
-    fn lane_scan<const STREAM: bool>(x: &[Self]) -> (Self::Wide, Self, Self);
+    fn lane_scan(x: &[Self]) -> (Self::Wide, Self, Self);
 }
 
 macro_rules! int {
@@ -284,15 +290,15 @@ macro_rules! int {
             fn chunk_sum(x: &[Self]) -> $wide {
                 // A sub-chunk at a time: the accumulators are sized for `CHUNK_LEN` elements. A
                 // kernel call passes one chunk; the split keeps longer slices exact too.
-                x.chunks(CHUNK_LEN).map(Self::lane_sum::<false>).sum()
+                x.chunks(CHUNK_LEN).map(Self::lane_sum).sum()
             }
             #[inline(always)]
-            fn lane_sum<const STREAM: bool>(x: &[Self]) -> $wide {
-                $total(ints::sum::<$t, $acc, STREAM>(x, $widen))
+            fn lane_sum(x: &[Self]) -> $wide {
+                $total(ints::sum::<$t, $acc>(x, $widen))
             }
             #[inline(always)]
-            fn lane_scan<const STREAM: bool>(x: &[Self]) -> ($wide, Self, Self) {
-                let (s, lo, hi) = ints::scan::<$t, $acc, STREAM>(x, $widen);
+            fn lane_scan(x: &[Self]) -> ($wide, Self, Self) {
+                let (s, lo, hi) = ints::scan::<$t, $acc>(x, $widen);
                 ($total(s), lo, hi)
             }
         }
@@ -317,32 +323,15 @@ int!(u32, u128, u64, u64::from, u128::from);
 int!(i64, i128, Halves<i64>, Halves::of_i64, Halves::<i64>::total);
 int!(u64, u128, Halves<u64>, Halves::of_u64, Halves::<u64>::total);
 
-/// One chunk's exact sum, for cache-resident input, as a function the ISA dispatch can compile
-/// once per instruction set: the integer loops are plain Rust, which the target features alone
-/// turn into wider vectors.
+/// One chunk's exact sum, as a function the ISA dispatch can compile once per instruction set:
+/// the integer loops are plain Rust, which the target features alone turn into wider vectors. The
+/// same kernel serves inputs that stream from memory (see `ints.rs`).
 #[inline(always)]
 fn int_chunk<T: Int>(x: &[T]) -> T::Wide {
-    T::lane_sum::<false>(x)
-}
-
-/// [`int_chunk`] for input streaming from memory: prefetches ahead (see [`super::streams`]).
-#[inline(always)]
-fn int_stream<T: Int>(x: &[T]) -> T::Wide {
-    T::lane_sum::<true>(x)
+    T::lane_sum(x)
 }
 
 super::lanes::isa_dispatch!(int_chunk_isa, int_chunk_sum, int_chunk, <T: Int> -> T::Wide);
-super::lanes::isa_dispatch!(int_stream_isa, int_stream_sum, int_stream, <T: Int> -> T::Wide);
-
-/// The integer chunk sum for a call over `data`: the streaming kernel when [`super::streams`]
-/// says so. Integer sums are exact: both give the same result.
-pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T]) -> fn(&[T]) -> T::Wide {
-    if super::streams(data) {
-        int_stream_sum
-    } else {
-        int_chunk_sum
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -350,7 +339,7 @@ mod tests {
     use crate::kernels::Isa;
     use proptest::prelude::*;
 
-    /// Every ISA's cached and streaming chunk sum equals the plain wide sum.
+    /// Every ISA's chunk sum equals the plain wide sum.
     fn check<T: Int + std::fmt::Debug>(
         x: &[T],
         wide: impl Fn(T) -> T::Wide,
@@ -362,7 +351,6 @@ mod tests {
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             if isa.is_supported() {
                 prop_assert_eq!(int_chunk_isa(isa, x).unwrap(), want, "{:?}", isa);
-                prop_assert_eq!(int_stream_isa(isa, x).unwrap(), want, "{:?} streaming", isa);
             }
         }
         Ok(())

@@ -68,18 +68,16 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     ///
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
-    unsafe fn vector_chunk<V: F64x8, const STREAM: bool>(x: &[Self]) -> Option<[f64; 4]>;
+    unsafe fn vector_chunk<V: F64x8>(x: &[Self]) -> Option<[f64; 4]>;
     /// Integers: `(sum, min, max, m2)` of a chunk (1 to `CHUNK_LEN` elements) on the vector
-    /// kernels, prefetching when `STREAM`; `m2` around the reference's mean `sum / count`.
+    /// kernels; `m2` around the reference's mean `sum / count`.
     /// `None` for floats and for other lengths.
     ///
     /// # Safety
     ///
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
-    unsafe fn int_chunk<V: F64x8, const STREAM: bool>(
-        x: &[Self],
-    ) -> Option<(Self::Sum, Self, Self, f64)>;
+    unsafe fn int_chunk<V: F64x8>(x: &[Self]) -> Option<(Self::Sum, Self, Self, f64)>;
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -140,9 +138,9 @@ macro_rules! float_element {
             }
             #[inline(always)]
             /// # Safety: as on [`StatElement::vector_chunk`].
-            unsafe fn vector_chunk<V: F64x8, const STREAM: bool>(x: &[Self]) -> Option<[f64; 4]> {
+            unsafe fn vector_chunk<V: F64x8>(x: &[Self]) -> Option<[f64; 4]> {
                 // SAFETY: the caller guarantees `V`'s ISA.
-                let (sum, min, max) = unsafe { vector::chunk_scan::<V, $t, STREAM>(x) };
+                let (sum, min, max) = unsafe { vector::chunk_scan::<V, $t>(x) };
                 if x.is_empty() || sum.is_nan() {
                     return None;
                 }
@@ -169,9 +167,7 @@ macro_rules! float_element {
                 Some([sum, min, max, m2])
             }
             /// # Safety: as on [`StatElement::int_chunk`].
-            unsafe fn int_chunk<V: F64x8, const STREAM: bool>(
-                _: &[Self],
-            ) -> Option<(f64, Self, Self, f64)> {
+            unsafe fn int_chunk<V: F64x8>(_: &[Self]) -> Option<(f64, Self, Self, f64)> {
                 None
             }
         }
@@ -235,19 +231,17 @@ macro_rules! int_element {
                 s as f64
             }
             /// # Safety: as on [`StatElement::vector_chunk`].
-            unsafe fn vector_chunk<V: F64x8, const STREAM: bool>(_: &[Self]) -> Option<[f64; 4]> {
+            unsafe fn vector_chunk<V: F64x8>(_: &[Self]) -> Option<[f64; 4]> {
                 None
             }
             #[inline(always)]
             /// # Safety: as on [`StatElement::int_chunk`].
-            unsafe fn int_chunk<V: F64x8, const STREAM: bool>(
-                x: &[Self],
-            ) -> Option<($wide, Self, Self, f64)> {
+            unsafe fn int_chunk<V: F64x8>(x: &[Self]) -> Option<($wide, Self, Self, f64)> {
                 use super::element::Int;
                 if x.is_empty() || x.len() > CHUNK_LEN {
                     return None;
                 }
-                let (sum, min, max) = <$t as Int>::lane_scan::<STREAM>(x);
+                let (sum, min, max) = <$t as Int>::lane_scan(x);
                 // The reference's mean and its NaN-free second pass, on vectors.
                 let mean = Self::sum_to_f64(sum) / x.len() as f64;
                 // SAFETY: the caller guarantees `V`'s ISA.
@@ -550,19 +544,20 @@ impl<T: StatElement> Stats<T> {
     /// The statistics of one chunk on the vector kernels: one pass for sum, min and max, a second
     /// over the same (cache-resident) chunk for `Σ (x − mean)²`. Bit for bit the reference
     /// ([`of_chunk_reference`](Self::of_chunk_reference)), which runs instead for integers and for
-    /// chunks whose sum is NaN (a NaN element, or ∞ − ∞). The first pass prefetches when `STREAM`.
+    /// chunks whose sum is NaN (a NaN element, or ∞ − ∞). Inputs that stream from memory take the
+    /// same kernel: no software prefetch (see `vector::Scan`).
     ///
     /// # Safety
     ///
     /// The CPU supports `V`'s instruction set.
     #[inline(always)]
-    unsafe fn of_chunk<V: F64x8, const STREAM: bool>(x: &[T]) -> Self {
+    unsafe fn of_chunk<V: F64x8>(x: &[T]) -> Self {
         // SAFETY: forwarded from the caller.
-        if let Some(chunk) = unsafe { T::int_chunk::<V, STREAM>(x) } {
+        if let Some(chunk) = unsafe { T::int_chunk::<V>(x) } {
             return Self::from_int_chunk(x, chunk);
         }
         // SAFETY: forwarded from the caller.
-        match unsafe { T::vector_chunk::<V, STREAM>(x) } {
+        match unsafe { T::vector_chunk::<V>(x) } {
             Some(v) => Self::from_vector(x, v),
             None => Self::of_chunk_reference(x),
         }
@@ -684,8 +679,7 @@ impl<T: StatElement> Stats<T> {
     }
 }
 
-/// One chunk's statistics on `V`, for cache-resident input (a function, so the ISA dispatch can
-/// name it).
+/// One chunk's statistics on `V` (a function, so the ISA dispatch can name it).
 ///
 /// # Safety
 ///
@@ -693,32 +687,10 @@ impl<T: StatElement> Stats<T> {
 #[inline(always)]
 unsafe fn of_chunk<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
     // SAFETY: forwarded from the caller.
-    unsafe { Stats::of_chunk::<V, false>(x) }
-}
-
-/// [`of_chunk`] for input streaming from memory (see [`super::streams`]): the same bits.
-///
-/// # Safety
-///
-/// The CPU supports `V`'s instruction set.
-#[inline(always)]
-unsafe fn of_chunk_stream<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
-    // SAFETY: forwarded from the caller.
-    unsafe { Stats::of_chunk::<V, true>(x) }
+    unsafe { Stats::of_chunk::<V>(x) }
 }
 
 super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
-super::lanes::isa_dispatch!(stream_stats_isa, stream_stats, vector of_chunk_stream, <T: StatElement> -> Stats<T>);
-
-/// The chunk statistics for a call over `data`: the streaming kernel when [`super::streams`] says
-/// so.
-pub(crate) fn chunk_stats_for<T: StatElement>(data: &[T]) -> fn(&[T]) -> Stats<T> {
-    if super::streams(data) {
-        stream_stats
-    } else {
-        chunk_stats
-    }
-}
 
 impl Pool {
     /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
@@ -770,7 +742,7 @@ impl Pool {
         if data.is_empty() {
             return Ok(Stats::empty());
         }
-        self.reduce_with(data, opts, chunk_stats_for(data), Stats::merge)
+        self.reduce_with(data, opts, chunk_stats, Stats::merge)
     }
 }
 
@@ -847,20 +819,17 @@ mod tests {
             .collect()
     }
 
-    /// Every ISA's chunk statistics (cached and streaming kernels) and `Portable`'s against the
+    /// Every ISA's chunk statistics and `Portable`'s against the
     /// reference, chunk by chunk, merged as `Pool::stats` merges them.
     fn check<T: StatElement + fmt::Debug>(x: &[T]) -> Result<(), TestCaseError> {
         let want = tree_of_chunks(x, Stats::of_chunk_reference);
         // SAFETY: `Portable` runs on any CPU.
-        let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable, false>(c)) };
+        let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable>(c)) };
         prop_assert_eq!(portable, want, "Portable");
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             if isa.is_supported() {
                 let got = tree_of_chunks(x, |c| chunk_stats_isa(isa, c).unwrap());
                 prop_assert_eq!(got, want, "{:?}", isa);
-                // The prefetching kernel for large inputs: the same operations.
-                let got = tree_of_chunks(x, |c| stream_stats_isa(isa, c).unwrap());
-                prop_assert_eq!(got, want, "{:?} streaming", isa);
             }
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! `sum` for floats (the NUMERICS §1 tree) and integers (exact, wide), on a pool.
 
 use super::compensated;
-use super::element::{int_chunk_sum_for, Float, Int};
+use super::element::{int_chunk_sum, Float, Int};
 use super::exact;
 use super::lanes::{chunk_sum_for, tree};
 use crate::error::{Error, ErrorKind};
@@ -179,7 +179,7 @@ impl Pool {
         if data.is_empty() {
             return Ok(T::Wide::default());
         }
-        self.reduce_with(data, contract(opts), int_chunk_sum_for(data), |a, b| a + b)
+        self.reduce_with(data, contract(opts), int_chunk_sum, |a, b| a + b)
     }
 
     /// Sums `data` in the fixed tree of `shared/NUMERICS.md` §1, in `f64`, on this pool.

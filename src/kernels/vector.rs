@@ -8,12 +8,14 @@
 //! has the registers ([`F64x8::TWO_BLOCKS`]): more independent work per cycle, the same
 //! operations. Passes that stream from memory read one block at a time (see [`Sum`]).
 //!
-//! Streaming from DRAM, each core must keep its memory stream busy while it computes, and the
-//! hardware prefetcher alone fell ~5–20 % short of the bandwidth on this machine; so on inputs
-//! that stream (`STREAM` = true, see `kernels::streams`) the first-touch passes (sum, scan)
-//! prefetch [`PREFETCH_BYTES`] ahead, through the end of the chunk into the next one (usually the
-//! participant's next claim; see docs/performance.md). On cache-resident input they do not: there
-//! the prefetch instructions only take issue slots.
+//! Streaming from DRAM, each core must keep its memory stream busy while it computes. For the
+//! `f64` sum the hardware prefetcher alone fell ~5–20 % short of the bandwidth on both dev VMs, so
+//! on inputs that stream (`STREAM` = true, see `kernels::streams`) that pass prefetches
+//! [`PREFETCH_BYTES`] ahead, through the end of the chunk into the next one (usually the
+//! participant's next claim; see docs/performance.md). Every other pass leaves it to the hardware
+//! prefetcher, which on the AMD Zen 4 VM did better without the prefetch instructions (see
+//! [`Sum`] and [`Scan`]); on cache-resident input the prefetch instructions only take issue
+//! slots.
 
 use super::element::{Float, Lanes};
 use super::lanes::{block, chunk_tree_by, BlockValues, LANES};
@@ -173,7 +175,10 @@ unsafe fn halves<V: F64x8, const K: usize>(acc: [[V; 2]; K]) -> [V; K] {
 }
 
 /// The §1 sum of each block: lane j adds elements j, j+16, … from −0.0; prefetching ahead when
-/// `STREAM`.
+/// `STREAM` for `f64` ([`Float::STREAM_PREFETCH`]). One participant summing 1 GiB on the AMD Zen 4
+/// VM (`cargo bench --bench scaling`, 2026-12-04; docs/performance.md): `f64` 28.4–29.4 GB/s
+/// with the prefetch against 24.1–25.2 without (two runs of a build with none anywhere), but `f32`
+/// 21.5–22.3 with it against 28.6–30.1 without (three alternated runs each).
 struct Sum<const STREAM: bool>;
 
 impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Sum<STREAM> {
@@ -192,7 +197,7 @@ impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Sum<STREAM> {
             for r in 0..ROWS {
                 for (k, acc) in acc.iter_mut().enumerate() {
                     let q = g[k].as_ptr().add(r * LANES);
-                    if STREAM {
+                    if STREAM && T::STREAM_PREFETCH {
                         prefetch_row::<T, K>(q);
                     }
                     let (a, b) = row::<V, T>(q);
@@ -361,10 +366,14 @@ impl<V: F64x8> Extremes<V> {
 }
 
 /// The statistics' first pass: the sum of each block, as [`Sum`], and every element into the
-/// running extremes; prefetching ahead when `STREAM`.
-struct Scan<V, const STREAM: bool>(Extremes<V>);
+/// running extremes, one block at a time. It does not prefetch, not even on input that streams
+/// from memory: on the AMD Zen 4 VM a prefetch 4 KiB ahead, as [`Sum`] does for `f64`, made one
+/// participant's `stats` over 1 GiB slower, `f64` 19.9–21.6 GB/s against 22.8–23.3 without,
+/// `f32` 13.9–14.1 against 14.7–14.9 (`cargo bench --bench scaling`, three alternated runs each,
+/// 2026-12-04; docs/performance.md). The hardware prefetcher follows the one stream alone.
+struct Scan<V>(Extremes<V>);
 
-impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Scan<V, STREAM> {
+impl<V: F64x8, T: Float> Pass<V, T> for Scan<V> {
     const PAIRS: bool = false;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
@@ -375,11 +384,7 @@ impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Scan<V, STREAM> {
             let mut acc = [[V::splat(-0.0); 2]; K];
             for r in 0..ROWS {
                 for (k, acc) in acc.iter_mut().enumerate() {
-                    let q = g[k].as_ptr().add(r * LANES);
-                    if STREAM {
-                        prefetch_row::<T, K>(q);
-                    }
-                    let (a, b) = row::<V, T>(q);
+                    let (a, b) = row::<V, T>(g[k].as_ptr().add(r * LANES));
                     *acc = [acc[0].add(a), acc[1].add(b)];
                     let j = 2 * k % 4;
                     ext.lo[j] = a.min(ext.lo[j]);
@@ -444,17 +449,15 @@ fn square<T: Lanes>(mean: f64) -> impl Fn(T) -> f64 + Copy {
 /// One pass over a chunk for the statistics: its §1 tree sum (every element present) and its
 /// smallest and largest elements. Meaningful only when the chunk holds no NaN — which the sum
 /// tells: a NaN element makes it NaN. Which zero (±0.0) `min`/`max` return when zeros tie is
-/// unspecified; the caller resolves it. Prefetches when `STREAM` (see [`super::streams`]).
+/// unspecified; the caller resolves it.
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float, const STREAM: bool>(
-    x: &[T],
-) -> (f64, f64, f64) {
+pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float>(x: &[T]) -> (f64, f64, f64) {
     // SAFETY: the caller guarantees the ISA.
-    let scan = Scan::<V, STREAM>(unsafe { Extremes::<V>::new() });
+    let scan = Scan::<V>(unsafe { Extremes::<V>::new() });
     let mut values = OnBlocks::<V, _, _>::new(scan, T::widen);
     // SAFETY: the ISA as above.
     let sum = unsafe { chunk_tree_by(x, &mut values) };
