@@ -11,7 +11,7 @@
 //!
 //! The same loops serve cache-resident and streaming inputs: they read the data in order, which
 //! the hardware prefetcher follows from memory on its own. They used to prefetch 4 KiB ahead in
-//! 1 KiB groups when the input streams (the float sum still does, see `vector::Sum`); on the AMD
+//! 1 KiB groups when the input streams (the `f64` sum still does, see `vector::Sum`); on the AMD
 //! Zen 4 VM that made them slower, one participant over 1 GiB (`cargo bench --bench scaling`,
 //! three alternated runs each, 2026-12-04): `i64` sums 20.8–21.7 GB/s with it and 29.4–31.3
 //! without, `i64` `stats` 16.6–17.1 and 21.0–22.0 (×0.61–0.63 and ×0.80–0.81 of one core's
