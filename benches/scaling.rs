@@ -11,6 +11,10 @@
 //!   per call: what a pool's fork and join cost as it grows.
 //! - **(c) 1 GiB of i64 and of f32**: `sum_int` / `stats` of `i64` and `sum_float` / `stats` of
 //!   `f32` next to the bandwidth loop over the same bytes.
+//! - **(d) software prefetch**: the sums and `stats` of 1 GiB of f64, i64 and f32 on pools built
+//!   with `Prefetch::Off` and with `Prefetch::AllPasses`, one participant and all cores, side by
+//!   side: the measurement behind `Prefetch::detect`'s choice for this CPU (`F64Sum` is
+//!   `AllPasses` for the f64 sum and `Off` for the rest).
 //!
 //! Every result is checked bit for bit against the one-participant result (and `sum_float` against
 //! the sequential 16-lane loop): the binary panics if any thread count gives other bits.
@@ -31,7 +35,7 @@ use bandwidth::bandwidth;
 use memmap2::MmapMut;
 use rayon::prelude::*;
 use report::{back_to_back, fmt_time, section, Variant};
-use shmkern::kernels::{sequential_sum, Isa};
+use shmkern::kernels::{sequential_sum, Isa, Prefetch};
 use shmkern::Pool;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -302,6 +306,121 @@ fn other_types_table(buf: &mut Buffer, pools: &Pools, isa: Isa) {
     println!();
 }
 
+/// One type's rows of table (d): per thread count, its sum and `stats` on a pool without and
+/// with software prefetch, next to the bandwidth loop, all interleaved; results compared bit for
+/// bit across the two pools.
+fn prefetch_rows<T: bytemuck::Pod + Send + Sync, S: bytemuck::Pod, St: bytemuck::Pod>(
+    buf: &mut Buffer,
+    pools: &[[Pool; 2]],
+    isa: Isa,
+    value: impl Fn(usize) -> T + Sync,
+    sum: impl Fn(&Pool, &[T]) -> S,
+    stats: impl Fn(&Pool, &[T]) -> St,
+) {
+    buf.fill(pools.last().map_or(1, |p| p[0].threads()), value);
+    let d = buf.view::<T>();
+    let w = buf.view::<u64>();
+    for [off, on] in pools {
+        let t = off.threads();
+        assert_eq!(bits(&sum(off, d)), bits(&sum(on, d)), "sum at {t} threads");
+        assert_eq!(
+            bits(&stats(off, d)),
+            bits(&stats(on, d)),
+            "stats at {t} threads"
+        );
+        let mut variants: Vec<Variant<'_>> = vec![
+            back_to_back(|| {
+                black_box(bandwidth(off, isa, black_box(w)));
+            }),
+            back_to_back(|| {
+                black_box(sum(off, black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(sum(on, black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(stats(off, black_box(d)));
+            }),
+            back_to_back(|| {
+                black_box(stats(on, black_box(d)));
+            }),
+        ];
+        let s = measure_single(&mut variants);
+        let g = |ns: f64| gbs(BYTES, ns);
+        println!(
+            "| `{}` | {t} | {:.1} | {:.1} | {:.1} | ×{:.2} | {:.1} | {:.1} | ×{:.2} |",
+            std::any::type_name::<T>(),
+            g(s[0]),
+            g(s[1]),
+            g(s[2]),
+            s[1] / s[2],
+            g(s[3]),
+            g(s[4]),
+            s[3] / s[4]
+        );
+    }
+}
+
+/// (d) Sums and `stats` of 1 GiB of f64, i64 and f32 without and with software prefetch, on one
+/// participant and on all cores.
+fn prefetch_table(buf: &mut Buffer, cores: usize, isa: Isa) {
+    println!(
+        "### (d) Software prefetch: 1 GiB of each type, GB/s read without (`Prefetch::Off`) and \
+         with (`Prefetch::AllPasses`) it, ratio with/without (speed)"
+    );
+    println!();
+    println!(
+        "| type | threads | bandwidth loop | sum, off | sum, prefetch | sum ×prefetch | \
+         `stats`, off | `stats`, prefetch | `stats` ×prefetch |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut counts = vec![1, cores];
+    counts.dedup();
+    let pools: Vec<[Pool; 2]> = counts
+        .iter()
+        .map(|&t| {
+            [Prefetch::Off, Prefetch::AllPasses].map(|p| {
+                Pool::builder()
+                    .threads(t)
+                    .prefetch(p)
+                    .build()
+                    .expect("pool")
+            })
+        })
+        .collect();
+    prefetch_rows(
+        buf,
+        &pools,
+        isa,
+        f64_value,
+        |p, d| p.sum_float(d),
+        |p, d| p.stats(d),
+    );
+    prefetch_rows(
+        buf,
+        &pools,
+        isa,
+        i64_value,
+        |p, d| p.sum_int(d),
+        |p, d| p.stats(d),
+    );
+    prefetch_rows(
+        buf,
+        &pools,
+        isa,
+        |i| f64_value(i) as f32,
+        |p, d| p.sum_float(d),
+        |p, d| p.stats(d),
+    );
+    println!();
+    println!(
+        "Both pools gave the same bits for every sum and `stats`. `Prefetch::detect()` on this \
+         CPU: `{:?}` (`F64Sum` prefetches in the f64 sum alone).",
+        Prefetch::detect()
+    );
+    println!();
+}
+
 /// [`BIG_REPS`] single calls of every variant, interleaved in rotating order, after one warm-up
 /// call each (`report::measure` calibrating to a zero target); the median ns per call of each.
 fn measure_single(variants: &mut [Variant<'_>]) -> Vec<f64> {
@@ -337,5 +456,7 @@ fn main() {
     section(|| f64_table(&buf, &pools, isa, BYTES / 8));
     section(|| f64_table(&buf, &pools, isa, MID));
     section(|| other_types_table(&mut buf, &pools, isa));
+    drop(pools);
+    section(|| prefetch_table(&mut buf, cores, isa));
     report::print_total(started);
 }

@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 { date -u; nproc; lscpu; cat /sys/kernel/mm/transparent_hugepage/enabled; free -g; } >"$OUT/machine.txt" 2>&1
 head -20 "$OUT/machine.txt"
 for i in 1 2; do
-    timeout 120 ./scaling >"$OUT/scaling$i.md" 2>&1
+    timeout 150 ./scaling >"$OUT/scaling$i.md" 2>&1
     echo "scaling run $i: exit status $?"
 done
 cat "$OUT/scaling1.md"

@@ -54,7 +54,7 @@ pub use layout::{JobKind, MAX_PARTICIPANTS};
 
 use crate::buffer::{npy, DType, ReadOnly};
 use crate::error::Error;
-use crate::kernels::{Float, Int, StatElement, Stats};
+use crate::kernels::{Float, Int, Prefetch, StatElement, Stats};
 use crate::sched::CHUNK_LEN;
 use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use crate::{futex, Pool, SharedBuffer};
@@ -917,10 +917,12 @@ fn data_path_of(header: &Header) -> PathBuf {
     }
 }
 
-/// The `Stats` of chunk `k` of the job's data, as result words.
+/// The `Stats` of chunk `k` of the job's data, as result words. The kernels are chosen for the
+/// whole job's data and this CPU, as a pool chooses them (`kernels::Prefetch::detect`).
 fn dispatch_stats(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
     fn of<T: StatElement + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
-        bytemuck::cast(crate::kernels::chunk_stats(job.chunk::<T>(k)))
+        let kernel = crate::kernels::chunk_stats_for(job.all::<T>(), Prefetch::detect());
+        bytemuck::cast(kernel(job.chunk::<T>(k)))
     }
     match job.header.dtype {
         DType::F32 => of::<f32>(job, k),
@@ -937,17 +939,18 @@ fn dispatch_stats(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
 }
 
 /// The sum of chunk `k` of the job's data, as result words: an `f64` for floats, the `i128`/`u128`
-/// exact sum for integers.
+/// exact sum for integers; kernels chosen as in [`dispatch_stats`].
 fn dispatch_sum(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
     fn float<T: Float + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
-        let kernel = crate::kernels::chunk_sum_for(job.all::<T>());
+        let kernel = crate::kernels::chunk_sum_for(job.all::<T>(), Prefetch::detect());
         w[0] = kernel(job.chunk::<T>(k)).to_bits();
         w
     }
     fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
-        let wide = crate::kernels::int_chunk_sum(job.chunk::<T>(k));
+        let kernel = crate::kernels::int_chunk_sum_for(job.all::<T>(), Prefetch::detect());
+        let wide = kernel(job.chunk::<T>(k));
         bytemuck::cast_slice_mut::<u64, u8>(&mut w[..2]).copy_from_slice(bytemuck::bytes_of(&wide));
         w
     }

@@ -1,6 +1,7 @@
 //! The element types the kernels accept, and what each sums to.
 
 use super::ints::{self, Halves};
+use super::prefetch::Prefetch;
 use super::simd::F64x8;
 use crate::sched::{BLOCK_LEN, CHUNK_LEN};
 
@@ -36,17 +37,12 @@ pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
     /// `x` itself when the elements are `f64`, for the kernels that exist only for `f64`.
     #[doc(hidden)]
     fn as_f64s(x: &[Self]) -> Option<&[f64]>;
-    /// Whether the sum of input that streams from memory prefetches ahead (`vector::Sum`, which
-    /// has the measurements): yes for `f64`, no for `f32`.
-    #[doc(hidden)]
-    const STREAM_PREFETCH: bool;
 }
 
 impl sealed::Sealed for f64 {}
 impl sealed::Sealed for f32 {}
 
 impl Float for f64 {
-    const STREAM_PREFETCH: bool = true;
     #[inline(always)]
     fn widen(self) -> f64 {
         self
@@ -64,7 +60,6 @@ impl Float for f64 {
 }
 
 impl Float for f32 {
-    const STREAM_PREFETCH: bool = false;
     #[inline(always)]
     fn widen(self) -> f64 {
         f64::from(self)
@@ -273,12 +268,13 @@ pub trait Int: Copy + Send + Sync + 'static + sealed::Sealed + TryFrom<Self::Wid
         + bytemuck::Pod;
     /// The exact sum of `x` (any length).
     fn chunk_sum(x: &[Self]) -> Self::Wide;
-    /// The exact sum of at most [`CHUNK_LEN`] elements.
+    /// The exact sum of at most [`CHUNK_LEN`] elements; prefetching ahead when `PREFETCH`.
     #[doc(hidden)]
-    fn lane_sum(x: &[Self]) -> Self::Wide;
-    /// `(sum, min, max)` of 1 to [`CHUNK_LEN`] elements in one pass.
+    fn lane_sum<const PREFETCH: bool>(x: &[Self]) -> Self::Wide;
+    /// `(sum, min, max)` of 1 to [`CHUNK_LEN`] elements in one pass; prefetching ahead when
+    /// `PREFETCH`.
     #[doc(hidden)]
-    fn lane_scan(x: &[Self]) -> (Self::Wide, Self, Self);
+    fn lane_scan<const PREFETCH: bool>(x: &[Self]) -> (Self::Wide, Self, Self);
 }
 
 macro_rules! int {
@@ -290,15 +286,15 @@ macro_rules! int {
             fn chunk_sum(x: &[Self]) -> $wide {
                 // A sub-chunk at a time: the accumulators are sized for `CHUNK_LEN` elements. A
                 // kernel call passes one chunk; the split keeps longer slices exact too.
-                x.chunks(CHUNK_LEN).map(Self::lane_sum).sum()
+                x.chunks(CHUNK_LEN).map(Self::lane_sum::<false>).sum()
             }
             #[inline(always)]
-            fn lane_sum(x: &[Self]) -> $wide {
-                $total(ints::sum::<$t, $acc>(x, $widen))
+            fn lane_sum<const PREFETCH: bool>(x: &[Self]) -> $wide {
+                $total(ints::sum::<$t, $acc, PREFETCH>(x, $widen))
             }
             #[inline(always)]
-            fn lane_scan(x: &[Self]) -> ($wide, Self, Self) {
-                let (s, lo, hi) = ints::scan::<$t, $acc>(x, $widen);
+            fn lane_scan<const PREFETCH: bool>(x: &[Self]) -> ($wide, Self, Self) {
+                let (s, lo, hi) = ints::scan::<$t, $acc, PREFETCH>(x, $widen);
                 ($total(s), lo, hi)
             }
         }
@@ -324,14 +320,32 @@ int!(i64, i128, Halves<i64>, Halves::of_i64, Halves::<i64>::total);
 int!(u64, u128, Halves<u64>, Halves::of_u64, Halves::<u64>::total);
 
 /// One chunk's exact sum, as a function the ISA dispatch can compile once per instruction set:
-/// the integer loops are plain Rust, which the target features alone turn into wider vectors. The
-/// same kernel serves inputs that stream from memory (see `ints.rs`).
+/// the integer loops are plain Rust, which the target features alone turn into wider vectors.
 #[inline(always)]
 fn int_chunk<T: Int>(x: &[T]) -> T::Wide {
-    T::lane_sum(x)
+    T::lane_sum::<false>(x)
+}
+
+/// [`int_chunk`] prefetching ahead, for input that streams from memory where the CPU gains from
+/// it (see `kernels::prefetch`).
+#[inline(always)]
+fn int_prefetch<T: Int>(x: &[T]) -> T::Wide {
+    T::lane_sum::<true>(x)
 }
 
 super::lanes::isa_dispatch!(int_chunk_isa, int_chunk_sum, int_chunk, <T: Int> -> T::Wide);
+super::lanes::isa_dispatch!(int_prefetch_isa, int_prefetch_sum, int_prefetch, <T: Int> -> T::Wide);
+
+/// The integer chunk sum for a call over `data`: the prefetching kernel when the input streams
+/// ([`super::streams`]) and `prefetch` asks for it. Integer sums are exact: both give the same
+/// result.
+pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T], prefetch: Prefetch) -> fn(&[T]) -> T::Wide {
+    if super::streams(data) && prefetch.other_passes() {
+        int_prefetch_sum
+    } else {
+        int_chunk_sum
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -339,7 +353,7 @@ mod tests {
     use crate::kernels::Isa;
     use proptest::prelude::*;
 
-    /// Every ISA's chunk sum equals the plain wide sum.
+    /// Every ISA's chunk sum, with and without prefetch, equals the plain wide sum.
     fn check<T: Int + std::fmt::Debug>(
         x: &[T],
         wide: impl Fn(T) -> T::Wide,
@@ -351,6 +365,12 @@ mod tests {
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             if isa.is_supported() {
                 prop_assert_eq!(int_chunk_isa(isa, x).unwrap(), want, "{:?}", isa);
+                prop_assert_eq!(
+                    int_prefetch_isa(isa, x).unwrap(),
+                    want,
+                    "{:?} prefetching",
+                    isa
+                );
             }
         }
         Ok(())

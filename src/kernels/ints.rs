@@ -9,54 +9,88 @@
 //! of 1.5 µs, of `i64` 13.5–22.8 µs instead of 2.5–2.8 (`kernels_table` table (e), two runs
 //! each, AMD Zen 4 VM, 2026-12-03; docs/performance.md).
 //!
-//! The same loops serve cache-resident and streaming inputs: they read the data in order, which
-//! the hardware prefetcher follows from memory on its own. They used to prefetch 4 KiB ahead in
-//! 1 KiB groups when the input streams (the `f64` sum still does, see `vector::Sum`); on the AMD
-//! Zen 4 VM that made them slower, one participant over 1 GiB (`cargo bench --bench scaling`,
-//! three alternated runs each, 2026-12-04): `i64` sums 20.8–21.7 GB/s with it and 29.4–31.3
-//! without, `i64` `stats` 16.6–17.1 and 21.0–22.0 (×0.61–0.63 and ×0.80–0.81 of one core's
-//! read-bandwidth loop); a scratch build read 1 GiB of `i8` at 32.6 GB/s without it. The earlier
-//! figure in their favour (×0.20 without, 2026-12-03) was of the explicit-lane loops above, whose
-//! cache-resident variant was the gathers.
+//! With `PREFETCH` (inputs that stream from memory on a CPU that gains from it, see
+//! `kernels::prefetch`) the loop runs over groups of [`GROUP_BYTES`] and prefetches each group's
+//! lines [`PREFETCH_BYTES`] ahead, as the float passes do; a prefetch inside the element loop would
+//! keep it from vectorizing. Without, the loops read the data in order, which the hardware
+//! prefetcher follows on its own. One participant over 1 GiB (`cargo bench --bench scaling`,
+//! 2026-12-04): on the AMD Zen 4 VM the prefetch made `i64` sums slower, 20.8–21.7 GB/s with it
+//! and 29.4–31.3 without, `i64` `stats` 16.6–17.1 and 21.0–22.0 (three alternated runs each); on
+//! the 16-core Intel Xeon VM faster, `i64` sums 12.4–14.4 with it and 8.5–8.7 without, `stats`
+//! 9.2–10.7 and 6.7–6.8 (two alternated runs each). (An earlier figure, ×0.20 of the bandwidth
+//! without prefetch on the AMD VM, 2026-12-03, was of explicit-lane loops whose cache-resident
+//! variant was the gathers above.)
 //!
 //! Each caller passes at most one chunk ([`CHUNK_LEN`] elements) per call and picks an accumulator
 //! that cannot overflow for that many elements (`element.rs` has the bounds; they bound every
 //! partial sum, so they hold for whatever lanes the vectorizer picks).
 
+use super::simd::prefetch;
+use super::vector::PREFETCH_BYTES;
 use crate::sched::CHUNK_LEN;
 use std::ops::Add;
 
-/// `Σ widen(x_i)`.
+/// Bytes of input per prefetching group of the `PREFETCH` loops: 16 lines.
+const GROUP_BYTES: usize = 1024;
+
+/// `Σ widen(x_i)`, prefetching ahead when `PREFETCH`.
 #[inline(always)]
-pub(super) fn sum<T, A>(x: &[T], widen: impl Fn(T) -> A + Copy) -> A
+pub(super) fn sum<T, A, const PREFETCH: bool>(x: &[T], widen: impl Fn(T) -> A + Copy) -> A
 where
     T: Copy,
     A: Copy + Default + Add<Output = A>,
 {
     debug_assert!(x.len() <= CHUNK_LEN);
-    x.iter().fold(A::default(), |s, &v| s + widen(v))
+    fold_groups::<T, A, PREFETCH>(x, A::default(), |s, g| {
+        g.iter().fold(s, |s, &v| s + widen(v))
+    })
 }
 
-/// `(Σ x, min, max)` of a non-empty `x`, the sum as in [`sum`], in one loop along the data. Now
-/// that the sum is a plain fold, the sum, min and max reductions vectorize together; two loops
-/// (the sum, then a min/max fold over the chunk in L1/L2) took one more read of the chunk: one
-/// cache-resident chunk's `i16` `stats` took 6.0–6.2 µs that way and 4.9–5.1 µs fused, `i64`
-/// 8.4–8.5 µs and 6.9 µs (`kernels_table` table (e), two alternating runs each, AMD Zen 4 VM,
-/// 2026-12-04).
+/// `fold(init, x)`; with `PREFETCH`, the same fold carried through `x`'s groups of
+/// [`GROUP_BYTES`], each group's prefetch ([`prefetch_group`]) issued before it is read. `fold`
+/// takes a whole slice so that its element loop stays free of prefetches and vectorizes.
 #[inline(always)]
-pub(super) fn scan<T, A>(x: &[T], widen: impl Fn(T) -> A + Copy) -> (A, T, T)
+fn fold_groups<T, S, const PREFETCH: bool>(x: &[T], init: S, fold: impl Fn(S, &[T]) -> S) -> S {
+    if !PREFETCH {
+        return fold(init, x);
+    }
+    x.chunks(GROUP_BYTES / size_of::<T>()).fold(init, |acc, g| {
+        prefetch_group(g);
+        fold(acc, g)
+    })
+}
+
+/// Prefetches the lines [`PREFETCH_BYTES`] past the group `g`'s (see [`prefetch`]).
+#[inline(always)]
+fn prefetch_group<T>(g: &[T]) {
+    let ahead = g.as_ptr().cast::<u8>().wrapping_add(PREFETCH_BYTES);
+    for line in 0..GROUP_BYTES / 64 {
+        prefetch(ahead.wrapping_add(64 * line));
+    }
+}
+
+/// `(Σ x, min, max)` of a non-empty `x`, the sum as in [`sum`], in one loop along the data (with
+/// the same prefetching groups when `PREFETCH`). Now that the sum is a plain fold, the sum, min
+/// and max reductions vectorize together; two loops (the sum, then a min/max fold over the chunk in
+/// L1/L2) took one more read of the chunk: one cache-resident chunk's `i16` `stats` took
+/// 6.0–6.2 µs that way and 4.9–5.1 µs fused, `i64` 8.4–8.5 µs and 6.9 µs (`kernels_table`
+/// table (e), two alternating runs each, AMD Zen 4 VM, 2026-12-04).
+#[inline(always)]
+pub(super) fn scan<T, A, const PREFETCH: bool>(x: &[T], widen: impl Fn(T) -> A + Copy) -> (A, T, T)
 where
     T: Copy + Ord,
     A: Copy + Default + Add<Output = A>,
 {
     debug_assert!(x.len() <= CHUNK_LEN);
-    let (mut s, mut lo, mut hi) = (A::default(), x[0], x[0]);
-    for &v in x {
-        s = s + widen(v);
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    (s, lo, hi)
+    let fold = |(mut s, mut lo, mut hi): (A, T, T), g: &[T]| {
+        for &v in g {
+            s = s + widen(v);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        (s, lo, hi)
+    };
+    fold_groups::<T, (A, T, T), PREFETCH>(x, (A::default(), x[0], x[0]), fold)
 }
 
 /// A 64-bit value as `(high 32 bits, arithmetic; low 32 bits, unsigned)`: `v = high · 2^32 + low`.

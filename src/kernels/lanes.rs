@@ -4,6 +4,7 @@
 //! bits; the vector versions are the same Rust compiled with more target features.
 
 use super::element::Float;
+use super::prefetch::Prefetch;
 use super::simd::F64x8;
 use crate::sched::BLOCK_LEN;
 
@@ -197,19 +198,41 @@ pub(crate) unsafe fn chunk_tree_by<T: Copy>(x: &[T], values: &mut impl BlockValu
 #[inline(always)]
 unsafe fn chunk_generic<V: F64x8, T: Float>(x: &[T]) -> f64 {
     // SAFETY: forwarded from the caller.
-    unsafe { super::vector::chunk_sum::<V, T, false>(x) }
+    unsafe { super::vector::chunk_sum::<V, T, false, false>(x) }
 }
 
-/// [`chunk_generic`] for input streaming from memory: prefetches ahead (see
-/// [`super::streams`]). The same operations, so the same bits.
+/// [`chunk_generic`] for input streaming from memory (see [`super::streams`]): one block at a
+/// time, and with `PREFETCH` software prefetch ahead. The same operations, so the same bits.
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s instruction set.
 #[inline(always)]
-unsafe fn stream_generic<V: F64x8, T: Float>(x: &[T]) -> f64 {
+unsafe fn stream_generic<V: F64x8, T: Float, const PREFETCH: bool>(x: &[T]) -> f64 {
     // SAFETY: forwarded from the caller.
-    unsafe { super::vector::chunk_sum::<V, T, true>(x) }
+    unsafe { super::vector::chunk_sum::<V, T, true, PREFETCH>(x) }
+}
+
+/// [`stream_generic`] without software prefetch (a function, so the ISA dispatch can name it).
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+unsafe fn stream_plain<V: F64x8, T: Float>(x: &[T]) -> f64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { stream_generic::<V, T, false>(x) }
+}
+
+/// [`stream_generic`] with software prefetch.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+unsafe fn stream_prefetch<V: F64x8, T: Float>(x: &[T]) -> f64 {
+    // SAFETY: forwarded from the caller.
+    unsafe { stream_generic::<V, T, true>(x) }
 }
 
 /// The instruction sets the chunk kernel can run on. All give identical bits.
@@ -365,14 +388,18 @@ macro_rules! isa_dispatch {
 pub(crate) use isa_dispatch;
 
 isa_dispatch!(chunk_sum_isa, chunk_sum, vector chunk_generic, <T: Float> -> f64);
-isa_dispatch!(stream_sum_isa, stream_sum, vector stream_generic, <T: Float> -> f64);
+isa_dispatch!(stream_sum_isa, stream_sum, vector stream_plain, <T: Float> -> f64);
+isa_dispatch!(prefetch_sum_isa, prefetch_sum, vector stream_prefetch, <T: Float> -> f64);
 
-/// The chunk sum for a call over `data`: the streaming kernel when [`super::streams`] says so.
-pub(crate) fn chunk_sum_for<T: Float>(data: &[T]) -> fn(&[T]) -> f64 {
-    if super::streams(data) {
-        stream_sum
-    } else {
+/// The chunk sum for a call over `data`: the streaming kernel when [`super::streams`] says so,
+/// prefetching when `prefetch` says so for `T`.
+pub(crate) fn chunk_sum_for<T: Float>(data: &[T], prefetch: Prefetch) -> fn(&[T]) -> f64 {
+    if !super::streams(data) {
         chunk_sum
+    } else if prefetch.float_sum::<T>() {
+        prefetch_sum
+    } else {
+        stream_sum
     }
 }
 
@@ -413,17 +440,31 @@ mod tests {
             prop_assert_eq!(tree(&mut sums.clone()).to_bits(), want.to_bits());
         }
 
-        /// The streaming (prefetching) chunk sum gives the cache-resident one's bits on every
-        /// ISA: same additions, only prefetch hints added.
+        /// The streaming chunk sums, with and without prefetch, give the cache-resident one's
+        /// bits on every ISA: same additions, only their order in time and prefetch hints differ.
         #[test]
         fn streaming_sum_is_the_same_sum(
             x in prop::collection::vec(-1e6f64..1e6, 0..if cfg!(miri) { 600 } else { crate::CHUNK_LEN }),
         ) {
-            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
-                let want = chunk_sum_isa(isa, &x).map(f64::to_bits);
-                prop_assert_eq!(stream_sum_isa(isa, &x).map(f64::to_bits), want, "{:?}", isa);
-            }
+            same_streaming_sums(&x)?;
+            same_streaming_sums(&x.iter().map(|&v| v as f32).collect::<Vec<_>>())?;
         }
+    }
+
+    /// Every ISA's streaming chunk sums of `x`, with and without prefetch, against its
+    /// cache-resident one.
+    fn same_streaming_sums<T: Float>(x: &[T]) -> Result<(), TestCaseError> {
+        for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+            let want = chunk_sum_isa(isa, x).map(f64::to_bits);
+            prop_assert_eq!(stream_sum_isa(isa, x).map(f64::to_bits), want, "{:?}", isa);
+            prop_assert_eq!(
+                prefetch_sum_isa(isa, x).map(f64::to_bits),
+                want,
+                "{:?}",
+                isa
+            );
+        }
+        Ok(())
     }
 
     /// Lengths whose binary digits give every shape of the top of the tree.

@@ -7,25 +7,26 @@ mod element;
 mod exact;
 mod ints;
 mod lanes;
+mod prefetch;
 mod simd;
 mod stats;
 mod sum;
 mod vector;
 
-pub(crate) use element::int_chunk_sum;
+pub(crate) use element::int_chunk_sum_for;
 pub use element::{Float, Int};
 pub(crate) use lanes::chunk_sum_for;
 pub use lanes::{chunk_sum_on, Isa, LANES};
-pub(crate) use stats::chunk_stats;
+pub use prefetch::Prefetch;
+pub(crate) use stats::chunk_stats_for;
 pub use stats::{stats, StatElement, Stats};
 pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy};
 
 /// Inputs of at least this many bytes are taken to stream from memory.
 ///
-/// The float sums then read one block at a time, and the `f64` sum prefetches
-/// [`vector::PREFETCH_BYTES`] ahead (see `vector::Sum`; the statistics and the integer kernels
-/// have one kernel for all inputs and leave streaming to the hardware prefetcher, which did better
-/// on the AMD Zen 4 VM: `vector::Scan`, `ints.rs`). On the Intel dev VM (2026-11) the hardware
+/// The float sums then read one block at a time, and the first passes prefetch
+/// [`vector::PREFETCH_BYTES`] ahead where the pool's [`Prefetch`] says so: on Intel every one, on
+/// AMD Zen 4 the `f64` sum alone (`prefetch.rs` has the measurements). On the Intel dev VM (2026-11) the hardware
 /// prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth loop, against
 /// 1.01–1.13× with it; on the AMD Zen 4 VM (2026-12) the sum reads 1.03–1.12× with it. Smaller
 /// inputs are usually still in a cache from whoever wrote them, where the prefetch instructions

@@ -3,6 +3,7 @@
 //! no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
 
 use super::lanes::chunk_tree;
+use super::prefetch::Prefetch;
 use super::simd::F64x8;
 use super::sum::canonical;
 use super::vector;
@@ -62,22 +63,25 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn sum_to_f64(s: Self::Sum) -> f64;
     /// Floats: `(sum, min, max, m2)` of a chunk on the vector kernels, or `None` where the
     /// reference path must run (integers; an empty chunk; a NaN sum, from a NaN element or ∞ − ∞).
-    /// A zero `min`/`max` has the reference's sign (−0.0 < +0.0).
+    /// A zero `min`/`max` has the reference's sign (−0.0 < +0.0). The first pass prefetches
+    /// ahead when `PREFETCH`.
     ///
     /// # Safety
     ///
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
-    unsafe fn vector_chunk<V: F64x8>(x: &[Self]) -> Option<[f64; 4]>;
+    unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(x: &[Self]) -> Option<[f64; 4]>;
     /// Integers: `(sum, min, max, m2)` of a chunk (1 to `CHUNK_LEN` elements) on the vector
-    /// kernels; `m2` around the reference's mean `sum / count`.
-    /// `None` for floats and for other lengths.
+    /// kernels, the first pass prefetching ahead when `PREFETCH`; `m2` around the reference's
+    /// mean `sum / count`. `None` for floats and for other lengths.
     ///
     /// # Safety
     ///
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
-    unsafe fn int_chunk<V: F64x8>(x: &[Self]) -> Option<(Self::Sum, Self, Self, f64)>;
+    unsafe fn int_chunk<V: F64x8, const PREFETCH: bool>(
+        x: &[Self],
+    ) -> Option<(Self::Sum, Self, Self, f64)>;
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -138,9 +142,9 @@ macro_rules! float_element {
             }
             #[inline(always)]
             /// # Safety: as on [`StatElement::vector_chunk`].
-            unsafe fn vector_chunk<V: F64x8>(x: &[Self]) -> Option<[f64; 4]> {
+            unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(x: &[Self]) -> Option<[f64; 4]> {
                 // SAFETY: the caller guarantees `V`'s ISA.
-                let (sum, min, max) = unsafe { vector::chunk_scan::<V, $t>(x) };
+                let (sum, min, max) = unsafe { vector::chunk_scan::<V, $t, PREFETCH>(x) };
                 if x.is_empty() || sum.is_nan() {
                     return None;
                 }
@@ -167,7 +171,9 @@ macro_rules! float_element {
                 Some([sum, min, max, m2])
             }
             /// # Safety: as on [`StatElement::int_chunk`].
-            unsafe fn int_chunk<V: F64x8>(_: &[Self]) -> Option<(f64, Self, Self, f64)> {
+            unsafe fn int_chunk<V: F64x8, const PREFETCH: bool>(
+                _: &[Self],
+            ) -> Option<(f64, Self, Self, f64)> {
                 None
             }
         }
@@ -231,17 +237,19 @@ macro_rules! int_element {
                 s as f64
             }
             /// # Safety: as on [`StatElement::vector_chunk`].
-            unsafe fn vector_chunk<V: F64x8>(_: &[Self]) -> Option<[f64; 4]> {
+            unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(_: &[Self]) -> Option<[f64; 4]> {
                 None
             }
             #[inline(always)]
             /// # Safety: as on [`StatElement::int_chunk`].
-            unsafe fn int_chunk<V: F64x8>(x: &[Self]) -> Option<($wide, Self, Self, f64)> {
+            unsafe fn int_chunk<V: F64x8, const PREFETCH: bool>(
+                x: &[Self],
+            ) -> Option<($wide, Self, Self, f64)> {
                 use super::element::Int;
                 if x.is_empty() || x.len() > CHUNK_LEN {
                     return None;
                 }
-                let (sum, min, max) = <$t as Int>::lane_scan(x);
+                let (sum, min, max) = <$t as Int>::lane_scan::<PREFETCH>(x);
                 // The reference's mean and its NaN-free second pass, on vectors.
                 let mean = Self::sum_to_f64(sum) / x.len() as f64;
                 // SAFETY: the caller guarantees `V`'s ISA.
@@ -544,20 +552,20 @@ impl<T: StatElement> Stats<T> {
     /// The statistics of one chunk on the vector kernels: one pass for sum, min and max, a second
     /// over the same (cache-resident) chunk for `Σ (x − mean)²`. Bit for bit the reference
     /// ([`of_chunk_reference`](Self::of_chunk_reference)), which runs instead for integers and for
-    /// chunks whose sum is NaN (a NaN element, or ∞ − ∞). Inputs that stream from memory take the
-    /// same kernel: no software prefetch (see `vector::Scan`).
+    /// chunks whose sum is NaN (a NaN element, or ∞ − ∞). The first pass prefetches ahead when
+    /// `PREFETCH` (on input that streams from memory, where the CPU gains from it).
     ///
     /// # Safety
     ///
     /// The CPU supports `V`'s instruction set.
     #[inline(always)]
-    unsafe fn of_chunk<V: F64x8>(x: &[T]) -> Self {
+    unsafe fn of_chunk<V: F64x8, const PREFETCH: bool>(x: &[T]) -> Self {
         // SAFETY: forwarded from the caller.
-        if let Some(chunk) = unsafe { T::int_chunk::<V>(x) } {
+        if let Some(chunk) = unsafe { T::int_chunk::<V, PREFETCH>(x) } {
             return Self::from_int_chunk(x, chunk);
         }
         // SAFETY: forwarded from the caller.
-        match unsafe { T::vector_chunk::<V>(x) } {
+        match unsafe { T::vector_chunk::<V, PREFETCH>(x) } {
             Some(v) => Self::from_vector(x, v),
             None => Self::of_chunk_reference(x),
         }
@@ -687,10 +695,35 @@ impl<T: StatElement> Stats<T> {
 #[inline(always)]
 unsafe fn of_chunk<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
     // SAFETY: forwarded from the caller.
-    unsafe { Stats::of_chunk::<V>(x) }
+    unsafe { Stats::of_chunk::<V, false>(x) }
+}
+
+/// [`of_chunk`] prefetching ahead in the first pass: the same bits.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+unsafe fn of_chunk_prefetch<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
+    // SAFETY: forwarded from the caller.
+    unsafe { Stats::of_chunk::<V, true>(x) }
 }
 
 super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
+super::lanes::isa_dispatch!(prefetch_stats_isa, prefetch_stats, vector of_chunk_prefetch, <T: StatElement> -> Stats<T>);
+
+/// The chunk statistics for a call over `data`: the prefetching kernel when the input streams
+/// ([`super::streams`]) and `prefetch` asks for it.
+pub(crate) fn chunk_stats_for<T: StatElement>(
+    data: &[T],
+    prefetch: Prefetch,
+) -> fn(&[T]) -> Stats<T> {
+    if super::streams(data) && prefetch.other_passes() {
+        prefetch_stats
+    } else {
+        chunk_stats
+    }
+}
 
 impl Pool {
     /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
@@ -742,7 +775,12 @@ impl Pool {
         if data.is_empty() {
             return Ok(Stats::empty());
         }
-        self.reduce_with(data, opts, chunk_stats, Stats::merge)
+        self.reduce_with(
+            data,
+            opts,
+            chunk_stats_for(data, self.prefetch()),
+            Stats::merge,
+        )
     }
 }
 
@@ -819,17 +857,19 @@ mod tests {
             .collect()
     }
 
-    /// Every ISA's chunk statistics and `Portable`'s against the
+    /// Every ISA's chunk statistics (with and without prefetch) and `Portable`'s against the
     /// reference, chunk by chunk, merged as `Pool::stats` merges them.
     fn check<T: StatElement + fmt::Debug>(x: &[T]) -> Result<(), TestCaseError> {
         let want = tree_of_chunks(x, Stats::of_chunk_reference);
         // SAFETY: `Portable` runs on any CPU.
-        let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable>(c)) };
+        let portable = unsafe { tree_of_chunks(x, |c| Stats::of_chunk::<Portable, false>(c)) };
         prop_assert_eq!(portable, want, "Portable");
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             if isa.is_supported() {
                 let got = tree_of_chunks(x, |c| chunk_stats_isa(isa, c).unwrap());
                 prop_assert_eq!(got, want, "{:?}", isa);
+                let got = tree_of_chunks(x, |c| prefetch_stats_isa(isa, c).unwrap());
+                prop_assert_eq!(got, want, "{:?} prefetching", isa);
             }
         }
         Ok(())

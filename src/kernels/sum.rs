@@ -1,9 +1,10 @@
 //! `sum` for floats (the NUMERICS §1 tree) and integers (exact, wide), on a pool.
 
 use super::compensated;
-use super::element::{int_chunk_sum, Float, Int};
+use super::element::{int_chunk_sum_for, Float, Int};
 use super::exact;
 use super::lanes::{chunk_sum_for, tree};
+use super::prefetch::Prefetch;
 use crate::error::{Error, ErrorKind};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::{ChunkGrid, CHUNK_LEN};
@@ -147,9 +148,12 @@ impl Pool {
         }
         let opts = contract(opts);
         Ok(match accuracy {
-            Accuracy::Fast => {
-                canonical(self.reduce_with(data, opts, chunk_sum_for(data), |a, b| a + b)?)
-            }
+            Accuracy::Fast => canonical(self.reduce_with(
+                data,
+                opts,
+                chunk_sum_for(data, self.prefetch()),
+                |a, b| a + b,
+            )?),
             Accuracy::Compensated => canonical(compensated::finish(self.reduce_with(
                 data,
                 opts,
@@ -179,7 +183,12 @@ impl Pool {
         if data.is_empty() {
             return Ok(T::Wide::default());
         }
-        self.reduce_with(data, contract(opts), int_chunk_sum, |a, b| a + b)
+        self.reduce_with(
+            data,
+            contract(opts),
+            int_chunk_sum_for(data, self.prefetch()),
+            |a, b| a + b,
+        )
     }
 
     /// Sums `data` in the fixed tree of `shared/NUMERICS.md` §1, in `f64`, on this pool.
@@ -318,7 +327,7 @@ pub fn sequential_sum<T: Float>(data: &[T]) -> f64 {
         return 0.0;
     }
     let grid = ChunkGrid::new(data.len()).expect("a slice in memory has few enough chunks");
-    let chunk_sum = chunk_sum_for(data);
+    let chunk_sum = chunk_sum_for(data, Prefetch::detect());
     let mut partials: Vec<f64> = grid.iter().map(|r| chunk_sum(&data[r])).collect();
     canonical(tree(&mut partials))
 }

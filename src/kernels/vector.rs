@@ -8,14 +8,13 @@
 //! has the registers ([`F64x8::TWO_BLOCKS`]): more independent work per cycle, the same
 //! operations. Passes that stream from memory read one block at a time (see [`Sum`]).
 //!
-//! Streaming from DRAM, each core must keep its memory stream busy while it computes. For the
-//! `f64` sum the hardware prefetcher alone fell ~5–20 % short of the bandwidth on both dev VMs, so
-//! on inputs that stream (`STREAM` = true, see `kernels::streams`) that pass prefetches
+//! Streaming from DRAM, each core must keep its memory stream busy while it computes. Whether
+//! software prefetches help depends on the CPU's hardware prefetchers (`kernels::prefetch` has the
+//! measurements): so the passes that first read a streaming input (`STREAM` = true, see
+//! `kernels::streams`) take a `PREFETCH` parameter, chosen per CPU, and with it prefetch
 //! [`PREFETCH_BYTES`] ahead, through the end of the chunk into the next one (usually the
-//! participant's next claim; see docs/performance.md). Every other pass leaves it to the hardware
-//! prefetcher, which on the AMD Zen 4 VM did better without the prefetch instructions (see
-//! [`Sum`] and [`Scan`]); on cache-resident input the prefetch instructions only take issue
-//! slots.
+//! participant's next claim; see docs/performance.md). On cache-resident input they never do:
+//! there the prefetch instructions only take issue slots.
 
 use super::element::{Float, Lanes};
 use super::lanes::{block, chunk_tree_by, BlockValues, LANES};
@@ -175,13 +174,12 @@ unsafe fn halves<V: F64x8, const K: usize>(acc: [[V; 2]; K]) -> [V; K] {
 }
 
 /// The §1 sum of each block: lane j adds elements j, j+16, … from −0.0; prefetching ahead when
-/// `STREAM` for `f64` ([`Float::STREAM_PREFETCH`]). One participant summing 1 GiB on the AMD Zen 4
-/// VM (`cargo bench --bench scaling`, 2026-12-04; docs/performance.md): `f64` 28.4–29.4 GB/s
-/// with the prefetch against 24.1–25.2 without (two runs of a build with none anywhere), but `f32`
-/// 21.5–22.3 with it against 28.6–30.1 without (three alternated runs each).
-struct Sum<const STREAM: bool>;
+/// `PREFETCH` (only ever with `STREAM`).
+struct Sum<const STREAM: bool, const PREFETCH: bool>;
 
-impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Sum<STREAM> {
+impl<V: F64x8, T: Float, const STREAM: bool, const PREFETCH: bool> Pass<V, T>
+    for Sum<STREAM, PREFETCH>
+{
     // Two blocks side by side are two interleaved streams 2 KiB apart inside each 4 KiB page.
     // From L2 that is free, but streaming from DRAM on AMD Zen 4 (the dev VM since 2026-12) it
     // defeats the hardware prefetcher: a 1 GiB sum read 19 GB/s against 28–37 GB/s one block at a
@@ -197,7 +195,7 @@ impl<V: F64x8, T: Float, const STREAM: bool> Pass<V, T> for Sum<STREAM> {
             for r in 0..ROWS {
                 for (k, acc) in acc.iter_mut().enumerate() {
                     let q = g[k].as_ptr().add(r * LANES);
-                    if STREAM && T::STREAM_PREFETCH {
+                    if PREFETCH {
                         prefetch_row::<T, K>(q);
                     }
                     let (a, b) = row::<V, T>(q);
@@ -281,19 +279,21 @@ fn shifted<V: F64x8, T: Float, const STREAM: bool>(x: &[T]) -> Option<(&[f64], u
     (s != 0).then_some((x, s))
 }
 
-/// The §1 tree sum of one chunk (what `lanes::chunk_tree(x, widen)` computes), with software
-/// prefetch when `STREAM` (see [`super::streams`]).
+/// The §1 tree sum of one chunk (what `lanes::chunk_tree(x, widen)` computes): the streaming
+/// kernel when `STREAM` (see [`super::streams`]), with software prefetch when also `PREFETCH`.
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-pub(crate) unsafe fn chunk_sum<V: F64x8, T: Float, const STREAM: bool>(x: &[T]) -> f64 {
+pub(crate) unsafe fn chunk_sum<V: F64x8, T: Float, const STREAM: bool, const PREFETCH: bool>(
+    x: &[T],
+) -> f64 {
     if let Some((x, s)) = shifted::<V, T, STREAM>(x) {
         // SAFETY: the caller guarantees the ISA.
         return unsafe { chunk_sum_shifted::<V>(x, s) };
     }
-    let mut values = OnBlocks::<V, _, _>::new(Sum::<STREAM>, T::widen);
+    let mut values = OnBlocks::<V, _, _>::new(Sum::<STREAM, PREFETCH>, T::widen);
     // SAFETY: the caller guarantees the ISA.
     unsafe { chunk_tree_by(x, &mut values) }
 }
@@ -366,14 +366,10 @@ impl<V: F64x8> Extremes<V> {
 }
 
 /// The statistics' first pass: the sum of each block, as [`Sum`], and every element into the
-/// running extremes, one block at a time. It does not prefetch, not even on input that streams
-/// from memory: on the AMD Zen 4 VM a prefetch 4 KiB ahead, as [`Sum`] does for `f64`, made one
-/// participant's `stats` over 1 GiB slower, `f64` 19.9–21.6 GB/s against 22.8–23.3 without,
-/// `f32` 13.9–14.1 against 14.7–14.9 (`cargo bench --bench scaling`, three alternated runs each,
-/// 2026-12-04; docs/performance.md). The hardware prefetcher follows the one stream alone.
-struct Scan<V>(Extremes<V>);
+/// running extremes, one block at a time; prefetching ahead when `PREFETCH` (on streaming input).
+struct Scan<V, const PREFETCH: bool>(Extremes<V>);
 
-impl<V: F64x8, T: Float> Pass<V, T> for Scan<V> {
+impl<V: F64x8, T: Float, const PREFETCH: bool> Pass<V, T> for Scan<V, PREFETCH> {
     const PAIRS: bool = false;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
@@ -384,7 +380,11 @@ impl<V: F64x8, T: Float> Pass<V, T> for Scan<V> {
             let mut acc = [[V::splat(-0.0); 2]; K];
             for r in 0..ROWS {
                 for (k, acc) in acc.iter_mut().enumerate() {
-                    let (a, b) = row::<V, T>(g[k].as_ptr().add(r * LANES));
+                    let q = g[k].as_ptr().add(r * LANES);
+                    if PREFETCH {
+                        prefetch_row::<T, K>(q);
+                    }
+                    let (a, b) = row::<V, T>(q);
                     *acc = [acc[0].add(a), acc[1].add(b)];
                     let j = 2 * k % 4;
                     ext.lo[j] = a.min(ext.lo[j]);
@@ -449,15 +449,17 @@ fn square<T: Lanes>(mean: f64) -> impl Fn(T) -> f64 + Copy {
 /// One pass over a chunk for the statistics: its §1 tree sum (every element present) and its
 /// smallest and largest elements. Meaningful only when the chunk holds no NaN — which the sum
 /// tells: a NaN element makes it NaN. Which zero (±0.0) `min`/`max` return when zeros tie is
-/// unspecified; the caller resolves it.
+/// unspecified; the caller resolves it. Prefetches ahead when `PREFETCH` (on streaming input).
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float>(x: &[T]) -> (f64, f64, f64) {
+pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float, const PREFETCH: bool>(
+    x: &[T],
+) -> (f64, f64, f64) {
     // SAFETY: the caller guarantees the ISA.
-    let scan = Scan::<V>(unsafe { Extremes::<V>::new() });
+    let scan = Scan::<V, PREFETCH>(unsafe { Extremes::<V>::new() });
     let mut values = OnBlocks::<V, _, _>::new(scan, T::widen);
     // SAFETY: the ISA as above.
     let sum = unsafe { chunk_tree_by(x, &mut values) };
@@ -550,7 +552,7 @@ mod tests {
             mean in -10f64..10.0,
         ) {
             // SAFETY: `Portable` runs on any CPU.
-            let (sum, m2) = unsafe { (chunk_sum::<Portable, f64, false>(&x), chunk_m2::<Portable, f64>(&x, mean)) };
+            let (sum, m2) = unsafe { (chunk_sum::<Portable, f64, false, false>(&x), chunk_m2::<Portable, f64>(&x, mean)) };
             prop_assert_eq!(sum.to_bits(), chunk_tree(&x, |v| v).to_bits());
             let want = chunk_tree(&x, |v: f64| (v - mean) * (v - mean));
             prop_assert_eq!(m2.to_bits(), want.to_bits());

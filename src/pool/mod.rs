@@ -15,6 +15,8 @@ pub use par::ParOptions;
 pub use task::{CancelToken, Task, TaskError};
 
 use crate::error::{Error, ErrorKind};
+#[cfg(not(shmkern_loom))]
+use crate::kernels::Prefetch;
 use crate::sched::MAX_PARTICIPANTS;
 use crate::sync::atomic::{
     AtomicU32, AtomicUsize,
@@ -98,6 +100,9 @@ pub(crate) struct Inner {
     metrics: Metrics,
     spin: Duration,
     inline_below: usize,
+    /// Which kernels prefetch on streaming input (speed only, never a result bit).
+    #[cfg(not(shmkern_loom))]
+    prefetch: Prefetch,
 }
 
 impl Inner {
@@ -179,7 +184,7 @@ pub struct Pool {
     workers: Vec<thread::JoinHandle<()>>,
 }
 
-/// Configures a [`Pool`]: threads, names, stack size, spin budget, inline cutoff.
+/// Configures a [`Pool`]: threads, names, stack size, spin budget, inline cutoff, prefetch.
 ///
 /// # Examples
 ///
@@ -203,16 +208,20 @@ pub struct Builder {
     stack_size: Option<usize>,
     spin: Duration,
     inline_below: usize,
+    #[cfg(not(shmkern_loom))]
+    prefetch: Option<Prefetch>,
 }
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder")
-            .field("threads", &self.threads)
+        let mut d = f.debug_struct("Builder");
+        d.field("threads", &self.threads)
             .field("stack_size", &self.stack_size)
             .field("spin", &self.spin)
-            .field("inline_below", &self.inline_below)
-            .finish()
+            .field("inline_below", &self.inline_below);
+        #[cfg(not(shmkern_loom))]
+        d.field("prefetch", &self.prefetch);
+        d.finish()
     }
 }
 
@@ -224,6 +233,8 @@ impl Default for Builder {
             stack_size: None,
             spin: DEFAULT_SPIN,
             inline_below: DEFAULT_INLINE_BELOW,
+            #[cfg(not(shmkern_loom))]
+            prefetch: None,
         }
     }
 }
@@ -317,6 +328,26 @@ impl Builder {
         self
     }
 
+    /// Which kernels issue software prefetches on input that streams from memory; default
+    /// [`Prefetch::detect`], the choice measured best for this CPU. Results do not depend on it:
+    /// this is for measuring, or for a CPU whose prefetchers behave otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{kernels::Prefetch, Pool};
+    ///
+    /// let pool = Pool::builder().threads(2).prefetch(Prefetch::Off).build().unwrap();
+    /// assert_eq!(pool.prefetch(), Prefetch::Off);
+    /// let data: Vec<i64> = (0..1 << 20).collect(); // 8 MiB: streams
+    /// assert_eq!(pool.sum_int(&data), (1i128 << 39) - (1 << 19));
+    /// ```
+    #[cfg(not(shmkern_loom))]
+    pub fn prefetch(mut self, prefetch: Prefetch) -> Self {
+        self.prefetch = Some(prefetch);
+        self
+    }
+
     /// Starts the workers. Fails on a thread count out of range or a thread that cannot be spawned
     /// (then the workers already started are stopped and joined).
     ///
@@ -357,6 +388,8 @@ impl Builder {
             metrics: Metrics::new(n),
             spin: self.spin,
             inline_below: self.inline_below,
+            #[cfg(not(shmkern_loom))]
+            prefetch: self.prefetch.unwrap_or_else(Prefetch::detect),
         });
         let mut pool = Pool {
             inner,
@@ -427,6 +460,20 @@ impl Pool {
     /// ```
     pub fn threads(&self) -> usize {
         self.inner.participants
+    }
+
+    /// Which kernels prefetch on streaming input in this pool's calls ([`Builder::prefetch`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{kernels::Prefetch, Pool};
+    ///
+    /// assert_eq!(Pool::builder().threads(1).build().unwrap().prefetch(), Prefetch::detect());
+    /// ```
+    #[cfg(not(shmkern_loom))]
+    pub fn prefetch(&self) -> Prefetch {
+        self.inner.prefetch
     }
 
     /// Runs `f` on a worker; the [`Task`] handle joins it, times out, cancels it or `.await`s it.
