@@ -30,9 +30,11 @@ pub mod buffer;
 mod error;
 #[cfg(not(shmkern_loom))]
 pub mod job;
-/// Under loom, only the job's chunk table (the protocol the loom models check).
+/// Under loom, only the job's chunk table and participant protocol (what the loom models check).
 #[cfg(shmkern_loom)]
 pub mod job {
+    #[doc(hidden)]
+    pub mod members;
     #[doc(hidden)]
     pub mod table;
 }

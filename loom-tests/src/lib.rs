@@ -46,3 +46,6 @@ pub fn expect_rejected(test_name: &str, reasons: &[&str], run: impl FnOnce()) {
 pub const DEADLOCK: &str = "deadlock";
 /// What loom says when two accesses race.
 pub const RACE: &str = "Causality violation";
+/// What loom says when threads keep running without ever finishing (a livelock: polling loops
+/// that `yield_now` while nothing they wait for can happen).
+pub const LIVELOCK: &str = "Model exceeded maximum number of branches";

@@ -1,12 +1,12 @@
-//! Models: a cross-process job (`src/job/table.rs`, driven the way `Job::join`, `Job::work` and
-//! `Job::wait_stats` in `src/job/mod.rs` drive it) in which a participant crashes after claiming a
-//! chunk, with threads standing in for processes:
+//! Models: a cross-process job (`src/job/table.rs`, driven by `Job::join` and `Job::work`'s own
+//! code in `src/job/members.rs`, and read the way `Job::wait_stats` in `src/job/mod.rs` reads it)
+//! in which a participant crashes after claiming a chunk, with threads standing in for processes:
 //!
 //! - `job_crash_after_claim_survivor_takes_over`, `job_crash_mid_write_survivor_takes_over`: the
 //!   **crasher** (participant slot 1) claims the chunk with `claim_next` and stops for good, right
 //!   after the claim or halfway through its result's word stores (after `begin_write`); it never
-//!   touches the job again. The **survivor** (slot 0) runs `Job::work`'s loop: `claim_next` until
-//!   none is left, then the helping loop (reclaim the chunks of dead owners, claim and compute
+//!   touches the job again. The **survivor** (slot 0) runs `Job::work`'s phases:
+//!   `members::claim_runs` until the cursor has passed the end, then `members::help` (reclaim the chunks of dead owners, claim and compute
 //!   what is unclaimed, wait on the done count with a timeout when that made no progress) until
 //!   every chunk is published. The **waiter** (the model's main thread) runs `wait_stats`' loop,
 //!   sleeping on the done count until it says every chunk is published, then reads every result.
@@ -24,9 +24,10 @@
 //!
 //! What is modelled, and how:
 //!
-//! - **Death.** The real liveness check (`Job::owner_dead`) reads the slot's `pid | start time`
-//!   word and asks `/proc` whether that process still exists. Here the slot word holds a model
-//!   PID and `alive[pid]` is what `/proc` answers. The crasher's thread clears its flag
+//! - **Death.** The liveness verdict (`Members::owner_dead`) reads the slot's word and asks
+//!   `Members::alive`; `Job`'s word is `pid | start time` and its `alive` asks `/proc` whether
+//!   that process still exists. Here the slot word holds a model PID and `alive[pid]` is what
+//!   `/proc` answers: only `Members::alive` is the model's own. The crasher's thread clears its flag
 //!   (`Release`) as its very last step: a process is seen dead only once it is gone, and whoever
 //!   sees it gone (`Acquire`) sees everything it did (its exit is ordered before a `/proc` lookup
 //!   that misses it). Nothing else about the crash is announced: nobody wakes `done`.
@@ -53,6 +54,10 @@
 //!   which loaded the crasher's `CLAIMED(1, 0)` and judged slot 1 dead before the takeover, now
 //!   succeeds against the newcomer's live claim (ABA): a live participant loses its claim. With
 //!   the bump the newcomer's claim is `CLAIMED(1, 1)` and the stale CAS fails.
+//! - `twin_job_crash_join_keeps_dead_claims_is_rejected`: `Members::join` takes the dead slot
+//!   without giving its chunks back (`Fault::JoinKeepsDeadClaims`). The crasher's `CLAIMED(1, 0)`
+//!   then names the live newcomer: the survivor never judges it dead, nobody can claim it, and
+//!   both helping loops poll forever — loom's branch limit (a livelock).
 //! - `twin_job_crash_helper_without_timeout_is_rejected`: the helping loop's wait never times out
 //!   (the faithful mock: sleep until woken). A survivor that went to sleep while the crasher was
 //!   still alive is never woken — nobody publishes again — and loom reports the deadlock. This is
@@ -62,17 +67,20 @@
 use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use loom::sync::Arc;
 use loom::thread;
-use loom_tests::{expect_rejected, DEADLOCK};
+use loom_tests::{expect_rejected, DEADLOCK, LIVELOCK};
 use shmkern::faults::{inject, Fault};
 use shmkern::futex::{
     self,
     model::{set_mode, Mode},
 };
+use shmkern::job::members::{self, Members};
 use shmkern::job::table::{ChunkTable, Claim, State, SLOT_WORDS};
 use std::time::Duration;
 
 /// `Job::work`'s poll interval (any timeout: the mock expires it at once).
 const POLL: Duration = Duration::from_millis(50);
+/// `Job::work`'s run of chunks reserved at a time (the models have one chunk).
+const RUN: usize = 16;
 
 /// Participant slots: the survivor's and the crasher's (then the newcomer's).
 const SURVIVOR_SLOT: u32 = 0;
@@ -140,40 +148,19 @@ impl Shared {
             .get(pid as usize)
             .is_some_and(|a| a.load(Ordering::Acquire))
     }
+}
 
-    /// `Job::owner_dead`: the slot is free, or its process is gone.
-    fn owner_dead(&self, owner: u32) -> bool {
-        let Some(slot) = self.slots.get(owner as usize) else {
-            return true;
-        };
-        // Acquire: pairs with the joiner's CAS, as in `Job::owner_dead`.
-        let word = slot.load(Ordering::Acquire);
-        word == 0 || !self.pid_alive(word)
+/// The model's participant slots: `Job`'s protocol (`members.rs`, shared with `Job`) on model
+/// PIDs, liveness what `alive` says.
+impl Members for Shared {
+    fn count(&self) -> u32 {
+        SLOTS as u32
     }
-
-    /// `Job::join`: the first slot that is free or whose process is gone, after giving back the
-    /// dead process's chunks.
-    fn join(&self, me: u64) -> u32 {
-        let table = self.table();
-        for i in 0..SLOTS as u32 {
-            let slot = &self.slots[i as usize];
-            let word = slot.load(Ordering::Acquire);
-            if word != 0 && self.pid_alive(word) {
-                continue;
-            }
-            if word != 0 {
-                for k in 0..table.chunks() {
-                    table.reclaim(k, |o| o == i);
-                }
-            }
-            if slot
-                .compare_exchange(word, me, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-            {
-                return i;
-            }
-        }
-        panic!("no participant slot for the newcomer");
+    fn slot(&self, i: u32) -> &AtomicU64 {
+        &self.slots[i as usize]
+    }
+    fn alive(&self, word: u64) -> bool {
+        self.pid_alive(word)
     }
 }
 
@@ -198,32 +185,17 @@ fn compute(s: &Shared, c: Claim, p: u32, pid: u64) {
     );
 }
 
-/// `Job::work` after the join: claim until the cursor runs out, then help until every chunk is
-/// published.
+/// `Job::work` after the join, through the same functions (`members::claim_runs` on one thread,
+/// then `members::help`), with the helping loop's timed wait ending at once (module docs).
 fn work(s: &Shared, p: u32, pid: u64) {
     let t = s.table();
-    while let Some(c) = t.claim_next(p) {
-        compute(s, c, p, pid);
-    }
-    loop {
-        let seen = t.done_count();
-        if seen as usize >= t.chunks() {
-            break;
-        }
-        let mut progressed = false;
-        for k in 0..t.chunks() {
-            t.reclaim(k, |o| s.owner_dead(o));
-            if let Some(c) = t.try_claim(k, p) {
-                compute(s, c, p, pid);
-                progressed = true;
-            }
-        }
-        if !progressed {
-            futex::wait(&s.done, seen, Some(POLL));
-            // The timeout expired (module docs): let the others run before polling again.
-            thread::yield_now();
-        }
-    }
+    members::claim_runs(&t, p, RUN, |c| compute(s, c, p, pid));
+    let wait = |seen| {
+        futex::wait(&s.done, seen, Some(POLL));
+        // The timeout expired (module docs): let the others run before polling again.
+        thread::yield_now();
+    };
+    members::help(&t, p, |o| s.owner_dead(o), |c| compute(s, c, p, pid), wait);
 }
 
 /// The crasher: claims one chunk, stops for good at `at`, and is gone.
@@ -305,7 +277,9 @@ fn slot_reuse_model() {
         let s = s.clone();
         thread::spawn(move || work(&s, SURVIVOR_SLOT, SURVIVOR_PID))
     };
-    let p = s.join(NEWCOMER_PID);
+    let p = s
+        .join(&s.table(), NEWCOMER_PID)
+        .expect("a slot for the newcomer");
     assert_eq!(p, CRASHER_SLOT, "the newcomer must take over the dead slot");
     work(&s, p, NEWCOMER_PID);
     // `work` returned: every chunk is published, so this does not sleep.
@@ -374,6 +348,23 @@ fn twin_job_crash_helper_without_timeout_is_rejected() {
         || {
             set_mode(Mode::Faithful);
             loom::model(|| crash_model(Crash::AfterClaim));
+        },
+    );
+}
+
+/// Twin: the newcomer takes the dead slot without giving its chunks back first, so the crasher's
+/// `CLAIMED(1, 0)` now names a live participant: nobody reclaims it, nobody may claim it, and
+/// the job never completes. Both helping loops poll on (the timed waits expire), so loom reports a
+/// livelock rather than a deadlock.
+#[test]
+fn twin_job_crash_join_keeps_dead_claims_is_rejected() {
+    expect_rejected(
+        "twin_job_crash_join_keeps_dead_claims_is_rejected",
+        &[LIVELOCK],
+        || {
+            let _m = timeouts_expire();
+            let _bug = inject(Fault::JoinKeepsDeadClaims);
+            loom::model(slot_reuse_model);
         },
     );
 }

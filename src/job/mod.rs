@@ -47,10 +47,13 @@
 mod layout;
 mod liveness;
 #[doc(hidden)]
+pub mod members;
+#[doc(hidden)]
 pub mod table;
 
 pub use layout::fuzz_decode_header;
 pub use layout::{JobKind, MAX_PARTICIPANTS};
+use members::Members;
 
 use crate::buffer::{npy, DType, ReadOnly};
 use crate::error::Error;
@@ -536,57 +539,17 @@ impl Job {
         }
     }
 
-    /// Whether participant `owner` (an index read from shared memory) is dead.
-    fn owner_dead(&self, owner: u32) -> bool {
-        if owner >= self.header.max_participants {
-            return true; // garbage: nobody can hold such a claim
-        }
-        // Acquire: pairs with the joiner's CAS, so a slot taken over is read whole.
-        let word = self.participant(owner).load(Ordering::Acquire);
-        word == 0 || !Self::slot_alive(word)
-    }
-
-    /// Takes a free participant slot, or the slot of a dead process after giving its chunks back.
+    /// Takes a participant slot ([`Members::join`]).
     fn join(&self) -> Result<u32, Error> {
-        let me = Self::me();
-        let table = self.table();
-        for i in 0..self.header.max_participants {
-            let slot = self.participant(i);
-            let word = slot.load(Ordering::Acquire);
-            if word != 0 && Self::slot_alive(word) {
-                continue;
-            }
-            if word != 0 {
-                // Give back the dead owner's chunks before its index can mean a live process.
-                for k in 0..table.chunks() {
-                    table.reclaim(k, |o| o == i);
-                }
-            }
-            // AcqRel: one joiner wins the slot; its later claims are ordered after the win.
-            if slot
-                .compare_exchange(word, me, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-            {
-                return Ok(i);
-            }
-        }
-        Err(Error::file(
-            &self.path,
-            format!(
-                "all {} participant slots are held by live processes",
-                self.header.max_participants
-            ),
-        ))
-    }
-
-    fn leave(&self, p: u32) {
-        // Release: our published results happen-before a later joiner reuses the slot.
-        let _ = self.participant(p).compare_exchange(
-            Self::me(),
-            0,
-            Ordering::Release,
-            Ordering::Relaxed,
-        );
+        Members::join(self, &self.table(), Self::me()).ok_or_else(|| {
+            Error::file(
+                &self.path,
+                format!(
+                    "all {} participant slots are held by live processes",
+                    self.header.max_participants
+                ),
+            )
+        })
     }
 
     /// The job's data as `T`s.
@@ -649,33 +612,14 @@ impl Job {
     pub fn work(&self, pool: &Pool) -> Result<(), Error> {
         let p = self.join()?;
         let table = self.table();
-        pool.broadcast(|_| {
-            while let Some(run) = table.reserve(RUN) {
-                for k in run {
-                    if let Some(c) = table.try_claim(k, p) {
-                        self.compute(c, p);
-                    }
-                }
-            }
-        });
-        loop {
-            let seen = table.done_count();
-            if u64::from(seen) >= self.header.chunks {
-                break;
-            }
-            let mut progressed = false;
-            for k in 0..table.chunks() {
-                table.reclaim(k, |o| self.owner_dead(o));
-                if let Some(c) = table.try_claim(k, p) {
-                    self.compute(c, p);
-                    progressed = true;
-                }
-            }
-            if !progressed {
-                futex::wait(table.done, seen, Some(POLL));
-            }
-        }
-        self.leave(p);
+        let compute = |c| self.compute(c, p);
+        pool.broadcast(|_| members::claim_runs(&table, p, RUN, compute));
+        // Woken, timed out or interrupted: the loop looks at everything again either way.
+        let wait = |seen| {
+            futex::wait(table.done, seen, Some(POLL));
+        };
+        members::help(&table, p, |o| self.owner_dead(o), compute, wait);
+        self.leave(p, Self::me());
         Ok(())
     }
 
@@ -914,6 +858,20 @@ fn data_path_of(header: &Header) -> PathBuf {
     #[cfg(not(unix))]
     {
         PathBuf::from(String::from_utf8_lossy(&header.data_path).into_owned())
+    }
+}
+
+/// A job's participant slots live in its shared header; a slot word's process is alive while
+/// `/proc` has a process of that PID and start time (`liveness.rs`).
+impl Members for Job {
+    fn count(&self) -> u32 {
+        self.header.max_participants
+    }
+    fn slot(&self, i: u32) -> &AtomicU64 {
+        self.participant(i)
+    }
+    fn alive(&self, word: u64) -> bool {
+        Self::slot_alive(word)
     }
 }
 

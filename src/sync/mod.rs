@@ -113,6 +113,8 @@ pub enum FaultId {
     ShutdownNoNotify,
     /// A job's reclaim of a dead participant's chunk keeps the generation: ABA with a zombie.
     ReclaimKeepsGeneration,
+    /// Joining a job takes a dead process's slot without giving its chunks back first.
+    JoinKeepsDeadClaims,
     /// The last participant to leave a round does not wake an owner asleep in `close`.
     LeaveSkipsWake,
 }
