@@ -37,12 +37,17 @@ pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
     /// `x` itself when the elements are `f64`, for the kernels that exist only for `f64`.
     #[doc(hidden)]
     fn as_f64s(x: &[Self]) -> Option<&[f64]>;
+    /// Whether the elements are `f32`: the statistics' first pass then takes the extremes on the
+    /// `f32` rows themselves (`vector::Scan`).
+    #[doc(hidden)]
+    const IS_F32: bool;
 }
 
 impl sealed::Sealed for f64 {}
 impl sealed::Sealed for f32 {}
 
 impl Float for f64 {
+    const IS_F32: bool = false;
     #[inline(always)]
     fn widen(self) -> f64 {
         self
@@ -60,6 +65,7 @@ impl Float for f64 {
 }
 
 impl Float for f32 {
+    const IS_F32: bool = true;
     #[inline(always)]
     fn widen(self) -> f64 {
         f64::from(self)

@@ -9,6 +9,7 @@ mod ints;
 mod lanes;
 mod prefetch;
 mod simd;
+mod simd32;
 mod stats;
 mod sum;
 mod vector;

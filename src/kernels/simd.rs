@@ -11,12 +11,16 @@
 //! way by `Portable`; the callers use them only on NaN-free data and resolve `±0.0` ties
 //! themselves, so which zero comes out never reaches a result.
 
+use super::simd32::{F32x16, Portable32};
+
 /// Eight `f64` lanes on one instruction set.
 ///
 /// Every method is `unsafe`: the caller must run on a CPU with the implementing type's ISA
 /// (checked once by the dispatch in `lanes.rs`), and pointers must be valid for reading eight
 /// elements (no alignment needed).
 pub trait F64x8: Copy {
+    /// Sixteen `f32` lanes on the same ISA, for the `f32` statistics' extremes (`simd32.rs`).
+    type F32: F32x16;
     /// Whether the kernels should work on two blocks at once: twice the independent add chains,
     /// for CPUs whose add latency would otherwise idle the adders, where the registers hold both
     /// blocks' accumulators without spilling. It changes no operation, only their interleaving.
@@ -201,6 +205,7 @@ impl Portable {
 }
 
 impl F64x8 for Portable {
+    type F32 = Portable32;
     const TWO_BLOCKS: bool = false;
     #[inline(always)]
     /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
@@ -278,6 +283,7 @@ pub use x86::{Avx2, Avx512, Sse2};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 mod x86 {
     use super::F64x8;
+    use crate::kernels::simd32::{Avx2F32, Avx512F32, Sse2F32};
     use std::arch::x86_64::*;
 
     /// Defines an `F64x8` made of `[$reg; N]`: lane-wise operations map over the parts.
@@ -285,7 +291,7 @@ mod x86 {
     /// intrinsics' own target features are enabled by the `#[target_feature]` kernels these
     /// `#[inline(always)]` methods are inlined into (the dispatch in `lanes.rs`).
     macro_rules! parts {
-        ($name:ident, $reg:ty, $n:literal, $isa:literal, two_blocks $two:literal,
+        ($name:ident, $reg:ty, $n:literal, $isa:literal, f32 $f32:ty, two_blocks $two:literal,
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
          load_i32 |$qi:ident| $load_i32:expr,
          add $add:ident, sub $sub:ident, mul $mul:ident, min $min:ident, max $max:ident,
@@ -299,6 +305,7 @@ mod x86 {
             pub struct $name([$reg; $n]);
 
             impl F64x8 for $name {
+                type F32 = $f32;
                 const TWO_BLOCKS: bool = $two;
                 #[inline(always)]
                 /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
@@ -574,7 +581,7 @@ mod x86 {
         }
     }
 
-    parts!(Sse2, __m128d, 4, "SSE2", two_blocks false,
+    parts!(Sse2, __m128d, 4, "SSE2", f32 Sse2F32, two_blocks false,
         splat _mm_set1_pd, load _mm_loadu_pd,
         load_f32 |q| _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(q.cast()))),
         load_i32 |q| _mm_cvtepi32_pd(_mm_loadl_epi64(q.cast())),
@@ -583,7 +590,7 @@ mod x86 {
         store _mm_storeu_pd,
         // Parts hold lanes 0–1, 2–3, 4–5, 6–7: i + i+4 pairs part 0 with 2 and 1 with 3.
         fold |p| add_pair(_mm_add_pd(_mm_add_pd(p[0], p[2]), _mm_add_pd(p[1], p[3]))));
-    parts!(Avx2, __m256d, 2, "AVX2", two_blocks false,
+    parts!(Avx2, __m256d, 2, "AVX2", f32 Avx2F32, two_blocks false,
         splat _mm256_set1_pd, load _mm256_loadu_pd,
         load_f32 |q| _mm256_cvtps_pd(_mm_loadu_ps(q)),
         load_i32 |q| _mm256_cvtepi32_pd(_mm_loadu_si128(q.cast())),
@@ -592,7 +599,7 @@ mod x86 {
         // Parts hold lanes 0–3 and 4–7.
         fold |p| fold4(_mm256_add_pd(p[0], p[1])),
         shifted_lines load_part |p, lo, hi| Avx2([part4(p, lo, hi, 0), part4(p, lo, hi, 4)]));
-    parts!(Avx512, __m512d, 1, "AVX-512F/DQ", two_blocks true,
+    parts!(Avx512, __m512d, 1, "AVX-512F/DQ", f32 Avx512F32, two_blocks true,
     splat _mm512_set1_pd, load _mm512_loadu_pd,
     load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
     load_i32 |q| _mm512_cvtepi32_pd(_mm256_loadu_si256(q.cast())),

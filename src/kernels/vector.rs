@@ -19,6 +19,7 @@
 use super::element::{Float, Lanes};
 use super::lanes::{block, chunk_tree_by, BlockValues, LANES};
 use super::simd::{prefetch, F64x8};
+use super::simd32::F32x16;
 use crate::sched::BLOCK_LEN;
 
 /// How far ahead of the row being read the streaming passes prefetch (into L2, see
@@ -312,11 +313,16 @@ unsafe fn chunk_sum_shifted<V: F64x8>(x: &[f64], s: usize) -> f64 {
 }
 
 /// Running min and max of a chunk: four accumulators each (lanes 0–7 and 8–15 of two blocks),
-/// independent chains. min and max are exact, so the order they see the elements in is free.
+/// independent chains; for `f32` elements two 16-lane `f32` accumulators each instead (even and
+/// odd rows, two chains), which [`Scan`] fills from the rows as they lie in memory. min and max
+/// are exact, so the order they see the elements in is free, and widening to `f64` is exact and
+/// keeps the order, so the `f32` extremes widen to the `f64` ones.
 #[derive(Clone, Copy)]
-struct Extremes<V> {
+struct Extremes<V: F64x8> {
     lo: [V; 4],
     hi: [V; 4],
+    lo32: [V::F32; 2],
+    hi32: [V::F32; 2],
 }
 
 impl<V: F64x8> Extremes<V> {
@@ -332,6 +338,8 @@ impl<V: F64x8> Extremes<V> {
             Extremes {
                 lo: [V::splat(f64::INFINITY); 4],
                 hi: [V::splat(-f64::INFINITY); 4],
+                lo32: [V::F32::splat(f32::INFINITY); 2],
+                hi32: [V::F32::splat(-f32::INFINITY); 2],
             }
         }
     }
@@ -352,13 +360,24 @@ impl<V: F64x8> Extremes<V> {
                 h0.max(h1).max(h2.max(h3)).to_array(),
             )
         };
+        // The `f32` accumulators (still at ±∞ for `f64`, where they are not even read).
+        let (lo32, hi32) = if T::IS_F32 {
+            let [l0, l1] = self.lo32;
+            let [h0, h1] = self.hi32;
+            // SAFETY: forwarded.
+            unsafe { (l0.min(l1).to_array(), h0.max(h1).to_array()) }
+        } else {
+            ([f32::INFINITY; 16], [-f32::INFINITY; 16])
+        };
         let tail = tail.iter().map(|v| v.widen());
         let min = lo
             .into_iter()
+            .chain(lo32.map(f64::from))
             .chain(tail.clone())
             .fold(f64::INFINITY, |m, v| if v < m { v } else { m });
         let max = hi
             .into_iter()
+            .chain(hi32.map(f64::from))
             .chain(tail)
             .fold(-f64::INFINITY, |m, v| if v > m { v } else { m });
         (min, max)
@@ -367,7 +386,7 @@ impl<V: F64x8> Extremes<V> {
 
 /// The statistics' first pass: the sum of each block, as [`Sum`], and every element into the
 /// running extremes, one block at a time; prefetching ahead when `PREFETCH` (on streaming input).
-struct Scan<V, const PREFETCH: bool>(Extremes<V>);
+struct Scan<V: F64x8, const PREFETCH: bool>(Extremes<V>);
 
 impl<V: F64x8, T: Float, const PREFETCH: bool> Pass<V, T> for Scan<V, PREFETCH> {
     const PAIRS: bool = false;
@@ -386,11 +405,20 @@ impl<V: F64x8, T: Float, const PREFETCH: bool> Pass<V, T> for Scan<V, PREFETCH> 
                     }
                     let (a, b) = row::<V, T>(q);
                     *acc = [acc[0].add(a), acc[1].add(b)];
-                    let j = 2 * k % 4;
-                    ext.lo[j] = a.min(ext.lo[j]);
-                    ext.lo[j + 1] = b.min(ext.lo[j + 1]);
-                    ext.hi[j] = a.max(ext.hi[j]);
-                    ext.hi[j + 1] = b.max(ext.hi[j + 1]);
+                    if T::IS_F32 {
+                        // The row once more, as it lies: 16 `f32`s, readable as `row` read them.
+                        let x = V::F32::load(q.cast::<f32>());
+                        // Two chains, rotated each row (no indexing that could spill them).
+                        let ([l0, l1], [h0, h1]) = (ext.lo32, ext.hi32);
+                        ext.lo32 = [l1, x.min(l0)];
+                        ext.hi32 = [h1, x.max(h0)];
+                    } else {
+                        let j = 2 * k % 4;
+                        ext.lo[j] = a.min(ext.lo[j]);
+                        ext.lo[j + 1] = b.min(ext.lo[j + 1]);
+                        ext.hi[j] = a.max(ext.hi[j]);
+                        ext.hi[j + 1] = b.max(ext.hi[j + 1]);
+                    }
                 }
             }
             halves(acc)
