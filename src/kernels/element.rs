@@ -371,12 +371,12 @@ mod tests {
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             if isa.is_supported() {
                 prop_assert_eq!(int_chunk_isa(isa, x).unwrap(), want, "{:?}", isa);
-                prop_assert_eq!(
-                    int_prefetch_isa(isa, x).unwrap(),
-                    want,
-                    "{:?} prefetching",
-                    isa
-                );
+                // Under Miri a prefetch is a no-op (`simd::prefetch`) and the prefetching loop's
+                // groups are plain slices: skipped there, where every case costs seconds.
+                if !cfg!(miri) {
+                    let got = int_prefetch_isa(isa, x).unwrap();
+                    prop_assert_eq!(got, want, "{:?} prefetching", isa);
+                }
             }
         }
         Ok(())

@@ -457,12 +457,12 @@ mod tests {
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             let want = chunk_sum_isa(isa, x).map(f64::to_bits);
             prop_assert_eq!(stream_sum_isa(isa, x).map(f64::to_bits), want, "{:?}", isa);
-            prop_assert_eq!(
-                prefetch_sum_isa(isa, x).map(f64::to_bits),
-                want,
-                "{:?}",
-                isa
-            );
+            // Under Miri a prefetch is a no-op (`simd::prefetch`), so the prefetching kernel runs
+            // the streaming one's code: skipped there, where every case costs seconds.
+            if !cfg!(miri) {
+                let got = prefetch_sum_isa(isa, x).map(f64::to_bits);
+                prop_assert_eq!(got, want, "{:?} prefetching", isa);
+            }
         }
         Ok(())
     }

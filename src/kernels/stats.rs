@@ -868,8 +868,12 @@ mod tests {
             if isa.is_supported() {
                 let got = tree_of_chunks(x, |c| chunk_stats_isa(isa, c).unwrap());
                 prop_assert_eq!(got, want, "{:?}", isa);
-                let got = tree_of_chunks(x, |c| prefetch_stats_isa(isa, c).unwrap());
-                prop_assert_eq!(got, want, "{:?} prefetching", isa);
+                // Under Miri a prefetch is a no-op (`simd::prefetch`), so the prefetching kernel
+                // runs the other's code: skipped there, where every case costs seconds.
+                if !cfg!(miri) {
+                    let got = tree_of_chunks(x, |c| prefetch_stats_isa(isa, c).unwrap());
+                    prop_assert_eq!(got, want, "{:?} prefetching", isa);
+                }
             }
         }
         Ok(())
