@@ -9,6 +9,7 @@
 use proptest::prelude::*;
 use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKind};
+use shmkern::kernels::Prefetch;
 use shmkern::{Pool, SharedBuffer, Stats, CHUNK_LEN};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -199,6 +200,60 @@ fn sum_jobs_give_the_pool_sum_bit_for_bit() {
     let e = job.wait_stats::<u8>(Duration::ZERO).unwrap_err();
     assert!(e.to_string().contains("Sum over u8"), "{e}");
     assert!(job.wait_sum_int::<i8>(Duration::ZERO).is_err());
+}
+
+/// Jobs over data large enough to stream (over 4 MiB, where the kernels' prefetching variants
+/// run) give the pool's bits under every `Prefetch` choice of the working pool: `Job::work` picks
+/// the kernels from its pool, and the choice changes speed only.
+#[test]
+fn jobs_give_the_same_bits_under_every_prefetch_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = Pool::builder().threads(2).build().unwrap();
+    let floats: Vec<f32> = (0..(4 << 20) / 4 + 12_345)
+        .map(|i| ((i as f32) * 0.37).sin() * 1e3)
+        .collect();
+    let ints: Vec<i64> = (0..(4 << 20) / 8 + 777)
+        .map(|i| (i as i64).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) >> 3)
+        .collect();
+    let (f_raw, i_raw) = (dir.path().join("f.raw"), dir.path().join("i.raw"));
+    std::fs::write(&f_raw, bytemuck::cast_slice(&floats)).unwrap();
+    std::fs::write(&i_raw, bytemuck::cast_slice(&ints)).unwrap();
+    for (n, choice) in [Prefetch::Off, Prefetch::F64Sum, Prefetch::AllPasses]
+        .into_iter()
+        .enumerate()
+    {
+        let pool = Pool::builder().threads(2).prefetch(choice).build().unwrap();
+        // SAFETY: nothing modifies the data files while the jobs run.
+        let (stats, sum) = unsafe {
+            (
+                Job::create(
+                    dir.path().join(format!("s{n}.job")),
+                    &f_raw,
+                    Some(DType::F32),
+                    JobKind::Stats,
+                ),
+                Job::create(
+                    dir.path().join(format!("i{n}.job")),
+                    &i_raw,
+                    Some(DType::I64),
+                    JobKind::Sum,
+                ),
+            )
+        };
+        let (stats, sum) = (stats.unwrap(), sum.unwrap());
+        stats.work(&pool).unwrap();
+        sum.work(&pool).unwrap();
+        assert_eq!(
+            stats.wait_stats::<f32>(Duration::ZERO).unwrap(),
+            reference.stats(&floats),
+            "{choice:?}"
+        );
+        assert_eq!(
+            sum.wait_sum_int::<i64>(Duration::ZERO).unwrap(),
+            reference.sum_int(&ints),
+            "{choice:?}"
+        );
+    }
 }
 
 #[test]

@@ -13,9 +13,17 @@
 //! stale claim of the old process fail even if that verdict was wrong (`table.rs`).
 //!
 //! Orderings: a joiner takes a slot with an `AcqRel` CAS (one winner; its later claims are ordered
-//! after the win). [`Members::owner_dead`] reads a slot with `Acquire`, which pairs with that CAS,
-//! so a slot taken over is read whole. [`Members::leave`] frees the slot with a `Release` CAS: the
-//! leaver's published results happen-before a later joiner's reuse of the slot.
+//! after the win). [`Members::owner_dead`] and the joiner's first look read a slot with `Acquire`,
+//! which pairs with that CAS and with `leave`'s, so a slot taken over is read whole.
+//! [`Members::leave`] frees the slot with a `Release` CAS: the leaver's published results
+//! happen-before a later joiner's reuse of the slot. A failed CAS only compares, publishes nothing
+//! and is acted on by nothing (the joiner moves to the next slot, the leaver had already been
+//! replaced): `Relaxed` on failure.
+//!
+//! Two processes may judge the same dead slot at once. Both give its chunks back; the loser's
+//! give-back can run after the winner has claimed chunks under the slot's index, and takes those
+//! back too. The chunk table's generation bump makes that cost a recomputation, never a wrong or
+//! a twice-published result (`table.rs`).
 
 use super::table::{ChunkTable, Claim};
 use crate::sync::atomic::{AtomicU64, Ordering};
@@ -46,6 +54,7 @@ pub trait Members {
     fn join(&self, table: &ChunkTable<'_>, me: u64) -> Option<u32> {
         for i in 0..self.count() {
             let slot = self.slot(i);
+            // Acquire: pairs with the CAS that put this word there (module docs).
             let word = slot.load(Ordering::Acquire);
             if word != 0 && self.alive(word) {
                 continue;
@@ -77,8 +86,8 @@ pub trait Members {
 }
 
 /// The claiming phase of `Job::work` for participant `p` (one call per thread working for it):
-/// reserve runs of `run` chunks from the cursor and [`compute`](ChunkTable::try_claim) each
-/// chunk of a run that is still unclaimed, until the cursor passes the end.
+/// reserve runs of `run` chunks from the cursor, [`try_claim`](ChunkTable::try_claim) each chunk
+/// of a run and `compute` the claims that succeed, until the cursor passes the end.
 pub fn claim_runs(table: &ChunkTable<'_>, p: u32, run: usize, mut compute: impl FnMut(Claim)) {
     while let Some(run) = table.reserve(run) {
         for k in run {
