@@ -6,9 +6,9 @@
 //!   **crasher** (participant slot 1) claims the chunk with `claim_next` and stops for good, right
 //!   after the claim or halfway through its result's word stores (after `begin_write`); it never
 //!   touches the job again. The **survivor** (slot 0) runs `Job::work`'s phases:
-//!   `members::claim_runs` until the cursor has passed the end, then `members::help` (reclaim the chunks of dead owners, claim and compute
-//!   what is unclaimed, wait on the done count with a timeout when that made no progress) until
-//!   every chunk is published. The **waiter** (the model's main thread) runs `wait_stats`' loop,
+//!   `members::claim_runs` until the cursor has passed the end, then `members::help` (reclaim
+//!   the chunks of dead owners, claim and compute what is unclaimed, wait on the done count with
+//!   a timeout when that made no progress) until every chunk is published. The **waiter** (the model's main thread) runs `wait_stats`' loop,
 //!   sleeping on the done count until it says every chunk is published, then reads every result.
 //! - `job_crash_slot_reused`: after the crash (set up before the threads start) a **newcomer**
 //!   process (a supervisor restarting the crashed one, say) joins as `Job::join` does — it gives
@@ -27,8 +27,8 @@
 //! - **Death.** The liveness verdict (`Members::owner_dead`) reads the slot's word and asks
 //!   `Members::alive`; `Job`'s word is `pid | start time` and its `alive` asks `/proc` whether
 //!   that process still exists. Here the slot word holds a model PID and `alive[pid]` is what
-//!   `/proc` answers: only `Members::alive` is the model's own. The crasher's thread clears its flag
-//!   (`Release`) as its very last step: a process is seen dead only once it is gone, and whoever
+//!   `/proc` answers: only `Members::alive` is the model's own. The crasher's thread clears its
+//!   flag (`Release`) as its very last step: a process is seen dead only once it is gone, and whoever
 //!   sees it gone (`Acquire`) sees everything it did (its exit is ordered before a `/proc` lookup
 //!   that misses it). Nothing else about the crash is announced: nobody wakes `done`.
 //! - **The helping loop's timed wait** (`futex::wait(done, seen, Some(POLL))`). The survivor

@@ -26,9 +26,10 @@ pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accu
 /// Inputs of at least this many bytes are taken to stream from memory.
 ///
 /// The float sums then read one block at a time, and the first passes prefetch
-/// [`vector::PREFETCH_BYTES`] ahead where the pool's [`Prefetch`] says so: on Intel every one, on
-/// AMD Zen 4 the `f64` sum alone (`prefetch.rs` has the measurements). On the Intel dev VM (2026-11) the hardware
-/// prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth loop, against
+/// [`vector::PREFETCH_BYTES`] ahead where the caller's [`Prefetch`] says so (a pool's, or
+/// [`Prefetch::detect`]'s for `sequential_sum`): by default every one on Intel CPUs, the `f64`
+/// sum alone on others (`prefetch.rs` has the measurements). On the Intel dev VM (2026-11) the
+/// hardware prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth loop, against
 /// 1.01–1.13× with it; on the AMD Zen 4 VM (2026-12) the sum reads 1.03–1.12× with it. Smaller
 /// inputs are usually still in a cache from whoever wrote them, where the prefetch instructions
 /// only take issue slots: they cost a 512 KiB L2-resident AVX-512 sum about 10 % on the Intel VM

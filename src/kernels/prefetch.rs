@@ -15,6 +15,9 @@
 //! So [`Prefetch::detect`] picks [`Prefetch::AllPasses`] on Intel CPUs and [`Prefetch::F64Sum`]
 //! elsewhere (AMD measured; other vendors unmeasured, and `F64Sum` is the cheaper bet). A pool
 //! can be told otherwise ([`Builder::prefetch`](crate::Builder::prefetch)).
+//!
+//! The prefetch instructions exist on x86-64 only (`prefetcht1`); on other architectures and
+//! under Miri `simd::prefetch` compiles to nothing, so there every choice runs alike.
 
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
@@ -40,6 +43,7 @@ use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 /// assert_eq!(Pool::builder().threads(1).build().unwrap().prefetch(), Prefetch::detect());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Prefetch {
     /// No kernel prefetches: the hardware prefetchers alone.
     Off,

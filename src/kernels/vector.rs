@@ -406,7 +406,9 @@ impl<V: F64x8, T: Float, const PREFETCH: bool> Pass<V, T> for Scan<V, PREFETCH> 
                     let (a, b) = row::<V, T>(q);
                     *acc = [acc[0].add(a), acc[1].add(b)];
                     if T::IS_F32 {
-                        // The row once more, as it lies: 16 `f32`s, readable as `row` read them.
+                        // SAFETY (with the block's above): `Float` is sealed, implemented for
+                        // `f32` and `f64` only, and `IS_F32` only for `f32`, so `T` is `f32`
+                        // here and `q` points at the row's 16 `f32`s, which `row` read already.
                         let x = V::F32::load(q.cast::<f32>());
                         // Two chains, rotated each row (no indexing that could spill them).
                         let ([l0, l1], [h0, h1]) = (ext.lo32, ext.hi32);
@@ -580,7 +582,12 @@ mod tests {
             mean in -10f64..10.0,
         ) {
             // SAFETY: `Portable` runs on any CPU.
-            let (sum, m2) = unsafe { (chunk_sum::<Portable, f64, false, false>(&x), chunk_m2::<Portable, f64>(&x, mean)) };
+            let (sum, m2) = unsafe {
+                (
+                    chunk_sum::<Portable, f64, false, false>(&x),
+                    chunk_m2::<Portable, f64>(&x, mean),
+                )
+            };
             prop_assert_eq!(sum.to_bits(), chunk_tree(&x, |v| v).to_bits());
             let want = chunk_tree(&x, |v: f64| (v - mean) * (v - mean));
             prop_assert_eq!(m2.to_bits(), want.to_bits());
