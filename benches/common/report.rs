@@ -221,7 +221,15 @@ pub fn cpu_seconds() -> (f64, f64, f64) {
     // user nice system idle iowait irq softirq steal
     let field = |i: usize| machine.get(i).copied().unwrap_or(0.0);
     let busy = field(0) + field(1) + field(2) + field(5) + field(6);
-    let me: f64 = std::fs::read_to_string("/proc/self/stat")
+    (busy / tck, field(7) / tck, process_cpu_seconds("self"))
+}
+
+/// CPU seconds (user + system, all its threads) used so far by process `pid` ("self" or a
+/// number), from `/proc/<pid>/stat`; 0 if it cannot be read.
+pub fn process_cpu_seconds(pid: &str) -> f64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|s| {
             // Fields 14 and 15 of the line (utime, stime, of all threads) are the 12th and 13th
@@ -229,25 +237,43 @@ pub fn cpu_seconds() -> (f64, f64, f64) {
             let mut f = s.rsplit_once(") ")?.1.split_whitespace().skip(11);
             let utime: f64 = f.next()?.parse().ok()?;
             let stime: f64 = f.next()?.parse().ok()?;
-            Some(utime + stime)
+            Some((utime + stime) / tck)
         })
-        .unwrap_or(0.0);
-    (busy / tck, field(7) / tck, me / tck)
+        .unwrap_or(0.0)
 }
 
 /// Runs one table and says how much CPU time other processes (and the hypervisor, as steal) took
 /// meanwhile: a table measured while something else ran is not comparable.
 pub fn section(table: impl FnOnce()) {
+    section_with_children(&[], table);
+}
+
+/// [`section`] for a table that drives child processes (`(name, pid)`): their CPU time is printed
+/// apart, not counted as other processes'.
+pub fn section_with_children(children: &[(&str, u32)], table: impl FnOnce()) {
+    let child_cpu = || -> Vec<f64> {
+        children
+            .iter()
+            .map(|&(_, pid)| process_cpu_seconds(&pid.to_string()))
+            .collect()
+    };
     let (busy0, steal0, me0) = cpu_seconds();
+    let kids0 = child_cpu();
     let start = Instant::now();
     table();
     let (busy1, steal1, me1) = cpu_seconds();
-    println!(
-        "(during this table, {:.1} s: other processes used {:.2} CPU-s, steal {:.2} s)",
+    let kids1 = child_cpu();
+    let kids: Vec<f64> = kids1.iter().zip(&kids0).map(|(a, b)| a - b).collect();
+    let mut line = format!(
+        "(during this table, {:.1} s: other processes used {:.2} CPU-s, steal {:.2} s",
         start.elapsed().as_secs_f64(),
-        ((busy1 - busy0) - (me1 - me0)).max(0.0),
+        ((busy1 - busy0) - (me1 - me0) - kids.iter().sum::<f64>()).max(0.0),
         steal1 - steal0
     );
+    for ((name, _), cpu) in children.iter().zip(&kids) {
+        line += &format!("; the {name} child {cpu:.2} CPU-s");
+    }
+    println!("{line})");
     println!();
 }
 

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Prepares the kernel scaling run for a lent device machine (16 cores, no Rust toolchain there):
-# builds the table benches as static executables here and puts them, with the script that runs
+# builds the table benches as static executables here and puts them, with the scripts that run
 # them there, into `.dev/` (ignored through .git/info/exclude, so it travels only when carried).
 #
 #   bash benches/device/prepare.sh
 #   then the device tool's `run` with command `bash .dev/run.sh`, carry [".dev"], timeout_s 480
+#   or, for the anchors (rayon, paralight, oneTBB, Node.js) on all cores, `bash .dev/anchors.sh`
 #
 # On the device, run.sh writes machine.txt, scaling1.md, scaling2.md, kernels_table.md and
-# pool_table.md to $OUT (about 4 minutes on 16 cores); their tables go into docs/performance.md.
+# pool_table.md to $OUT (about 4 minutes on 16 cores); anchors.sh writes machine.txt and
+# anchors_table.md (about a minute). Their tables go into docs/performance.md.
+#
+# The anchors' children need what the device may lack: oneTBB's child is compiled here (for
+# x86-64-v4, AVX-512, rather than this CPU) and carried with the shared libraries it loads,
+# including this machine's dynamic loader, which runs it there; Node.js is carried compressed
+# (xz) with the same loader, for a device without its own `node`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,7 +23,7 @@ mkdir -p .dev
 target=x86_64-unknown-linux-gnu
 # crt-static: the device's C library may differ from this machine's, so link it in.
 RUSTFLAGS="-C target-feature=+crt-static" cargo bench --no-run --target "$target" \
-    --target-dir target/static --bench scaling --bench kernels_table --bench pool_table \
+    --target-dir target/static --bench scaling --bench kernels_table --bench pool_table --bench anchors_table \
     --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' |
     while read -r exe; do
@@ -24,5 +31,18 @@ RUSTFLAGS="-C target-feature=+crt-static" cargo bench --no-run --target "$target
         cp "$exe" ".dev/$name"
         strip ".dev/$name"
     done
-cp benches/device/run.sh .dev/run.sh
+cp benches/device/run.sh benches/device/anchors.sh .dev/
+mkdir -p .dev/lib .dev/benches/anchors
+cp benches/anchors/node_sum.js .dev/benches/anchors/
+if g++ -O3 -march=x86-64-v4 -std=c++17 -o .dev/tbb_sum benches/anchors/tbb_sum.cpp -ltbb; then
+    for lib in $(ldd .dev/tbb_sum /usr/bin/node 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' | sort -u); do
+        cp -L "$lib" .dev/lib/
+    done
+    cp -L /lib64/ld-linux-x86-64.so.2 .dev/lib/
+else
+    echo "!!! oneTBB's child did not compile (apt install libtbb-dev): the device run skips it"
+fi
+if command -v node >/dev/null && [ ! -f .dev/node.xz ]; then
+    xz -T0 -6 -c "$(command -v node)" >.dev/node.xz
+fi
 ls -l .dev
