@@ -15,6 +15,11 @@
 //!   with `Prefetch::Off` and with `Prefetch::AllPasses`, one participant and all cores, side by
 //!   side: the measurement behind `Prefetch::detect`'s choice for this CPU (`F64Sum` is
 //!   `AllPasses` for the f64 sum and `Off` for the rest).
+//! - **(e) streaming kernels by input size**: the f64 sum and `stats`, the f32 sum and the i64 sum
+//!   over 2 MiB to 1 GiB, on pools that take the cache-resident kernels at every size
+//!   (`stream_bytes(usize::MAX)`) and pools that take the streaming ones (`stream_bytes(0)`, with
+//!   this CPU's `Prefetch::detect()`), one participant and all cores: the measurement behind
+//!   `kernels::stream_bytes()`'s threshold, the CPU's last-level cache.
 //!
 //! Every result is checked bit for bit against the one-participant result (and `sum_float` against
 //! the sequential 16-lane loop): the binary panics if any thread count gives other bits.
@@ -50,6 +55,8 @@ const REP_TARGET: Duration = Duration::from_millis(30);
 const BYTES: usize = 1 << 30;
 /// Elements of table (b).
 const MID: usize = 1 << 20;
+/// Input sizes of table (e), in bytes: below, at and past the last-level caches of the dev VMs.
+const STREAM_SIZES: [usize; 5] = [2 << 20, 8 << 20, 32 << 20, 128 << 20, BYTES];
 /// Thread counts tried, where the machine has the cores.
 const THREADS: [usize; 6] = [1, 2, 4, 8, 12, 16];
 
@@ -423,6 +430,99 @@ fn prefetch_table(buf: &mut Buffer, cores: usize, isa: Isa) {
 
 /// [`BIG_REPS`] single calls of every variant, interleaved in rotating order, after one warm-up
 /// call each (`report::measure` calibrating to a zero target); the median ns per call of each.
+/// (e) The cache-resident kernels against the streaming ones at each size of [`STREAM_SIZES`].
+fn streaming_table(buf: &mut Buffer, cores: usize) {
+    println!(
+        "### (e) Streaming kernels by input size: GB/s read on pools that never stream \
+         (`stream_bytes(usize::MAX)`) and that always do (`stream_bytes(0)`, prefetch `{:?}`), \
+         and the ratio (speed)",
+        Prefetch::detect()
+    );
+    println!();
+    println!(
+        "| kernel | input | threads | cache-resident kernels | streaming kernels | ×streaming |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
+    let mut counts = vec![1, cores];
+    counts.dedup();
+    let pools: Vec<[Pool; 2]> = counts
+        .iter()
+        .map(|&t| {
+            [usize::MAX, 0].map(|bytes| {
+                Pool::builder()
+                    .threads(t)
+                    .stream_bytes(bytes)
+                    .build()
+                    .expect("pool")
+            })
+        })
+        .collect();
+    buf.fill(cores, f64_value);
+    streaming_rows(buf, &pools, "f64 `sum_float`", |p, d: &[f64]| {
+        bits(&p.sum_float(d))
+    });
+    streaming_rows(buf, &pools, "f64 `stats`", |p, d: &[f64]| bits(&p.stats(d)));
+    buf.fill(cores, |i| f64_value(i) as f32);
+    streaming_rows(buf, &pools, "f32 `sum_float`", |p, d: &[f32]| {
+        bits(&p.sum_float(d))
+    });
+    buf.fill(cores, i64_value);
+    streaming_rows(buf, &pools, "i64 `sum_int`", |p, d: &[i64]| {
+        bits(&p.sum_int(d))
+    });
+    println!();
+    println!(
+        "Both pools gave the same bits at every size. `kernels::stream_bytes()` on this CPU: {} \
+         bytes (the default threshold: past the last-level cache, where the CPU reports it).",
+        shmkern::kernels::stream_bytes()
+    );
+    println!();
+}
+
+/// The rows of one kernel in table (e): every size, every thread count; `kernel` returns the
+/// result's bytes, compared between the two pools.
+fn streaming_rows<T: bytemuck::Pod>(
+    buf: &Buffer,
+    pools: &[[Pool; 2]],
+    name: &str,
+    kernel: impl Fn(&Pool, &[T]) -> Vec<u8>,
+) {
+    for bytes in STREAM_SIZES {
+        let d = &buf.view::<T>()[..bytes / size_of::<T>()];
+        for [cached, streaming] in pools {
+            let t = cached.threads();
+            assert_eq!(
+                kernel(cached, d),
+                kernel(streaming, d),
+                "{name}, {bytes} bytes, {t} threads"
+            );
+            let mut variants: Vec<Variant<'_>> = vec![
+                back_to_back(|| {
+                    black_box(kernel(cached, black_box(d)));
+                }),
+                back_to_back(|| {
+                    black_box(kernel(streaming, black_box(d)));
+                }),
+            ];
+            let s: Vec<f64> = if bytes == BYTES {
+                measure_single(&mut variants)
+            } else {
+                report::measure(&mut variants, REPS, REP_TARGET)
+                    .into_iter()
+                    .map(|s| s.median)
+                    .collect()
+            };
+            println!(
+                "| {name} | {} MiB | {t} | {:.1} | {:.1} | ×{:.2} |",
+                bytes >> 20,
+                gbs(bytes, s[0]),
+                gbs(bytes, s[1]),
+                s[0] / s[1]
+            );
+        }
+    }
+}
+
 fn measure_single(variants: &mut [Variant<'_>]) -> Vec<f64> {
     report::measure(variants, BIG_REPS, Duration::ZERO)
         .into_iter()
@@ -458,5 +558,6 @@ fn main() {
     section(|| other_types_table(&mut buf, &pools, isa));
     drop(pools);
     section(|| prefetch_table(&mut buf, cores, isa));
+    section(|| streaming_table(&mut buf, cores));
     report::print_total(started);
 }

@@ -202,9 +202,10 @@ fn sum_jobs_give_the_pool_sum_bit_for_bit() {
     assert!(job.wait_sum_int::<i8>(Duration::ZERO).is_err());
 }
 
-/// Jobs over data large enough to stream (over 4 MiB, where the kernels' prefetching variants
-/// run) give the pool's bits under every `Prefetch` choice of the working pool: `Job::work` picks
-/// the kernels from its pool, and the choice changes speed only.
+/// Jobs over data large enough to stream (over 4 MiB, which the working pools are told streams:
+/// the kernels' prefetching variants run) give the pool's bits under every `Prefetch` choice of
+/// the working pool: `Job::work` picks the kernels from its pool, and the choice changes speed
+/// only.
 #[test]
 fn jobs_give_the_same_bits_under_every_prefetch_choice() {
     let dir = tempfile::tempdir().unwrap();
@@ -222,7 +223,12 @@ fn jobs_give_the_same_bits_under_every_prefetch_choice() {
         .into_iter()
         .enumerate()
     {
-        let pool = Pool::builder().threads(2).prefetch(choice).build().unwrap();
+        let pool = Pool::builder()
+            .threads(2)
+            .prefetch(choice)
+            .stream_bytes(4 << 20)
+            .build()
+            .unwrap();
         // SAFETY: nothing modifies the data files while the jobs run.
         let (stats, sum) = unsafe {
             (

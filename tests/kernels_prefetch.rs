@@ -1,15 +1,17 @@
-//! Every `Prefetch` choice gives the same bits: on inputs large enough to stream (4 MiB or more,
-//! where the kernels with software prefetch run), the sums and `stats` of a pool built with each
-//! choice equal those of the others and of the sequential reference, for floats and integers, on
-//! 1 and 3 participants. (The unit tests compare each kernel variant chunk by chunk on every ISA;
-//! this checks that the choice reaches the pool's calls and changes nothing there.)
+//! Every `Prefetch` choice and every streaming threshold gives the same bits: on inputs large
+//! enough to stream (4 MiB or more, which these pools are told streams: the kernels with software
+//! prefetch run), the sums and `stats` of a pool built with each choice equal those of the others
+//! and of the sequential reference, for floats and integers, on 1 and 3 participants; and pools
+//! that stream everything or nothing agree at every size. (The unit tests compare each kernel
+//! variant chunk by chunk on every ISA; this checks that the choices reach the pool's calls and
+//! change nothing there.)
 
-use shmkern::kernels::{sequential_sum, Prefetch, StatElement, Stats};
+use shmkern::kernels::{sequential_sum, stream_bytes, Prefetch, StatElement, Stats};
 use shmkern::Pool;
 
 const CHOICES: [Prefetch; 3] = [Prefetch::Off, Prefetch::F64Sum, Prefetch::AllPasses];
 
-/// Pools of 1 and 3 participants for each choice.
+/// Pools of 1 and 3 participants for each choice, streaming from 4 MiB on.
 fn pools() -> Vec<Pool> {
     [1, 3]
         .into_iter()
@@ -18,6 +20,7 @@ fn pools() -> Vec<Pool> {
                 Pool::builder()
                     .threads(t)
                     .prefetch(p)
+                    .stream_bytes(4 << 20)
                     .inline_below(0)
                     .build()
                     .unwrap()
@@ -95,4 +98,46 @@ fn integers_have_the_same_results_under_every_choice() {
     same_stats(&pools, &b);
     let c: Vec<i16> = data(streaming_len::<i16>(), |s| s as i16);
     same_stats(&pools, &c);
+}
+
+/// A pool that streams every input and one that streams none give the same bits at sizes from
+/// one element to several chunks, for every prefetch choice; a pool built without the option
+/// takes `kernels::stream_bytes()`.
+#[test]
+fn every_streaming_threshold_gives_the_same_bits() {
+    assert_eq!(
+        Pool::builder().threads(1).build().unwrap().stream_bytes(),
+        stream_bytes()
+    );
+    let pools: Vec<Pool> = [0, usize::MAX]
+        .into_iter()
+        .flat_map(|bytes| {
+            CHOICES.map(|p| {
+                Pool::builder()
+                    .threads(3)
+                    .prefetch(p)
+                    .stream_bytes(bytes)
+                    .inline_below(0)
+                    .build()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let x = data(200_001, |s| (s >> 11) as f64 * 2f64.powi(-53) - 0.5);
+    let y: Vec<i32> = data(200_001, |s| s as i32);
+    for n in [1, 255, 4097, 32_768, 65_537, 200_001] {
+        let want = sequential_sum(&x[..n]).to_bits();
+        for p in &pools {
+            let what = format!(
+                "{} elements, {:?}, {} bytes",
+                n,
+                p.prefetch(),
+                p.stream_bytes()
+            );
+            assert_eq!(p.sum_float(&x[..n]).to_bits(), want, "{what}");
+            assert_eq!(p.stats(&x[..n]), pools[0].stats(&x[..n]), "{what}");
+            assert_eq!(p.sum_int(&y[..n]), pools[0].sum_int(&y[..n]), "{what}");
+            assert_eq!(p.stats(&y[..n]), pools[0].stats(&y[..n]), "{what}");
+        }
+    }
 }

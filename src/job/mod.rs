@@ -57,7 +57,7 @@ use members::Members;
 
 use crate::buffer::{npy, DType, ReadOnly};
 use crate::error::Error;
-use crate::kernels::{Float, Int, Prefetch, StatElement, Stats};
+use crate::kernels::{Float, Int, StatElement, Stats, Streaming};
 use crate::sched::CHUNK_LEN;
 use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use crate::{futex, Pool, SharedBuffer};
@@ -568,14 +568,14 @@ impl Job {
         &all[k * CHUNK_LEN..((k + 1) * CHUNK_LEN).min(all.len())]
     }
 
-    /// Computes and publishes claim `c` of participant `p`, with the kernels `prefetch` picks.
-    fn compute(&self, c: Claim, p: u32, prefetch: Prefetch) {
+    /// Computes and publishes claim `c` of participant `p`, with the kernels `streaming` picks.
+    fn compute(&self, c: Claim, p: u32, streaming: Streaming) {
         if !self.chunk_delay.is_zero() {
             std::thread::sleep(self.chunk_delay);
         }
         let words = match self.header.kind {
-            JobKind::Stats => dispatch_stats(self, c.chunk, prefetch),
-            JobKind::Sum => dispatch_sum(self, c.chunk, prefetch),
+            JobKind::Stats => dispatch_stats(self, c.chunk, streaming),
+            JobKind::Sum => dispatch_sum(self, c.chunk, streaming),
         };
         let table = self.table();
         if table.begin_write(c, p) {
@@ -585,8 +585,10 @@ impl Job {
 
     /// Claims and computes chunks on `pool` until every chunk of the job is published, taking
     /// over the chunks of participants that die meanwhile. Returns when the job is complete. The
-    /// kernels prefetch as the pool's [`Prefetch`] says (speed only: every process gets the same
-    /// bits whatever each one's pool says).
+    /// kernels stream and prefetch as the pool's [`Builder::stream_bytes`] and [`Prefetch`] say
+    /// (speed only: every process gets the same bits whatever each one's pool says).
+    ///
+    /// [`Builder::stream_bytes`]: crate::Builder::stream_bytes
     ///
     /// # Examples
     ///
@@ -615,8 +617,8 @@ impl Job {
     pub fn work(&self, pool: &Pool) -> Result<(), Error> {
         let p = self.join()?;
         let table = self.table();
-        let prefetch = pool.prefetch();
-        let compute = |c| self.compute(c, p, prefetch);
+        let streaming = pool.streaming();
+        let compute = |c| self.compute(c, p, streaming);
         pool.broadcast(|_| members::claim_runs(&table, p, RUN, compute));
         // Woken, timed out or interrupted: the loop looks at everything again either way.
         let wait = |seen| {
@@ -880,52 +882,52 @@ impl Members for Job {
 }
 
 /// The `Stats` of chunk `k` of the job's data, as result words. The kernels are chosen for the
-/// whole job's data and `prefetch`, as a pool's calls choose them for theirs.
-fn dispatch_stats(job: &Job, k: usize, prefetch: Prefetch) -> [u64; SLOT_WORDS] {
-    fn of<T: StatElement + bytemuck::Pod>(job: &Job, k: usize, pf: Prefetch) -> [u64; SLOT_WORDS] {
-        let kernel = crate::kernels::chunk_stats_for(job.all::<T>(), pf);
+/// whole job's data and `streaming`, as a pool's calls choose them for theirs.
+fn dispatch_stats(job: &Job, k: usize, streaming: Streaming) -> [u64; SLOT_WORDS] {
+    fn of<T: StatElement + bytemuck::Pod>(job: &Job, k: usize, s: Streaming) -> [u64; SLOT_WORDS] {
+        let kernel = crate::kernels::chunk_stats_for(job.all::<T>(), s);
         bytemuck::cast(kernel(job.chunk::<T>(k)))
     }
     match job.header.dtype {
-        DType::F32 => of::<f32>(job, k, prefetch),
-        DType::F64 => of::<f64>(job, k, prefetch),
-        DType::I8 => of::<i8>(job, k, prefetch),
-        DType::I16 => of::<i16>(job, k, prefetch),
-        DType::I32 => of::<i32>(job, k, prefetch),
-        DType::I64 => of::<i64>(job, k, prefetch),
-        DType::U8 => of::<u8>(job, k, prefetch),
-        DType::U16 => of::<u16>(job, k, prefetch),
-        DType::U32 => of::<u32>(job, k, prefetch),
-        DType::U64 => of::<u64>(job, k, prefetch),
+        DType::F32 => of::<f32>(job, k, streaming),
+        DType::F64 => of::<f64>(job, k, streaming),
+        DType::I8 => of::<i8>(job, k, streaming),
+        DType::I16 => of::<i16>(job, k, streaming),
+        DType::I32 => of::<i32>(job, k, streaming),
+        DType::I64 => of::<i64>(job, k, streaming),
+        DType::U8 => of::<u8>(job, k, streaming),
+        DType::U16 => of::<u16>(job, k, streaming),
+        DType::U32 => of::<u32>(job, k, streaming),
+        DType::U64 => of::<u64>(job, k, streaming),
     }
 }
 
 /// The sum of chunk `k` of the job's data, as result words: an `f64` for floats, the `i128`/`u128`
 /// exact sum for integers; kernels chosen as in [`dispatch_stats`].
-fn dispatch_sum(job: &Job, k: usize, prefetch: Prefetch) -> [u64; SLOT_WORDS] {
-    fn float<T: Float + bytemuck::Pod>(job: &Job, k: usize, pf: Prefetch) -> [u64; SLOT_WORDS] {
+fn dispatch_sum(job: &Job, k: usize, streaming: Streaming) -> [u64; SLOT_WORDS] {
+    fn float<T: Float + bytemuck::Pod>(job: &Job, k: usize, s: Streaming) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
-        let kernel = crate::kernels::chunk_sum_for(job.all::<T>(), pf);
+        let kernel = crate::kernels::chunk_sum_for(job.all::<T>(), s);
         w[0] = kernel(job.chunk::<T>(k)).to_bits();
         w
     }
-    fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize, pf: Prefetch) -> [u64; SLOT_WORDS] {
+    fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize, s: Streaming) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
-        let kernel = crate::kernels::int_chunk_sum_for(job.all::<T>(), pf);
+        let kernel = crate::kernels::int_chunk_sum_for(job.all::<T>(), s);
         let wide = kernel(job.chunk::<T>(k));
         bytemuck::cast_slice_mut::<u64, u8>(&mut w[..2]).copy_from_slice(bytemuck::bytes_of(&wide));
         w
     }
     match job.header.dtype {
-        DType::F32 => float::<f32>(job, k, prefetch),
-        DType::F64 => float::<f64>(job, k, prefetch),
-        DType::I8 => int::<i8>(job, k, prefetch),
-        DType::I16 => int::<i16>(job, k, prefetch),
-        DType::I32 => int::<i32>(job, k, prefetch),
-        DType::I64 => int::<i64>(job, k, prefetch),
-        DType::U8 => int::<u8>(job, k, prefetch),
-        DType::U16 => int::<u16>(job, k, prefetch),
-        DType::U32 => int::<u32>(job, k, prefetch),
-        DType::U64 => int::<u64>(job, k, prefetch),
+        DType::F32 => float::<f32>(job, k, streaming),
+        DType::F64 => float::<f64>(job, k, streaming),
+        DType::I8 => int::<i8>(job, k, streaming),
+        DType::I16 => int::<i16>(job, k, streaming),
+        DType::I32 => int::<i32>(job, k, streaming),
+        DType::I64 => int::<i64>(job, k, streaming),
+        DType::U8 => int::<u8>(job, k, streaming),
+        DType::U16 => int::<u16>(job, k, streaming),
+        DType::U32 => int::<u32>(job, k, streaming),
+        DType::U64 => int::<u64>(job, k, streaming),
     }
 }

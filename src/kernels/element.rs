@@ -1,8 +1,8 @@
 //! The element types the kernels accept, and what each sums to.
 
 use super::ints::{self, Halves};
-use super::prefetch::Prefetch;
 use super::simd::F64x8;
+use super::Streaming;
 use crate::sched::{BLOCK_LEN, CHUNK_LEN};
 
 mod sealed {
@@ -342,11 +342,10 @@ fn int_prefetch<T: Int>(x: &[T]) -> T::Wide {
 super::lanes::isa_dispatch!(int_chunk_isa, int_chunk_sum, int_chunk, <T: Int> -> T::Wide);
 super::lanes::isa_dispatch!(int_prefetch_isa, int_prefetch_sum, int_prefetch, <T: Int> -> T::Wide);
 
-/// The integer chunk sum for a call over `data`: the prefetching kernel when the input streams
-/// ([`super::streams`]) and `prefetch` asks for it. Integer sums are exact: both give the same
-/// result.
-pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T], prefetch: Prefetch) -> fn(&[T]) -> T::Wide {
-    if super::streams(data) && prefetch.other_passes() {
+/// The integer chunk sum for a call over `data`: the prefetching kernel when `streaming` says
+/// `data` streams and asks for it. Integer sums are exact: both give the same result.
+pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T], streaming: Streaming) -> fn(&[T]) -> T::Wide {
+    if streaming.streams(data) && streaming.prefetch.other_passes() {
         int_prefetch_sum
     } else {
         int_chunk_sum

@@ -4,8 +4,8 @@
 //! bits; the vector versions are the same Rust compiled with more target features.
 
 use super::element::Float;
-use super::prefetch::Prefetch;
 use super::simd::F64x8;
+use super::Streaming;
 use crate::sched::BLOCK_LEN;
 
 /// Lanes per block (contract, NUMERICS §1).
@@ -201,7 +201,7 @@ unsafe fn chunk_generic<V: F64x8, T: Float>(x: &[T]) -> f64 {
     unsafe { super::vector::chunk_sum::<V, T, false, false>(x) }
 }
 
-/// [`chunk_generic`] for input streaming from memory (see [`super::streams`]): one block at a
+/// [`chunk_generic`] for input streaming from memory (see [`super::stream_bytes`]): one block at a
 /// time, and with `PREFETCH` software prefetch ahead. The same operations, so the same bits.
 ///
 /// # Safety
@@ -391,12 +391,12 @@ isa_dispatch!(chunk_sum_isa, chunk_sum, vector chunk_generic, <T: Float> -> f64)
 isa_dispatch!(stream_sum_isa, stream_sum, vector stream_plain, <T: Float> -> f64);
 isa_dispatch!(prefetch_sum_isa, prefetch_sum, vector stream_prefetch, <T: Float> -> f64);
 
-/// The chunk sum for a call over `data`: the streaming kernel when [`super::streams`] says so,
-/// prefetching when `prefetch` says so for `T`.
-pub(crate) fn chunk_sum_for<T: Float>(data: &[T], prefetch: Prefetch) -> fn(&[T]) -> f64 {
-    if !super::streams(data) {
+/// The chunk sum for a call over `data`: the streaming kernel when `streaming` says `data`
+/// streams, prefetching when it says so for `T`.
+pub(crate) fn chunk_sum_for<T: Float>(data: &[T], streaming: Streaming) -> fn(&[T]) -> f64 {
+    if !streaming.streams(data) {
         chunk_sum
-    } else if prefetch.float_sum::<T>() {
+    } else if streaming.prefetch.float_sum::<T>() {
         prefetch_sum
     } else {
         stream_sum
@@ -404,8 +404,9 @@ pub(crate) fn chunk_sum_for<T: Float>(data: &[T], prefetch: Prefetch) -> fn(&[T]
 }
 
 /// The tree value of one chunk on `isa`, or `None` if this CPU cannot run it. This is the
-/// kernel [`Pool::sum_float`](crate::Pool::sum_float) runs per chunk on inputs under 4 MiB; on
-/// larger ones it also prefetches ahead, which changes no result bit. A NaN comes back as the
+/// kernel [`Pool::sum_float`](crate::Pool::sum_float) runs per chunk on inputs under
+/// [`Pool::stream_bytes`](crate::Pool::stream_bytes); on larger ones it reads one block at a time
+/// and may prefetch ahead, which changes no result bit. A NaN comes back as the
 /// canonical `f64::NAN`, as from the sums (its payload could depend on the ISA's operand order).
 ///
 /// # Examples

@@ -3,6 +3,7 @@
 //! thread count, every claim order and every CPU. See `docs/guarantees.md`.
 
 mod compensated;
+mod cpu;
 mod element;
 mod exact;
 mod ints;
@@ -23,7 +24,8 @@ pub(crate) use stats::chunk_stats_for;
 pub use stats::{stats, StatElement, Stats};
 pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy};
 
-/// Inputs of at least this many bytes are taken to stream from memory.
+/// Inputs of at least this many bytes, and larger than the CPU's last-level cache where it says
+/// how large that is ([`cpu::last_level_bytes`]), are taken to stream from memory.
 ///
 /// The float sums then read one block at a time, and the first passes prefetch
 /// [`vector::PREFETCH_BYTES`] ahead where the caller's [`Prefetch`] says so (a pool's, or
@@ -33,13 +35,57 @@ pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accu
 /// 1.01–1.13× with it; on the AMD Zen 4 VM (2026-12) the sum reads 1.03–1.12× with it. Smaller
 /// inputs are usually still in a cache from whoever wrote them, where the prefetch instructions
 /// only take issue slots: they cost a 512 KiB L2-resident AVX-512 sum about 10 % on the Intel VM
-/// (both in docs/performance.md). Both kernels perform the same additions, so the choice never
-/// changes a result bit. 4 MiB is the Intel VM's L2 (2 × 2 MiB), twice the AMD VM's.
+/// (both in docs/performance.md), and an input that fits the last-level cache was as often read
+/// from there: on the AMD VM (32 MiB L3) the streaming kernels read an L3-resident 8 MiB input at
+/// 0.70–0.85× of the cache-resident kernel's speed (`cpu.rs`). Both kernels perform the same
+/// additions, so the choice never changes a result bit. 4 MiB is the Intel VM's L2 (2 × 2 MiB),
+/// twice the AMD VM's: the floor where the CPU does not say its cache size.
 const STREAM_BYTES: usize = 4 << 20;
 
-/// Whether a call over `data` takes the streaming kernels (see [`STREAM_BYTES`]).
-fn streams<T>(data: &[T]) -> bool {
-    std::mem::size_of_val(data) >= STREAM_BYTES
+/// The input size, in bytes, from which the kernels take their streaming variants by default:
+/// 4 MiB, or more than the CPU's last-level cache where the CPU says how large that is (one byte
+/// more than 32 MiB on the AMD dev VM). A pool can be told otherwise
+/// ([`Builder::stream_bytes`](crate::Builder::stream_bytes)). Speed only: the streaming and the
+/// cache-resident kernels give the same bits.
+///
+/// # Examples
+///
+/// ```
+/// let bytes = shmkern::kernels::stream_bytes();
+/// assert!(bytes >= 4 << 20);
+/// assert_eq!(shmkern::kernels::stream_bytes(), bytes); // the CPU is asked once
+/// ```
+pub fn stream_bytes() -> usize {
+    STREAM_BYTES.max(cpu::last_level_bytes().map_or(0, |b| b.saturating_add(1)))
+}
+
+/// How a call treats input that may stream from memory: from which size on it takes the
+/// streaming kernels, and which of those prefetch. A pool's own ([`Builder::stream_bytes`],
+/// [`Builder::prefetch`]), or the detected defaults for the sequential functions.
+///
+/// [`Builder::stream_bytes`]: crate::Builder::stream_bytes
+/// [`Builder::prefetch`]: crate::Builder::prefetch
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Streaming {
+    /// Inputs of at least this many bytes stream.
+    pub(crate) bytes: usize,
+    /// Which streaming passes prefetch.
+    pub(crate) prefetch: Prefetch,
+}
+
+impl Streaming {
+    /// [`stream_bytes`] and [`Prefetch::detect`].
+    pub(crate) fn detect() -> Streaming {
+        Streaming {
+            bytes: stream_bytes(),
+            prefetch: Prefetch::detect(),
+        }
+    }
+
+    /// Whether a call over `data` takes the streaming kernels.
+    fn streams<T>(self, data: &[T]) -> bool {
+        std::mem::size_of_val(data) >= self.bytes
+    }
 }
 
 /// Proptest settings of the kernels' unit tests: `cases` natively; under Miri 4 cases and no

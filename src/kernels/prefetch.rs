@@ -21,19 +21,22 @@
 
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
-/// Which passes over input that streams from memory (inputs of 4 MiB or more) prefetch 4 KiB
-/// ahead of what they read. Results are the same bits under every choice; only speed differs.
+/// Which passes over input that streams from memory (inputs of at least
+/// [`Pool::stream_bytes`](crate::Pool::stream_bytes): by default 4 MiB, or more than the CPU's
+/// last-level cache) prefetch 4 KiB ahead of what they read. Results are the same bits under every
+/// choice; only speed differs.
 ///
 /// # Examples
 ///
 /// ```
 /// use shmkern::{kernels::Prefetch, Pool};
 ///
-/// let x: Vec<f32> = (0..1 << 21).map(|i| (i % 1000) as f32).collect(); // 8 MiB: streams
+/// let x: Vec<f32> = (0..1 << 21).map(|i| (i % 1000) as f32).collect(); // 8 MiB
 /// let sums: Vec<u64> = [Prefetch::Off, Prefetch::F64Sum, Prefetch::AllPasses]
 ///     .into_iter()
 ///     .map(|p| {
-///         let pool = Pool::builder().threads(2).prefetch(p).build().unwrap();
+///         // Streams from 4 MiB on (by default only past the last-level cache).
+///         let pool = Pool::builder().threads(2).prefetch(p).stream_bytes(4 << 20).build().unwrap();
 ///         assert_eq!(pool.prefetch(), p);
 ///         pool.sum_float(&x).to_bits()
 ///     })
@@ -106,19 +109,7 @@ impl Prefetch {
 
 /// Whether the CPU's vendor string is Intel's.
 fn intel() -> bool {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    {
-        // SAFETY: `cpuid` exists on every x86-64 CPU, and leaf 0 on every one.
-        #[allow(unused_unsafe)]
-        let r = unsafe { std::arch::x86_64::__cpuid(0) };
-        let words = [r.ebx, r.edx, r.ecx];
-        words
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .eq(*b"GenuineIntel")
-    }
-    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
-    false
+    super::cpu::vendor().is_some_and(|(name, _)| &name == b"GenuineIntel")
 }
 
 #[cfg(test)]

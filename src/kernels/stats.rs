@@ -3,10 +3,10 @@
 //! no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
 
 use super::lanes::chunk_tree;
-use super::prefetch::Prefetch;
 use super::simd::F64x8;
 use super::sum::canonical;
 use super::vector;
+use super::Streaming;
 use crate::pool::{ParOptions, Pool};
 use crate::sched::CHUNK_LEN;
 use bytemuck::{Pod, Zeroable};
@@ -712,13 +712,13 @@ unsafe fn of_chunk_prefetch<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
 super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
 super::lanes::isa_dispatch!(prefetch_stats_isa, prefetch_stats, vector of_chunk_prefetch, <T: StatElement> -> Stats<T>);
 
-/// The chunk statistics for a call over `data`: the prefetching kernel when the input streams
-/// ([`super::streams`]) and `prefetch` asks for it.
+/// The chunk statistics for a call over `data`: the prefetching kernel when `streaming` says
+/// `data` streams and asks for it.
 pub(crate) fn chunk_stats_for<T: StatElement>(
     data: &[T],
-    prefetch: Prefetch,
+    streaming: Streaming,
 ) -> fn(&[T]) -> Stats<T> {
-    if super::streams(data) && prefetch.other_passes() {
+    if streaming.streams(data) && streaming.prefetch.other_passes() {
         prefetch_stats
     } else {
         chunk_stats
@@ -778,7 +778,7 @@ impl Pool {
         self.reduce_with(
             data,
             opts,
-            chunk_stats_for(data, self.prefetch()),
+            chunk_stats_for(data, self.streaming()),
             Stats::merge,
         )
     }

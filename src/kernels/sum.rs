@@ -4,7 +4,7 @@ use super::compensated;
 use super::element::{int_chunk_sum_for, Float, Int};
 use super::exact;
 use super::lanes::{chunk_sum_for, tree};
-use super::prefetch::Prefetch;
+use super::Streaming;
 use crate::error::{Error, ErrorKind};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::{ChunkGrid, CHUNK_LEN};
@@ -151,7 +151,7 @@ impl Pool {
             Accuracy::Fast => canonical(self.reduce_with(
                 data,
                 opts,
-                chunk_sum_for(data, self.prefetch()),
+                chunk_sum_for(data, self.streaming()),
                 |a, b| a + b,
             )?),
             Accuracy::Compensated => canonical(compensated::finish(self.reduce_with(
@@ -186,7 +186,7 @@ impl Pool {
         self.reduce_with(
             data,
             contract(opts),
-            int_chunk_sum_for(data, self.prefetch()),
+            int_chunk_sum_for(data, self.streaming()),
             |a, b| a + b,
         )
     }
@@ -327,7 +327,7 @@ pub fn sequential_sum<T: Float>(data: &[T]) -> f64 {
         return 0.0;
     }
     let grid = ChunkGrid::new(data.len()).expect("a slice in memory has few enough chunks");
-    let chunk_sum = chunk_sum_for(data, Prefetch::detect());
+    let chunk_sum = chunk_sum_for(data, Streaming::detect());
     let mut partials: Vec<f64> = grid.iter().map(|r| chunk_sum(&data[r])).collect();
     canonical(tree(&mut partials))
 }

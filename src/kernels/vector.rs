@@ -11,7 +11,7 @@
 //! Streaming from DRAM, each core must keep its memory stream busy while it computes. Whether
 //! software prefetches help depends on the CPU's hardware prefetchers (`kernels::prefetch` has the
 //! measurements): so the passes that first read a streaming input (`STREAM` = true, see
-//! `kernels::streams`) take a `PREFETCH` parameter, chosen per CPU, and with it prefetch
+//! `kernels::stream_bytes`) take a `PREFETCH` parameter, chosen per CPU, and with it prefetch
 //! [`PREFETCH_BYTES`] ahead, through the end of the chunk into the next one (usually the
 //! participant's next claim; see docs/performance.md). On cache-resident input they never do:
 //! there the prefetch instructions only take issue slots.
@@ -281,7 +281,7 @@ fn shifted<V: F64x8, T: Float, const STREAM: bool>(x: &[T]) -> Option<(&[f64], u
 }
 
 /// The §1 tree sum of one chunk (what `lanes::chunk_tree(x, widen)` computes): the streaming
-/// kernel when `STREAM` (see [`super::streams`]), with software prefetch when also `PREFETCH`.
+/// kernel when `STREAM` (see [`super::stream_bytes`]), with software prefetch when also `PREFETCH`.
 ///
 /// # Safety
 ///

@@ -16,7 +16,7 @@ pub use task::{CancelToken, Task, TaskError};
 
 use crate::error::{Error, ErrorKind};
 #[cfg(not(shmkern_loom))]
-use crate::kernels::Prefetch;
+use crate::kernels::{stream_bytes, Prefetch, Streaming};
 use crate::sched::MAX_PARTICIPANTS;
 use crate::sync::atomic::{
     AtomicU32, AtomicUsize,
@@ -100,9 +100,10 @@ pub(crate) struct Inner {
     metrics: Metrics,
     spin: Duration,
     inline_below: usize,
-    /// Which kernels prefetch on streaming input (speed only, never a result bit).
+    /// From which input size the kernels stream, and which of them prefetch (speed only, never a
+    /// result bit).
     #[cfg(not(shmkern_loom))]
-    prefetch: Prefetch,
+    streaming: Streaming,
 }
 
 impl Inner {
@@ -210,6 +211,8 @@ pub struct Builder {
     inline_below: usize,
     #[cfg(not(shmkern_loom))]
     prefetch: Option<Prefetch>,
+    #[cfg(not(shmkern_loom))]
+    stream_bytes: Option<usize>,
 }
 
 impl fmt::Debug for Builder {
@@ -220,7 +223,8 @@ impl fmt::Debug for Builder {
             .field("spin", &self.spin)
             .field("inline_below", &self.inline_below);
         #[cfg(not(shmkern_loom))]
-        d.field("prefetch", &self.prefetch);
+        d.field("prefetch", &self.prefetch)
+            .field("stream_bytes", &self.stream_bytes);
         d.finish()
     }
 }
@@ -235,6 +239,8 @@ impl Default for Builder {
             inline_below: DEFAULT_INLINE_BELOW,
             #[cfg(not(shmkern_loom))]
             prefetch: None,
+            #[cfg(not(shmkern_loom))]
+            stream_bytes: None,
         }
     }
 }
@@ -339,12 +345,36 @@ impl Builder {
     ///
     /// let pool = Pool::builder().threads(2).prefetch(Prefetch::Off).build().unwrap();
     /// assert_eq!(pool.prefetch(), Prefetch::Off);
-    /// let data: Vec<i64> = (0..1 << 20).collect(); // 8 MiB: streams
+    /// let data: Vec<i64> = (0..1 << 20).collect();
     /// assert_eq!(pool.sum_int(&data), (1i128 << 39) - (1 << 19));
     /// ```
     #[cfg(not(shmkern_loom))]
     pub fn prefetch(mut self, prefetch: Prefetch) -> Self {
         self.prefetch = Some(prefetch);
+        self
+    }
+
+    /// From which input size, in bytes, the kernels take their streaming variants (which read
+    /// one block at a time and prefetch as [`prefetch`](Builder::prefetch) says); default
+    /// [`kernels::stream_bytes`](crate::kernels::stream_bytes): 4 MiB, or more than the CPU's
+    /// last-level cache. Smaller inputs take the cache-resident kernels. Results do not depend on
+    /// it: this is for data known to come from memory or from a cache (0 streams everything,
+    /// `usize::MAX` nothing), or for measuring.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::Pool;
+    ///
+    /// let cold = Pool::builder().threads(2).stream_bytes(0).build().unwrap();
+    /// let warm = Pool::builder().threads(2).stream_bytes(usize::MAX).build().unwrap();
+    /// assert_eq!(cold.stream_bytes(), 0);
+    /// let data: Vec<f64> = (0..100_000).map(|i| (i as f64).sqrt()).collect();
+    /// assert_eq!(cold.sum_float(&data).to_bits(), warm.sum_float(&data).to_bits());
+    /// ```
+    #[cfg(not(shmkern_loom))]
+    pub fn stream_bytes(mut self, bytes: usize) -> Self {
+        self.stream_bytes = Some(bytes);
         self
     }
 
@@ -389,7 +419,10 @@ impl Builder {
             spin: self.spin,
             inline_below: self.inline_below,
             #[cfg(not(shmkern_loom))]
-            prefetch: self.prefetch.unwrap_or_else(Prefetch::detect),
+            streaming: Streaming {
+                bytes: self.stream_bytes.unwrap_or_else(stream_bytes),
+                prefetch: self.prefetch.unwrap_or_else(Prefetch::detect),
+            },
         });
         let mut pool = Pool {
             inner,
@@ -473,7 +506,30 @@ impl Pool {
     /// ```
     #[cfg(not(shmkern_loom))]
     pub fn prefetch(&self) -> Prefetch {
-        self.inner.prefetch
+        self.inner.streaming.prefetch
+    }
+
+    /// From which input size, in bytes, this pool's calls take the streaming kernels
+    /// ([`Builder::stream_bytes`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{kernels, Pool};
+    ///
+    /// let pool = Pool::builder().threads(1).build().unwrap();
+    /// assert_eq!(pool.stream_bytes(), kernels::stream_bytes());
+    /// ```
+    #[cfg(not(shmkern_loom))]
+    pub fn stream_bytes(&self) -> usize {
+        self.inner.streaming.bytes
+    }
+
+    /// [`stream_bytes`](Pool::stream_bytes) and [`prefetch`](Pool::prefetch) together, as the
+    /// kernels take them.
+    #[cfg(not(shmkern_loom))]
+    pub(crate) fn streaming(&self) -> Streaming {
+        self.inner.streaming
     }
 
     /// Runs `f` on a worker; the [`Task`] handle joins it, times out, cancels it or `.await`s it.
