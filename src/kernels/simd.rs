@@ -21,10 +21,13 @@ use super::simd32::{F32x16, Portable32};
 pub trait F64x8: Copy {
     /// Sixteen `f32` lanes on the same ISA, for the `f32` statistics' extremes (`simd32.rs`).
     type F32: F32x16;
-    /// Whether the kernels should work on two blocks at once: twice the independent add chains,
-    /// for CPUs whose add latency would otherwise idle the adders, where the registers hold both
-    /// blocks' accumulators without spilling. It changes no operation, only their interleaving.
-    const TWO_BLOCKS: bool;
+    /// How many blocks the passes that gain from it work on at once (1, 2 or 4): each block
+    /// brings two more independent add chains, which CPUs with a long vector-add latency need to
+    /// keep their adders busy, as long as the registers hold every block's accumulators without
+    /// spilling. It changes no operation, only their interleaving. AVX-512 takes 4 (8 chains, 8
+    /// of its 32 registers): on the AMD Zen 5 dev VM (2026-12-04) 2 left an L2-resident sum at
+    /// 1.05× of SSE2's speed and 4 reached 1.88× (`kernels_table` (b), docs/performance.md).
+    const BLOCKS: usize;
     /// Whether the sum should read an `f64` block that does not start on a cache line as whole
     /// lines into rotated lanes (`vector::Shifted`) instead of with loads that straddle two
     /// lines: where a straddling load costs two (AVX-512: every 64-byte load of such a block;
@@ -206,7 +209,7 @@ impl Portable {
 
 impl F64x8 for Portable {
     type F32 = Portable32;
-    const TWO_BLOCKS: bool = false;
+    const BLOCKS: usize = 1;
     #[inline(always)]
     /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
     unsafe fn splat(v: f64) -> Self {
@@ -291,7 +294,7 @@ mod x86 {
     /// intrinsics' own target features are enabled by the `#[target_feature]` kernels these
     /// `#[inline(always)]` methods are inlined into (the dispatch in `lanes.rs`).
     macro_rules! parts {
-        ($name:ident, $reg:ty, $n:literal, $isa:literal, f32 $f32:ty, two_blocks $two:literal,
+        ($name:ident, $reg:ty, $n:literal, $isa:literal, f32 $f32:ty, blocks $blocks:literal,
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
          load_i32 |$qi:ident| $load_i32:expr,
          add $add:ident, sub $sub:ident, mul $mul:ident, min $min:ident, max $max:ident,
@@ -306,7 +309,7 @@ mod x86 {
 
             impl F64x8 for $name {
                 type F32 = $f32;
-                const TWO_BLOCKS: bool = $two;
+                const BLOCKS: usize = $blocks;
                 #[inline(always)]
                 /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
                 unsafe fn splat(v: f64) -> Self {
@@ -581,7 +584,7 @@ mod x86 {
         }
     }
 
-    parts!(Sse2, __m128d, 4, "SSE2", f32 Sse2F32, two_blocks false,
+    parts!(Sse2, __m128d, 4, "SSE2", f32 Sse2F32, blocks 1,
         splat _mm_set1_pd, load _mm_loadu_pd,
         load_f32 |q| _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(q.cast()))),
         load_i32 |q| _mm_cvtepi32_pd(_mm_loadl_epi64(q.cast())),
@@ -590,7 +593,7 @@ mod x86 {
         store _mm_storeu_pd,
         // Parts hold lanes 0–1, 2–3, 4–5, 6–7: i + i+4 pairs part 0 with 2 and 1 with 3.
         fold |p| add_pair(_mm_add_pd(_mm_add_pd(p[0], p[2]), _mm_add_pd(p[1], p[3]))));
-    parts!(Avx2, __m256d, 2, "AVX2", f32 Avx2F32, two_blocks false,
+    parts!(Avx2, __m256d, 2, "AVX2", f32 Avx2F32, blocks 1,
         splat _mm256_set1_pd, load _mm256_loadu_pd,
         load_f32 |q| _mm256_cvtps_pd(_mm_loadu_ps(q)),
         load_i32 |q| _mm256_cvtepi32_pd(_mm_loadu_si128(q.cast())),
@@ -599,7 +602,7 @@ mod x86 {
         // Parts hold lanes 0–3 and 4–7.
         fold |p| fold4(_mm256_add_pd(p[0], p[1])),
         shifted_lines load_part |p, lo, hi| Avx2([part4(p, lo, hi, 0), part4(p, lo, hi, 4)]));
-    parts!(Avx512, __m512d, 1, "AVX-512F/DQ", f32 Avx512F32, two_blocks true,
+    parts!(Avx512, __m512d, 1, "AVX-512F/DQ", f32 Avx512F32, blocks 4,
     splat _mm512_set1_pd, load _mm512_loadu_pd,
     load_f32 |q| _mm512_cvtps_pd(_mm256_loadu_ps(q)),
     load_i32 |q| _mm512_cvtepi32_pd(_mm256_loadu_si256(q.cast())),

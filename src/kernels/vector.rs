@@ -4,9 +4,8 @@
 //! bits are those of the reference on every ISA. A 16-lane row is two `F64x8`: lanes 0–7 and 8–15.
 //!
 //! Each pass finishes its blocks' lane folds eight blocks at a time ([`F64x8::fold_each`]) and the
-//! cache-resident sum and the second statistics pass read two blocks side by side where the ISA
-//! has the registers ([`F64x8::TWO_BLOCKS`]): more independent work per cycle, the same
-//! operations. Passes that stream from memory read one block at a time (see [`Sum`]).
+//! cache-resident sum reads several blocks side by side where the ISA has the registers
+//! ([`F64x8::BLOCKS`]): more independent work per cycle, the same operations. Passes that stream from memory read one block at a time (see [`Sum`]).
 //!
 //! Streaming from DRAM, each core must keep its memory stream busy while it computes. Whether
 //! software prefetches help depends on the CPU's hardware prefetchers (`kernels::prefetch` has the
@@ -56,11 +55,12 @@ fn prefetch_row<T, const K: usize>(q: *const T) {
 }
 
 /// One pass over whole blocks, `K` adjacent blocks at a time. Blocks are independent (each has
-/// its own 16 lanes), so working on two at once changes no operation of either, only how many add
-/// chains the CPU has in flight.
+/// its own 16 lanes), so working on several at once changes no operation of any, only how many
+/// add chains the CPU has in flight.
 trait Pass<V: F64x8, T: Lanes> {
-    /// Whether this pass gains from two blocks at once where `V` allows it.
-    const PAIRS: bool;
+    /// Whether this pass gains from several blocks at once ([`F64x8::BLOCKS`]) where `V` allows
+    /// it.
+    const SEVERAL: bool;
     /// For each of the `K` blocks of `g`: its 16 lanes after the fold's first step (lane i +
     /// lane i+8), which the caller finishes.
     ///
@@ -105,8 +105,8 @@ impl<V: F64x8, T: Lanes, P: Pass<V, T>, L: Fn(T) -> f64 + Copy> BlockValues<T>
 /// Blocks folded together by [`F64x8::fold_each`].
 const FOLD_GROUP: usize = 8;
 
-/// Stores the value of `blocks[i]` in `sums[i]`: two blocks at a time where `V` has the
-/// registers for that ([`F64x8::TWO_BLOCKS`]) and the pass gains from it, folded eight at a time.
+/// Stores the value of `blocks[i]` in `sums[i]`: [`F64x8::BLOCKS`] blocks at a time where the
+/// pass gains from it, one otherwise; folded eight at a time.
 ///
 /// # Safety
 ///
@@ -119,10 +119,10 @@ unsafe fn each_block<V: F64x8, T: Lanes, P: Pass<V, T>>(
 ) {
     // SAFETY: forwarded.
     unsafe {
-        if V::TWO_BLOCKS && P::PAIRS {
-            in_groups::<V, T, P, 2>(pass, blocks, sums);
-        } else {
-            in_groups::<V, T, P, 1>(pass, blocks, sums);
+        match if P::SEVERAL { V::BLOCKS } else { 1 } {
+            4 => in_groups::<V, T, P, 4>(pass, blocks, sums),
+            2 => in_groups::<V, T, P, 2>(pass, blocks, sums),
+            _ => in_groups::<V, T, P, 1>(pass, blocks, sums),
         }
     }
 }
@@ -186,7 +186,7 @@ impl<V: F64x8, T: Float, const STREAM: bool, const PREFETCH: bool> Pass<V, T>
     // defeats the hardware prefetcher: a 1 GiB sum read 19 GB/s against 28–37 GB/s one block at a
     // time (`kernels_table`, docs/performance.md). So the streaming kernel reads one block at a
     // time, the most prefetcher-friendly order on any CPU; same operations, same bits.
-    const PAIRS: bool = !STREAM;
+    const SEVERAL: bool = !STREAM;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
     unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
@@ -234,7 +234,7 @@ struct Shifted {
 const LINES: usize = BLOCK_LEN / 8 + 1;
 
 impl<V: F64x8> Pass<V, f64> for Shifted {
-    const PAIRS: bool = true;
+    const SEVERAL: bool = true;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
     unsafe fn blocks<const K: usize>(&mut self, g: &[[f64; BLOCK_LEN]; K]) -> [V; K] {
@@ -389,7 +389,7 @@ impl<V: F64x8> Extremes<V> {
 struct Scan<V: F64x8, const PREFETCH: bool>(Extremes<V>);
 
 impl<V: F64x8, T: Float, const PREFETCH: bool> Pass<V, T> for Scan<V, PREFETCH> {
-    const PAIRS: bool = false;
+    const SEVERAL: bool = false;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
     unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
@@ -437,7 +437,7 @@ struct M2<V, const SIGNS: bool> {
 }
 
 impl<V: F64x8, T: Lanes, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
-    const PAIRS: bool = false;
+    const SEVERAL: bool = false;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
     unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
