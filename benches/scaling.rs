@@ -422,7 +422,8 @@ fn prefetch_table(buf: &mut Buffer, cores: usize, isa: Isa) {
     println!();
     println!(
         "Both pools gave the same bits for every sum and `stats`. `Prefetch::detect()` on this \
-         CPU: `{:?}` (`F64Sum` prefetches in the f64 sum alone).",
+         CPU: `{:?}` (`F64Sum` prefetches in the f64 sum alone, `FloatPasses` in the float sums \
+         and float `stats`).",
         Prefetch::detect()
     );
     println!();

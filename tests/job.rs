@@ -219,9 +219,14 @@ fn jobs_give_the_same_bits_under_every_prefetch_choice() {
     let (f_raw, i_raw) = (dir.path().join("f.raw"), dir.path().join("i.raw"));
     std::fs::write(&f_raw, bytemuck::cast_slice(&floats)).unwrap();
     std::fs::write(&i_raw, bytemuck::cast_slice(&ints)).unwrap();
-    for (n, choice) in [Prefetch::Off, Prefetch::F64Sum, Prefetch::AllPasses]
-        .into_iter()
-        .enumerate()
+    for (n, choice) in [
+        Prefetch::Off,
+        Prefetch::F64Sum,
+        Prefetch::FloatPasses,
+        Prefetch::AllPasses,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let pool = Pool::builder()
             .threads(2)

@@ -9,7 +9,12 @@
 use shmkern::kernels::{sequential_sum, stream_bytes, Prefetch, StatElement, Stats};
 use shmkern::Pool;
 
-const CHOICES: [Prefetch; 3] = [Prefetch::Off, Prefetch::F64Sum, Prefetch::AllPasses];
+const CHOICES: [Prefetch; 4] = [
+    Prefetch::Off,
+    Prefetch::F64Sum,
+    Prefetch::FloatPasses,
+    Prefetch::AllPasses,
+];
 
 /// Pools of 1 and 3 participants for each choice, streaming from 4 MiB on.
 fn pools() -> Vec<Pool> {

@@ -50,6 +50,29 @@ pub(crate) fn vendor() -> Option<([u8; 12], u32)> {
     None
 }
 
+/// The CPU's family as its vendor numbers it (`cpuid` leaf 1: the base family, plus the extended
+/// family where the base is 15; AMD Zen 4 is 25, Zen 5 26), or 0 where there is no `cpuid`.
+pub(crate) fn family() -> u32 {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    {
+        if vendor().is_some_and(|(_, max_leaf)| max_leaf >= 1) {
+            // SAFETY: `cpuid` exists on every x86-64 CPU, and leaf 1 is at or below the highest
+            // basic leaf it reports.
+            #[allow(unused_unsafe)]
+            let eax = unsafe { std::arch::x86_64::__cpuid(1) }.eax;
+            let base = (eax >> 8) & 0xf;
+            return if base == 0xf {
+                base + ((eax >> 20) & 0xff)
+            } else {
+                base
+            };
+        }
+        0
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    0
+}
+
 /// The cache description of `cpuid` leaf 4 / 0x8000_001D, sub-leaf by sub-leaf, until the "no
 /// more caches" entry: the size of the data or unified cache of the highest level.
 #[cfg(all(target_arch = "x86_64", not(miri)))]

@@ -345,7 +345,7 @@ super::lanes::isa_dispatch!(int_prefetch_isa, int_prefetch_sum, int_prefetch, <T
 /// The integer chunk sum for a call over `data`: the prefetching kernel when `streaming` says
 /// `data` streams and asks for it. Integer sums are exact: both give the same result.
 pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T], streaming: Streaming) -> fn(&[T]) -> T::Wide {
-    if streaming.streams(data) && streaming.prefetch.other_passes() {
+    if streaming.streams(data) && streaming.prefetch.int_sum() {
         int_prefetch_sum
     } else {
         int_chunk_sum

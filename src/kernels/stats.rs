@@ -718,7 +718,7 @@ pub(crate) fn chunk_stats_for<T: StatElement>(
     data: &[T],
     streaming: Streaming,
 ) -> fn(&[T]) -> Stats<T> {
-    if streaming.streams(data) && streaming.prefetch.other_passes() {
+    if streaming.streams(data) && streaming.prefetch.stats_pass::<T>() {
         prefetch_stats
     } else {
         chunk_stats
