@@ -5,7 +5,8 @@
 #
 #   bash benches/device/prepare.sh
 #   then the device tool's `run` with command `bash .dev/run.sh`, carry [".dev"], timeout_s 480
-#   or, for the anchors (rayon, paralight, oneTBB, Node.js) on all cores, `bash .dev/anchors.sh`
+#   or, for the anchors (rayon, paralight, oneTBB, Node.js) on all cores, `bash .dev/anchors.sh`;
+#   or `bash .dev/tables.sh`: kernels_table, scaling at 1, 2 and all cores, then anchors.sh
 #
 # On the device, run.sh writes machine.txt, scaling1.md, scaling2.md, kernels_table.md and
 # pool_table.md to $OUT (about 4 minutes on 16 cores); anchors.sh writes machine.txt and
@@ -31,7 +32,7 @@ RUSTFLAGS="-C target-feature=+crt-static" cargo bench --no-run --target "$target
         cp "$exe" ".dev/$name"
         strip ".dev/$name"
     done
-cp benches/device/run.sh benches/device/anchors.sh .dev/
+cp benches/device/run.sh benches/device/anchors.sh benches/device/tables.sh .dev/
 mkdir -p .dev/lib .dev/benches/anchors
 cp benches/anchors/node_sum.js .dev/benches/anchors/
 if g++ -O3 -march=x86-64-v4 -std=c++17 -o .dev/tbb_sum benches/anchors/tbb_sum.cpp -ltbb; then
