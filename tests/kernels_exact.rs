@@ -221,7 +221,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
+    #![proptest_config(miri::config(ProptestConfig::with_cases(256)))]
 
     /// P-det: every thread count gives the same bits (f64 and f32).
     #[test]

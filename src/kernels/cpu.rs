@@ -2,10 +2,11 @@
 //! last-level cache. An input larger than that cache cannot be cache-resident, so only such an
 //! input takes the streaming kernels by default (see [`super::stream_bytes`]).
 //!
-//! Why it matters (`cargo bench --bench plot`, docs/performance.md, "Streaming kernels only past
-//! the last-level cache"): on the AMD Zen 4 dev VM (32 MiB L3) an 8 MiB `f64` sum read twice in a
-//! row comes from L3, where the streaming kernels, which read one block at a time and prefetch,
-//! ran at 0.70–0.85× the speed of the cache-resident kernel; past the L3 both read alike.
+//! Why it matters (`cargo bench --bench scaling`, table (e); docs/performance.md, "Streaming
+//! kernels only past the last-level cache"): on the AMD Zen 5 dev VM (32 MiB L3) inputs of 2–32
+//! MiB read again are read from L3, where the streaming kernels, which read one block at a time
+//! and prefetch, ran at 0.69–0.99× the speed of the cache-resident ones (the `f64` sum; `stats`
+//! 0.81–0.96×); past the L3 they ran at 1.00–1.27×.
 //!
 //! The CPU is asked through `cpuid` (x86-64 only): leaf 0 for the vendor; Intel's leaf 4 and
 //! AMD's (and Hygon's) leaf 0x8000_001D describe each cache level in the same format. Elsewhere,

@@ -36,8 +36,8 @@ pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accu
 /// inputs are usually still in a cache from whoever wrote them, where the prefetch instructions
 /// only take issue slots: they cost a 512 KiB L2-resident AVX-512 sum about 10 % on the Intel VM
 /// (both in docs/performance.md), and an input that fits the last-level cache was as often read
-/// from there: on the AMD VM (32 MiB L3) the streaming kernels read an L3-resident 8 MiB input at
-/// 0.70–0.85× of the cache-resident kernel's speed (`cpu.rs`). Both kernels perform the same
+/// from there: on the AMD Zen 5 VM (32 MiB L3) the streaming `f64` sum read L3-resident inputs
+/// of 2–32 MiB at 0.69–0.99× of the cache-resident kernel's speed (`cpu.rs`). Both kernels perform the same
 /// additions, so the choice never changes a result bit. 4 MiB is the Intel VM's L2 (2 × 2 MiB),
 /// twice the AMD VM's: the floor where the CPU does not say its cache size.
 const STREAM_BYTES: usize = 4 << 20;

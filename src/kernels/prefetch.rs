@@ -12,10 +12,10 @@
 //!   the `f64` sum, which the hardware already keeps fed (×1.00): `i64` sums ×1.44, `f32` sums
 //!   ×1.34, `stats` ×1.18–1.28; on 16 participants ×1.06–1.30, the `f64` sum included (×1.10).
 //!
-//! - AMD Zen 5, family 26 (the same dev VM from 2026-12-04 on, moved to a newer host): it helps
-//!   the float passes and slows the integer ones: `f64` `stats` ×1.06 (one participant) and ×1.16
-//!   (two), `f32` `stats` ×1.07–1.10, the `f64` sum ×0.98–1.10, the `f32` sum ×1.00–1.03; `i64`
-//!   sums ×0.73–0.93 and `stats` ×0.84–0.89.
+//! - AMD Zen 5, family 26 (the same dev VM from 2026-12-04 on, moved to a newer host; two runs):
+//!   it helps the float passes and slows the integer ones: `f64` `stats` ×1.01–1.06 (one
+//!   participant) and ×1.12–1.16 (two), `f32` `stats` ×1.07–1.11, the `f64` sum ×0.98–1.10, the
+//!   `f32` sum ×1.00–1.04; `i64` sums ×0.73–0.95 and `stats` ×0.84–0.89.
 //!
 //! So [`Prefetch::detect`] picks [`Prefetch::AllPasses`] on Intel CPUs, [`Prefetch::FloatPasses`]
 //! on AMD from family 26 (Zen 5) on, and [`Prefetch::F64Sum`] elsewhere (older AMD measured; other
