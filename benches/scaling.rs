@@ -206,14 +206,7 @@ fn f64_table(buf: &Buffer, pools: &Pools, isa: Isa, n: usize) {
                 black_box(ray.install(|| black_box(d).par_iter().sum::<f64>()));
             }),
         ];
-        let s = if big {
-            measure_single(&mut variants)
-        } else {
-            report::measure(&mut variants, REPS, REP_TARGET)
-                .into_iter()
-                .map(|s| s.median)
-                .collect()
-        };
+        let s = medians(&mut variants, big);
         let (bw, sf, st, ry) = (s[0], s[1], s[2], s[3]);
         let base = *first_sum.get_or_insert(sf);
         println!(
@@ -381,20 +374,10 @@ fn prefetch_table(buf: &mut Buffer, cores: usize, isa: Isa) {
          `stats`, off | `stats`, prefetch | `stats` ×prefetch |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    let mut counts = vec![1, cores];
-    counts.dedup();
-    let pools: Vec<[Pool; 2]> = counts
-        .iter()
-        .map(|&t| {
-            [Prefetch::Off, Prefetch::AllPasses].map(|p| {
-                Pool::builder()
-                    .threads(t)
-                    .prefetch(p)
-                    .build()
-                    .expect("pool")
-            })
-        })
-        .collect();
+    let pools = pool_pairs(cores, |t, i| {
+        let p = [Prefetch::Off, Prefetch::AllPasses][i];
+        Pool::builder().threads(t).prefetch(p).build()
+    });
     prefetch_rows(
         buf,
         &pools,
@@ -444,20 +427,10 @@ fn streaming_table(buf: &mut Buffer, cores: usize) {
         "| kernel | input | threads | cache-resident kernels | streaming kernels | ×streaming |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    let mut counts = vec![1, cores];
-    counts.dedup();
-    let pools: Vec<[Pool; 2]> = counts
-        .iter()
-        .map(|&t| {
-            [usize::MAX, 0].map(|bytes| {
-                Pool::builder()
-                    .threads(t)
-                    .stream_bytes(bytes)
-                    .build()
-                    .expect("pool")
-            })
-        })
-        .collect();
+    let pools = pool_pairs(cores, |t, i| {
+        let bytes = [usize::MAX, 0][i];
+        Pool::builder().threads(t).stream_bytes(bytes).build()
+    });
     buf.fill(cores, f64_value);
     streaming_rows(buf, &pools, "f64 `sum_float`", |p, d: &[f64]| {
         bits(&p.sum_float(d))
@@ -505,14 +478,7 @@ fn streaming_rows<T: bytemuck::Pod>(
                     black_box(kernel(streaming, black_box(d)));
                 }),
             ];
-            let s: Vec<f64> = if bytes == BYTES {
-                measure_single(&mut variants)
-            } else {
-                report::measure(&mut variants, REPS, REP_TARGET)
-                    .into_iter()
-                    .map(|s| s.median)
-                    .collect()
-            };
+            let s = medians(&mut variants, bytes == BYTES);
             println!(
                 "| {name} | {} MiB | {t} | {:.1} | {:.1} | ×{:.2} |",
                 bytes >> 20,
@@ -521,6 +487,33 @@ fn streaming_rows<T: bytemuck::Pod>(
                 s[0] / s[1]
             );
         }
+    }
+}
+
+/// For one participant and for all `cores`: the two pools `build(threads, i)` makes for `i` = 0
+/// and 1 (tables (d) and (e) compare such a pair).
+fn pool_pairs(
+    cores: usize,
+    build: impl Fn(usize, usize) -> Result<Pool, shmkern::Error>,
+) -> Vec<[Pool; 2]> {
+    let mut counts = vec![1, cores];
+    counts.dedup();
+    counts
+        .iter()
+        .map(|&t| [0, 1].map(|i| build(t, i).expect("pool")))
+        .collect()
+}
+
+/// The median ns per call of each variant: over single calls for a 1 GiB input (`big`), over
+/// repetitions of about [`REP_TARGET`] otherwise.
+fn medians(variants: &mut [Variant<'_>], big: bool) -> Vec<f64> {
+    if big {
+        measure_single(variants)
+    } else {
+        report::measure(variants, REPS, REP_TARGET)
+            .into_iter()
+            .map(|s| s.median)
+            .collect()
     }
 }
 
