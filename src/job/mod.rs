@@ -589,6 +589,7 @@ impl Job {
     /// (speed only: every process gets the same bits whatever each one's pool says).
     ///
     /// [`Builder::stream_bytes`]: crate::Builder::stream_bytes
+    /// [`Prefetch`]: crate::kernels::Prefetch
     ///
     /// # Examples
     ///
