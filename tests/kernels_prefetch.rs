@@ -3,8 +3,8 @@
 //! prefetch run), the sums and `stats` of a pool built with each choice equal those of the others
 //! and of the sequential reference, for floats and integers, on 1 and 3 participants; and pools
 //! that stream everything or nothing agree at every size. (The unit tests compare each kernel
-//! variant chunk by chunk on every ISA; this checks that the choices reach the pool's calls and
-//! change nothing there.)
+//! variant chunk by chunk on every ISA, and check which variant each choice selects and that a
+//! pool carries its choices; this checks the results of whole pool calls under every choice.)
 
 use shmkern::kernels::{sequential_sum, stream_bytes, Prefetch, StatElement, Stats};
 use shmkern::Pool;

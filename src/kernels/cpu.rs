@@ -1,6 +1,10 @@
-//! What the kernels ask the CPU: its vendor (for [`super::Prefetch::detect`]) and the size of its
-//! last-level cache. An input larger than that cache cannot be cache-resident, so only such an
-//! input takes the streaming kernels by default (see [`super::stream_bytes`]).
+//! What the kernels ask the CPU: its vendor and family (for [`super::Prefetch::detect`]) and the
+//! size of its last-level cache. An input larger than that cache cannot be resident in it, so
+//! only such an input takes the streaming kernels by default (see [`super::stream_bytes`]). (On a
+//! CPU with several last-level caches — AMD parts with several core complexes, several sockets —
+//! `cpuid` describes one of them, and a pool spread over them holds more: there inputs a little
+//! larger than one cache may still take the streaming kernels while cache-resident;
+//! `Builder::stream_bytes` can say otherwise.)
 //!
 //! Why it matters (`cargo bench --bench scaling`, table (e); docs/performance.md, "Streaming
 //! kernels only past the last-level cache"): on the AMD Zen 5 dev VM (32 MiB L3) inputs of 2–32
@@ -87,7 +91,14 @@ fn ask_cpu() -> Option<usize> {
     let max_extended = unsafe { __cpuid(0x8000_0000).eax };
     let leaf = match &vendor {
         b"GenuineIntel" if max_leaf >= 4 => 4,
-        b"AuthenticAMD" | b"HygonGenuine" if max_extended >= 0x8000_001D => 0x8000_001D,
+        // AMD documents leaf 0x8000_001D only where TopologyExtensions (leaf 0x8000_0001, ECX
+        // bit 22) is set; without it the leaf is reserved (Linux then reads the legacy leaves,
+        // whose L3 field a VM may fill with the host's figure: left alone here).
+        b"AuthenticAMD" | b"HygonGenuine"
+            if max_extended >= 0x8000_001D && topology_extensions() =>
+        {
+            0x8000_001D
+        }
         _ => return None,
     };
     let mut best: Option<(u32, usize)> = None;
@@ -115,6 +126,16 @@ fn ask_cpu() -> Option<usize> {
     best.map(|(_, bytes)| bytes)
 }
 
+/// Whether an AMD-style CPU sets TopologyExtensions (leaf 0x8000_0001, ECX bit 22).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+fn topology_extensions() -> bool {
+    // SAFETY: `cpuid` exists on every x86-64 CPU; the caller has checked that the highest
+    // extended leaf is at least 0x8000_001D, so 0x8000_0001 is within it.
+    #[allow(unused_unsafe)]
+    let ecx = unsafe { std::arch::x86_64::__cpuid(0x8000_0001) }.ecx;
+    ecx & (1 << 22) != 0
+}
+
 /// No `cpuid` to ask.
 #[cfg(not(all(target_arch = "x86_64", not(miri))))]
 fn ask_cpu() -> Option<usize> {
@@ -133,10 +154,21 @@ mod tests {
     }
 
     /// On Linux the kernel's own reading of the same `cpuid` leaves is in sysfs: the largest
-    /// level's data or unified cache there must be the size found here.
+    /// level's data or unified cache there must be the size found here, wherever this module
+    /// reads the leaf Linux reads (Intel's leaf 4; AMD's 0x8000_001D with TopologyExtensions).
     #[cfg(all(target_os = "linux", target_arch = "x86_64", not(miri)))]
     #[test]
     fn the_size_is_the_one_linux_reports() {
+        let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let described = info.contains("GenuineIntel")
+            || (info.contains("AuthenticAMD") || info.contains("HygonGenuine"))
+                && info.lines().any(|l| {
+                    l.starts_with("flags") && l.split_whitespace().any(|f| f == "topoext")
+                });
+        if !described {
+            eprintln!("a CPU whose cache leaf this module does not read: nothing to compare");
+            return;
+        }
         let mut sysfs: Option<(u32, usize)> = None;
         for index in 0..16 {
             let dir = format!("/sys/devices/system/cpu/cpu0/cache/index{index}");

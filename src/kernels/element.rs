@@ -2,7 +2,7 @@
 
 use super::ints::{self, Halves};
 use super::simd::F64x8;
-use super::Streaming;
+use super::{Streaming, Variant};
 use crate::sched::{BLOCK_LEN, CHUNK_LEN};
 
 mod sealed {
@@ -345,10 +345,9 @@ super::lanes::isa_dispatch!(int_prefetch_isa, int_prefetch_sum, int_prefetch, <T
 /// The integer chunk sum for a call over `data`: the prefetching kernel when `streaming` says
 /// `data` streams and asks for it. Integer sums are exact: both give the same result.
 pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T], streaming: Streaming) -> fn(&[T]) -> T::Wide {
-    if streaming.streams(data) && streaming.prefetch.int_sum() {
-        int_prefetch_sum
-    } else {
-        int_chunk_sum
+    match streaming.int_sum(data) {
+        Variant::Prefetching => int_prefetch_sum,
+        Variant::CacheResident | Variant::Streaming => int_chunk_sum,
     }
 }
 

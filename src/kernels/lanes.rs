@@ -5,7 +5,7 @@
 
 use super::element::Float;
 use super::simd::F64x8;
-use super::Streaming;
+use super::{Streaming, Variant};
 use crate::sched::BLOCK_LEN;
 
 /// Lanes per block (contract, NUMERICS §1).
@@ -394,12 +394,10 @@ isa_dispatch!(prefetch_sum_isa, prefetch_sum, vector stream_prefetch, <T: Float>
 /// The chunk sum for a call over `data`: the streaming kernel when `streaming` says `data`
 /// streams, prefetching when it says so for `T`.
 pub(crate) fn chunk_sum_for<T: Float>(data: &[T], streaming: Streaming) -> fn(&[T]) -> f64 {
-    if !streaming.streams(data) {
-        chunk_sum
-    } else if streaming.prefetch.float_sum::<T>() {
-        prefetch_sum
-    } else {
-        stream_sum
+    match streaming.float_sum(data) {
+        Variant::CacheResident => chunk_sum,
+        Variant::Streaming => stream_sum,
+        Variant::Prefetching => prefetch_sum,
     }
 }
 

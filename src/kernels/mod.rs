@@ -29,8 +29,9 @@ pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accu
 ///
 /// The float sums then read one block at a time, and the first passes prefetch
 /// [`vector::PREFETCH_BYTES`] ahead where the caller's [`Prefetch`] says so (a pool's, or
-/// [`Prefetch::detect`]'s for `sequential_sum`): by default every one on Intel CPUs, the `f64`
-/// sum alone on others (`prefetch.rs` has the measurements). On the Intel dev VM (2026-11) the
+/// [`Prefetch::detect`]'s for `sequential_sum`): by default every one on Intel CPUs, the float
+/// passes on AMD Zen 5 and later, the `f64` sum alone on others (`prefetch.rs` has the
+/// measurements). On the Intel dev VM (2026-11) the
 /// hardware prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth loop, against
 /// 1.01–1.13× with it; on the AMD Zen 4 VM (2026-12) the sum reads 1.03–1.12× with it. Smaller
 /// inputs are usually still in a cache from whoever wrote them, where the prefetch instructions
@@ -86,6 +87,48 @@ impl Streaming {
     fn streams<T>(self, data: &[T]) -> bool {
         std::mem::size_of_val(data) >= self.bytes
     }
+
+    /// The float sum's variant for a call over `data` (`T` a float type).
+    pub(crate) fn float_sum<T: 'static>(self, data: &[T]) -> Variant {
+        if !self.streams(data) {
+            Variant::CacheResident
+        } else if self.prefetch.float_sum::<T>() {
+            Variant::Prefetching
+        } else {
+            Variant::Streaming
+        }
+    }
+
+    /// The variant of the first pass of `stats` for a call over `data`: without prefetch the
+    /// cache-resident pass serves streaming input too.
+    pub(crate) fn stats<T: 'static>(self, data: &[T]) -> Variant {
+        if self.streams(data) && self.prefetch.stats_pass::<T>() {
+            Variant::Prefetching
+        } else {
+            Variant::CacheResident
+        }
+    }
+
+    /// The integer sum's variant for a call over `data`, as for [`stats`](Streaming::stats).
+    pub(crate) fn int_sum<T>(self, data: &[T]) -> Variant {
+        if self.streams(data) && self.prefetch.int_sum() {
+            Variant::Prefetching
+        } else {
+            Variant::CacheResident
+        }
+    }
+}
+
+/// Which variant of a kernel a call takes ([`Streaming`] decides). Speed only: all give the same
+/// bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Variant {
+    /// Several blocks at a time where the ISA gains from it, no prefetch.
+    CacheResident,
+    /// One block at a time, no prefetch (the float sum only).
+    Streaming,
+    /// One block at a time, prefetching ahead.
+    Prefetching,
 }
 
 /// Proptest settings of the kernels' unit tests: `cases` natively; under Miri 4 cases and no
@@ -101,5 +144,75 @@ pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
         }
     } else {
         native
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The threshold and the prefetch choice pick the variants they say, per kernel and type.
+    #[test]
+    fn streaming_picks_each_kernels_variant() {
+        use Variant::*;
+        let x = [0.0f64; 1000]; // 8,000 bytes
+        let y = [0.0f32; 1000]; // 4,000 bytes
+        let z = [0i64; 1000];
+        let at = |bytes, prefetch| super::Streaming { bytes, prefetch };
+        // Under the threshold: always cache-resident.
+        for p in [
+            Prefetch::Off,
+            Prefetch::F64Sum,
+            Prefetch::FloatPasses,
+            Prefetch::AllPasses,
+        ] {
+            let s = at(8001, p);
+            assert_eq!(
+                [s.float_sum(&x), s.stats(&x), s.int_sum(&z)],
+                [CacheResident; 3]
+            );
+        }
+        // At the threshold (inclusive): the prefetch choice decides.
+        let off = at(8000, Prefetch::Off);
+        assert_eq!(
+            [off.float_sum(&x), off.stats(&x), off.int_sum(&z)],
+            [Streaming, CacheResident, CacheResident]
+        );
+        let f64sum = at(4000, Prefetch::F64Sum);
+        assert_eq!(
+            [f64sum.float_sum(&x), f64sum.float_sum(&y)],
+            [Prefetching, Streaming]
+        );
+        assert_eq!([f64sum.stats(&x), f64sum.int_sum(&z)], [CacheResident; 2]);
+        let float = at(4000, Prefetch::FloatPasses);
+        assert_eq!([float.float_sum(&x), float.float_sum(&y)], [Prefetching; 2]);
+        assert_eq!([float.stats(&x), float.stats(&y)], [Prefetching; 2]);
+        assert_eq!([float.stats(&z), float.int_sum(&z)], [CacheResident; 2]);
+        let all = at(4000, Prefetch::AllPasses);
+        assert_eq!(
+            [all.float_sum(&y), all.stats(&z), all.int_sum(&z)],
+            [Prefetching; 3]
+        );
+        // `y` (4,000 bytes) is under a threshold that `x` reaches.
+        assert_eq!(at(8000, Prefetch::AllPasses).float_sum(&y), CacheResident);
+    }
+
+    /// A pool's calls take the threshold and the prefetch choice it was built with (the detected
+    /// ones by default), which every kernel choice of its calls and jobs reads.
+    #[test]
+    fn pools_carry_their_streaming() {
+        let pool = crate::Pool::builder()
+            .threads(1)
+            .stream_bytes(0)
+            .prefetch(Prefetch::FloatPasses)
+            .build()
+            .unwrap();
+        let want = super::Streaming {
+            bytes: 0,
+            prefetch: Prefetch::FloatPasses,
+        };
+        assert_eq!(pool.streaming(), want);
+        let default = crate::Pool::builder().threads(1).build().unwrap();
+        assert_eq!(default.streaming(), super::Streaming::detect());
     }
 }

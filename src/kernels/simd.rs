@@ -25,8 +25,9 @@ pub trait F64x8: Copy {
     /// brings two more independent add chains, which CPUs with a long vector-add latency need to
     /// keep their adders busy, as long as the registers hold every block's accumulators without
     /// spilling. It changes no operation, only their interleaving. AVX-512 takes 4 (8 chains, 8
-    /// of its 32 registers): on the AMD Zen 5 dev VM (2026-12-04) 2 left an L2-resident sum at
-    /// 1.05× of SSE2's speed and 4 reached 1.88× (`kernels_table` (b), docs/performance.md).
+    /// of its 32 registers): on the AMD Zen 5 dev VM (2026-12-04) 1 or 2 left an L2-resident sum
+    /// at 1.05–1.06× of SSE2's speed and 4 reached 1.68–1.88× (`kernels_table` (b),
+    /// docs/performance.md).
     const BLOCKS: usize;
     /// Whether the sum should read an `f64` block that does not start on a cache line as whole
     /// lines into rotated lanes (`vector::Shifted`) instead of with loads that straddle two

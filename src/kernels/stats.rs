@@ -6,7 +6,7 @@ use super::lanes::chunk_tree;
 use super::simd::F64x8;
 use super::sum::canonical;
 use super::vector;
-use super::Streaming;
+use super::{Streaming, Variant};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::CHUNK_LEN;
 use bytemuck::{Pod, Zeroable};
@@ -718,10 +718,9 @@ pub(crate) fn chunk_stats_for<T: StatElement>(
     data: &[T],
     streaming: Streaming,
 ) -> fn(&[T]) -> Stats<T> {
-    if streaming.streams(data) && streaming.prefetch.stats_pass::<T>() {
-        prefetch_stats
-    } else {
-        chunk_stats
+    match streaming.stats(data) {
+        Variant::Prefetching => prefetch_stats,
+        Variant::CacheResident | Variant::Streaming => chunk_stats,
     }
 }
 

@@ -119,6 +119,7 @@ unsafe fn each_block<V: F64x8, T: Lanes, P: Pass<V, T>>(
 ) {
     // SAFETY: forwarded.
     unsafe {
+        const { assert!(matches!(V::BLOCKS, 1 | 2 | 4), "F64x8::BLOCKS is 1, 2 or 4") };
         match if P::SEVERAL { V::BLOCKS } else { 1 } {
             4 => in_groups::<V, T, P, 4>(pass, blocks, sums),
             2 => in_groups::<V, T, P, 2>(pass, blocks, sums),

@@ -185,7 +185,8 @@ pub struct Pool {
     workers: Vec<thread::JoinHandle<()>>,
 }
 
-/// Configures a [`Pool`]: threads, names, stack size, spin budget, inline cutoff, prefetch.
+/// Configures a [`Pool`]: threads, names, stack size, spin budget, inline cutoff, prefetch,
+/// streaming threshold.
 ///
 /// # Examples
 ///
