@@ -412,8 +412,6 @@ fn prefetch_table(buf: &mut Buffer, cores: usize, isa: Isa) {
     println!();
 }
 
-/// [`BIG_REPS`] single calls of every variant, interleaved in rotating order, after one warm-up
-/// call each (`report::measure` calibrating to a zero target); the median ns per call of each.
 /// (e) The cache-resident kernels against the streaming ones at each size of [`STREAM_SIZES`].
 fn streaming_table(buf: &mut Buffer, cores: usize) {
     println!(
@@ -517,6 +515,8 @@ fn medians(variants: &mut [Variant<'_>], big: bool) -> Vec<f64> {
     }
 }
 
+/// [`BIG_REPS`] single calls of every variant, interleaved in rotating order, after one warm-up
+/// call each (`report::measure` calibrating to a zero target); the median ns per call of each.
 fn measure_single(variants: &mut [Variant<'_>]) -> Vec<f64> {
     report::measure(variants, BIG_REPS, Duration::ZERO)
         .into_iter()

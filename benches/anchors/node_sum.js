@@ -33,7 +33,7 @@
 const fs = require('fs');
 const { Worker, isMainThread, workerData } = require('worker_threads');
 
-const PENDING = 2, THREADS = 3, QUIT = 4, READY = 5, WAKE0 = 8; // Int32 indices (0,1 = f64 n)
+const PENDING = 2, THREADS = 3, QUIT = 4, READY = 5, FAILED = 6, WAKE0 = 8; // Int32 indices (0,1 = f64 n)
 
 // The slice kernel: 8 independent accumulators, pairwise combine, then the tail in order.
 // Always called with the same Float64Array, so it stays monomorphic.
@@ -64,7 +64,12 @@ if (!isMainThread) {
     seen = g;
     if (Atomics.load(ctl, QUIT) !== 0) break;
     const threads = Atomics.load(ctl, THREADS), n = nbox[0];
-    results[id] = sliceSum(a, Math.floor(id * n / threads), Math.floor((id + 1) * n / threads));
+    try {
+      results[id] = sliceSum(a, Math.floor(id * n / threads), Math.floor((id + 1) * n / threads));
+    } catch (e) {
+      // The main thread blocks in Atomics.wait and cannot see an 'error' event: flag it.
+      Atomics.store(ctl, FAILED, 1);
+    }
     if (Atomics.sub(ctl, PENDING, 1) === 1) Atomics.notify(ctl, PENDING);
   }
 } else {
@@ -115,6 +120,7 @@ if (!isMainThread) {
     Atomics.store(ctl, PENDING, threads);
     for (let w = 0; w < threads; w++) { Atomics.add(ctl, WAKE0 + w, 1); Atomics.notify(ctl, WAKE0 + w); }
     for (let p; (p = Atomics.load(ctl, PENDING)) !== 0;) Atomics.wait(ctl, PENDING, p);
+    if (Atomics.load(ctl, FAILED) !== 0) fail('a worker threw during a sum');
     let r = results[0];
     for (let w = 1; w < threads; w++) r += results[w];
     return r;

@@ -26,7 +26,8 @@ pub struct Anchor {
     /// What the child said it is (its `ready` line, without the word).
     pub description: String,
     process: Child,
-    stdin: ChildStdin,
+    /// `None` once closed (on drop, so a child waiting for input sees the end of it).
+    stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
 }
 
@@ -46,7 +47,7 @@ impl Anchor {
         let mut anchor = Anchor {
             description: String::new(),
             process,
-            stdin,
+            stdin: Some(stdin),
             stdout,
         };
         let line = anchor.read_line()?;
@@ -73,8 +74,9 @@ impl Anchor {
 
     /// Sends one command and returns the child's timed loop and the bits of its last result.
     fn call(&mut self, command: &str) -> (Duration, u64) {
-        writeln!(self.stdin, "{command}")
-            .and_then(|()| self.stdin.flush())
+        let stdin = self.stdin.as_mut().expect("stdin is open until drop");
+        writeln!(stdin, "{command}")
+            .and_then(|()| stdin.flush())
             .unwrap_or_else(|e| panic!("{}: sending {command:?}: {e}", self.description));
         let line = self
             .read_line()
@@ -103,8 +105,19 @@ impl Anchor {
 }
 
 impl Drop for Anchor {
+    /// Asks the child to quit, closes its input, and gives it two seconds to exit before killing
+    /// it: a child stuck in a call must not hang the bench.
     fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "quit").and_then(|()| self.stdin.flush());
+        if let Some(mut stdin) = self.stdin.take() {
+            let _ = writeln!(stdin, "quit").and_then(|()| stdin.flush());
+        }
+        for _ in 0..200 {
+            if !matches!(self.process.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.process.kill();
         let _ = self.process.wait();
     }
 }
