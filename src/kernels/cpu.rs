@@ -42,8 +42,8 @@ pub(crate) fn last_level_bytes() -> Option<usize> {
 pub(crate) fn vendor() -> Option<([u8; 12], u32)> {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
-        // SAFETY: `cpuid` exists on every x86-64 CPU, and leaf 0 on every one.
         #[allow(unused_unsafe)]
+        // SAFETY: `cpuid` exists on every x86-64 CPU, and leaf 0 on every one.
         let r = unsafe { std::arch::x86_64::__cpuid(0) };
         let mut name = [0u8; 12];
         for (part, word) in name.chunks_mut(4).zip([r.ebx, r.edx, r.ecx]) {
@@ -61,9 +61,9 @@ pub(crate) fn family() -> u32 {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
         if vendor().is_some_and(|(_, max_leaf)| max_leaf >= 1) {
+            #[allow(unused_unsafe)]
             // SAFETY: `cpuid` exists on every x86-64 CPU, and leaf 1 is at or below the highest
             // basic leaf it reports.
-            #[allow(unused_unsafe)]
             let eax = unsafe { std::arch::x86_64::__cpuid(1) }.eax;
             let base = (eax >> 8) & 0xf;
             return if base == 0xf {
@@ -84,10 +84,10 @@ pub(crate) fn family() -> u32 {
 fn ask_cpu() -> Option<usize> {
     use std::arch::x86_64::{__cpuid, __cpuid_count};
     let (vendor, max_leaf) = vendor()?;
+    #[allow(unused_unsafe)]
     // SAFETY (every `cpuid` here): the instruction exists on every x86-64 CPU, and leaf
     // 0x8000_0000 (the highest extended leaf) on every one; a leaf beyond the highest the CPU
     // reports returns unspecified values, so the cache leaf is asked only at or below it.
-    #[allow(unused_unsafe)]
     let max_extended = unsafe { __cpuid(0x8000_0000).eax };
     let leaf = match &vendor {
         b"GenuineIntel" if max_leaf >= 4 => 4,
@@ -129,9 +129,9 @@ fn ask_cpu() -> Option<usize> {
 /// Whether an AMD-style CPU sets TopologyExtensions (leaf 0x8000_0001, ECX bit 22).
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 fn topology_extensions() -> bool {
+    #[allow(unused_unsafe)]
     // SAFETY: `cpuid` exists on every x86-64 CPU; the caller has checked that the highest
     // extended leaf is at least 0x8000_001D, so 0x8000_0001 is within it.
-    #[allow(unused_unsafe)]
     let ecx = unsafe { std::arch::x86_64::__cpuid(0x8000_0001) }.ecx;
     ecx & (1 << 22) != 0
 }
