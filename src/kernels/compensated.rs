@@ -1,8 +1,8 @@
-//! `Accuracy::Compensated`: the NUMERICS §1 tree with every lane and node carrying a (sum,
-//! correction) pair updated by Neumaier's two-sum. Same tree shape, so just as deterministic.
+//! `Accuracy::Compensated`: the `docs/numerics.md` §1 tree with every lane and node carrying a
+//! (sum, correction) pair updated by Neumaier's two-sum. Same tree shape, so just as deterministic.
 
 use super::element::Float;
-use super::lanes::LANES;
+use super::tree::LANES;
 use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
 
 /// A value and the rounding error accumulated beside it.
@@ -84,7 +84,7 @@ fn chunk_generic<T: Float>(x: &[T]) -> Pair {
     tree(&sums[..n])
 }
 
-super::lanes::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Pair);
+super::tree::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Pair);
 
 /// The final value of a pair: `s + c` rounded once. Where the plain sum `s` is not finite (±∞ or
 /// NaN), the correction is meaningless and `s` is the IEEE answer; a zero correction leaves `s` (and

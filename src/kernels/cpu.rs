@@ -6,11 +6,10 @@
 //! larger than one cache may still take the streaming kernels while cache-resident;
 //! `Builder::stream_bytes` can say otherwise.)
 //!
-//! Why it matters (`cargo bench --bench scaling`, table (e); docs/performance.md, "Streaming
-//! kernels only past the last-level cache"): on the AMD Zen 5 dev VM (32 MiB L3) inputs of 2–32
-//! MiB read again are read from L3, where the streaming kernels, which read one block at a time
-//! and prefetch, ran at 0.69–0.99× the speed of the cache-resident ones (the `f64` sum; `stats`
-//! 0.81–0.96×); past the L3 they ran at 1.00–1.27×.
+//! Why it matters: an input that fits the last-level cache and is read again comes from that
+//! cache, where the streaming kernels, which read one block at a time and prefetch, are slower
+//! than the cache-resident ones; past the last-level cache they are as fast or faster
+//! (`cargo bench --bench scaling`, table (e); docs/performance.md, "Tuned constants").
 //!
 //! The CPU is asked through `cpuid` (x86-64 only): leaf 0 for the vendor; Intel's leaf 4 and
 //! AMD's (and Hygon's) leaf 0x8000_001D describe each cache level in the same format. Elsewhere,
@@ -85,9 +84,9 @@ fn ask_cpu() -> Option<usize> {
     use std::arch::x86_64::{__cpuid, __cpuid_count};
     let (vendor, max_leaf) = vendor()?;
     #[allow(unused_unsafe)]
-    // SAFETY (every `cpuid` here): the instruction exists on every x86-64 CPU, and leaf
-    // 0x8000_0000 (the highest extended leaf) on every one; a leaf beyond the highest the CPU
-    // reports returns unspecified values, so the cache leaf is asked only at or below it.
+    // SAFETY: (this and every `cpuid` below) the instruction exists on every x86-64 CPU, and
+    // leaf 0x8000_0000 (the highest extended leaf) on every one; a leaf beyond the highest the
+    // CPU reports returns unspecified values, so the cache leaf is asked only at or below it.
     let max_extended = unsafe { __cpuid(0x8000_0000).eax };
     let leaf = match &vendor {
         b"GenuineIntel" if max_leaf >= 4 => 4,

@@ -1,8 +1,8 @@
 //! The element types the kernels accept, and what each sums to.
 
+use super::f64x8::F64x8;
 use super::ints::{self, Halves};
-use super::simd::F64x8;
-use super::{Streaming, Variant};
+use super::{Variant, VariantChoice};
 use crate::sched::{BLOCK_LEN, CHUNK_LEN};
 
 mod sealed {
@@ -38,7 +38,7 @@ pub trait Float: Copy + Send + Sync + 'static + sealed::Sealed {
     #[doc(hidden)]
     fn as_f64s(x: &[Self]) -> Option<&[f64]>;
     /// Whether the elements are `f32`: the statistics' first pass then takes the extremes on the
-    /// `f32` rows themselves (`vector::Scan`).
+    /// `f32` rows themselves (`passes::Scan`).
     #[doc(hidden)]
     const IS_F32: bool;
 }
@@ -82,7 +82,7 @@ impl Float for f32 {
     }
 }
 
-/// What the vector passes read (`vector.rs`): an element type whose values load as eight `f64`
+/// What the vector passes read (`passes.rs`): an element type whose values load as eight `f64`
 /// lanes, each exactly `v as f64` (exact for floats and for integers up to 2^53 in magnitude,
 /// rounded to nearest-even beyond, as `as` rounds), so a pass gives the reference's bits.
 pub(crate) trait Lanes: Copy {
@@ -97,12 +97,10 @@ pub(crate) trait Lanes: Copy {
     /// Whether the passes read a block's rows through [`load8`](Self::load8); when false they
     /// first widen the whole block into `f64`s with [`widen_block`](Self::widen_block) and read
     /// those from L1. For 8- to 32-bit integers `load8` builds each row from eight scalar loads
-    /// (for `i8` LLVM assembled them with shifts and inserts, seen with `perf annotate`), while
-    /// the plain loop of `widen_block` vectorizes into sign-extending loads and one conversion per
-    /// row: one chunk's `i8` `stats` took 13.9–14.5 µs with AVX-512 through `load8` and
-    /// 5.6–6.0 µs this way (`kernels_table` table (e), two runs each, AMD Zen 4 VM, 2026-12-03).
-    /// 64-bit integers keep `load8`: through `widen_block` their `stats` took 20.5–20.9 µs
-    /// instead of 15.9–17.2.
+    /// (for `i8` LLVM assembles them with shifts and inserts), while the plain loop of
+    /// `widen_block` vectorizes into sign-extending loads and one conversion per row: more than
+    /// twice as fast for their `stats`. 64-bit integers keep `load8`, which is faster for them
+    /// than the widened copy (docs/performance.md, "Kernels").
     const ROWS_DIRECT: bool = true;
     /// `to_f64` of every element of a block.
     #[inline(always)]
@@ -339,13 +337,13 @@ fn int_prefetch<T: Int>(x: &[T]) -> T::Wide {
     T::lane_sum::<true>(x)
 }
 
-super::lanes::isa_dispatch!(int_chunk_isa, int_chunk_sum, int_chunk, <T: Int> -> T::Wide);
-super::lanes::isa_dispatch!(int_prefetch_isa, int_prefetch_sum, int_prefetch, <T: Int> -> T::Wide);
+super::tree::isa_dispatch!(int_chunk_isa, int_chunk_sum, int_chunk, <T: Int> -> T::Wide);
+super::tree::isa_dispatch!(int_prefetch_isa, int_prefetch_sum, int_prefetch, <T: Int> -> T::Wide);
 
-/// The integer chunk sum for a call over `data`: the prefetching kernel when `streaming` says
+/// The integer chunk sum for a call over `data`: the prefetching kernel when `choice` says
 /// `data` streams and asks for it. Integer sums are exact: both give the same result.
-pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T], streaming: Streaming) -> fn(&[T]) -> T::Wide {
-    match streaming.int_sum(data) {
+pub(crate) fn int_chunk_sum_for<T: Int>(data: &[T], choice: VariantChoice) -> fn(&[T]) -> T::Wide {
+    match choice.int_sum(data) {
         Variant::Prefetching => int_prefetch_sum,
         Variant::CacheResident | Variant::Streaming => int_chunk_sum,
     }
@@ -369,7 +367,7 @@ mod tests {
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             if isa.is_supported() {
                 prop_assert_eq!(int_chunk_isa(isa, x).unwrap(), want, "{:?}", isa);
-                // Under Miri a prefetch is a no-op (`simd::prefetch`) and the prefetching loop's
+                // Under Miri a prefetch is a no-op (`f64x8::prefetch`) and the prefetching loop's
                 // groups are plain slices: skipped there, where every case costs seconds.
                 if !cfg!(miri) {
                     let got = int_prefetch_isa(isa, x).unwrap();

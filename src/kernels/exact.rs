@@ -66,7 +66,7 @@
 //! over the L1-resident block, one read from memory); `f32` data usually one. Every step is exact,
 //! so neither the vector width, the block size nor the number of folds changes a bit of the result.
 //!
-//! # Special values and the sign of zero (NUMERICS §2, IEEE 754)
+//! # Special values and the sign of zero (`docs/numerics.md` §2, IEEE 754)
 //!
 //! NaNs and infinities are flags beside the chunks: any NaN, or `+∞` with `−∞` → NaN (the canonical
 //! `f64::NAN`); `+∞` alone → `+∞`. An exact sum of zero is `−0.0` when every element was `−0.0`
@@ -388,7 +388,7 @@ fn chunk_generic<T: Float>(x: &[T]) -> Acc {
     acc
 }
 
-super::lanes::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Acc);
+super::tree::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Acc);
 
 #[cfg(test)]
 mod tests {
@@ -494,7 +494,7 @@ mod tests {
         check(&[-0.0, 0.0], 0.0);
         check(&[1.0, -1.0], 0.0);
         check(&[-1.0, 1.0, -0.0], 0.0);
-        check(&[], -0.0); // the identity; `sum_with` returns +0.0 for an empty slice itself
+        check(&[], -0.0); // the identity; `sum_float_at` returns +0.0 for an empty slice itself
     }
 
     /// Many adds into the same chunks: the carries every 1024 adds keep the value exact, and

@@ -1,32 +1,26 @@
 //! The integer chunk loops: the exact sum, and the sum/min/max scan that is the first part of
 //! integer statistics. Integer addition is exact and associative, so any lane split gives the same
 //! result, and the loops are plain reductions along the data, which LLVM's loop vectorizer turns
-//! into vector code for whichever ISA the dispatch arm enables (`lanes::isa_dispatch`).
+//! into vector code for whichever ISA the dispatch arm enables (`tree::isa_dispatch`).
 //!
-//! They used to keep explicit lanes, one 64-byte line of input per row. Without a prefetch in
-//! the loop, LLVM vectorized those across rows, with gathers (`vpgatherdd`, seen with `perf
-//! annotate`): one cache-resident chunk of `i32` took 23.6–31.7 µs to sum with AVX-512 instead
-//! of 1.5 µs, of `i64` 13.5–22.8 µs instead of 2.5–2.8 (`kernels_table` table (e), two runs
-//! each, AMD Zen 4 VM, 2026-12-03; docs/performance.md).
+//! The loops keep no explicit lanes: given lanes (say one 64-byte line of input per row), LLVM
+//! vectorizes across rows instead, with gathers (`vpgatherdd`), and a cache-resident chunk sums
+//! many times more slowly with AVX-512 (docs/performance.md, "Kernels").
 //!
 //! With `PREFETCH` (inputs that stream from memory on a CPU that gains from it, see
 //! `kernels::prefetch`) the loop runs over groups of [`GROUP_BYTES`] and prefetches each group's
 //! lines [`PREFETCH_BYTES`] ahead, as the float passes do; a prefetch inside the element loop would
 //! keep it from vectorizing. Without, the loops read the data in order, which the hardware
-//! prefetcher follows on its own. One participant over 1 GiB (`cargo bench --bench scaling`,
-//! 2026-12-04): on the AMD Zen 4 VM the prefetch made `i64` sums slower, 20.8–21.7 GB/s with it
-//! and 29.4–31.3 without, `i64` `stats` 16.6–17.1 and 21.0–22.0 (three alternated runs each); on
-//! the 16-core Intel Xeon VM faster, `i64` sums 12.4–14.4 with it and 8.5–8.7 without, `stats`
-//! 9.2–10.7 and 6.7–6.8 (two alternated runs each). (An earlier figure, ×0.20 of the bandwidth
-//! without prefetch on the AMD VM, 2026-12-03, was of explicit-lane loops whose cache-resident
-//! variant was the gathers above.)
+//! prefetcher follows on its own. Which is faster depends on the CPU's prefetchers: over 1 GiB the
+//! prefetch slows the `i64` sums and statistics on AMD Zen 4 and Zen 5 and speeds them up on Intel
+//! Xeon, hence the per-CPU choice (docs/performance.md, "Tuned constants").
 //!
 //! Each caller passes at most one chunk ([`CHUNK_LEN`] elements) per call and picks an accumulator
 //! that cannot overflow for that many elements (`element.rs` has the bounds; they bound every
 //! partial sum, so they hold for whatever lanes the vectorizer picks).
 
-use super::simd::prefetch;
-use super::vector::PREFETCH_BYTES;
+use super::f64x8::prefetch;
+use super::passes::PREFETCH_BYTES;
 use crate::sched::CHUNK_LEN;
 use std::ops::Add;
 
@@ -70,11 +64,10 @@ fn prefetch_group<T>(g: &[T]) {
 }
 
 /// `(Σ x, min, max)` of a non-empty `x`, the sum as in [`sum`], in one loop along the data (with
-/// the same prefetching groups when `PREFETCH`). Now that the sum is a plain fold, the sum, min
-/// and max reductions vectorize together; two loops (the sum, then a min/max fold over the chunk in
-/// L1/L2) took one more read of the chunk: one cache-resident chunk's `i16` `stats` took
-/// 6.0–6.2 µs that way and 4.9–5.1 µs fused, `i64` 8.4–8.5 µs and 6.9 µs (`kernels_table`
-/// table (e), two alternating runs each, AMD Zen 4 VM, 2026-12-04).
+/// the same prefetching groups when `PREFETCH`). The sum is a plain fold, so the sum, min and max
+/// reductions vectorize together in one loop; two loops (the sum, then a min/max fold over the
+/// chunk in L1/L2) would read the chunk once more, which makes a cache-resident chunk's integer
+/// `stats` measurably slower (docs/performance.md, "Kernels").
 #[inline(always)]
 pub(super) fn scan<T, A, const PREFETCH: bool>(x: &[T], widen: impl Fn(T) -> A + Copy) -> (A, T, T)
 where

@@ -1,51 +1,76 @@
-//! Deterministic sum and statistics kernels (issue 4, in progress): the fixed summation tree of
-//! `shared/NUMERICS.md` §1 for `f32`/`f64`, exact wide sums for integers, single-pass statistics. Bit-identical for every
-//! thread count, every claim order and every CPU. See `docs/guarantees.md`.
+//! The deterministic sum and statistics kernels, and what they run on.
+//!
+//! - **Float sums** ([`sum()`], [`Pool::sum_float`](crate::Pool::sum_float),
+//!   [`sequential_sum`]): the fixed summation tree of `docs/numerics.md` §1 over `f32` or `f64`
+//!   input, accumulated in `f64`, in one of three [`Accuracy`] modes on the same tree: `Fast` (one
+//!   add per element), `Compensated` (a Neumaier pair in every lane and node) and `Exact` (the
+//!   exact sum, rounded once).
+//! - **Integer sums** ([`Pool::sum_int`](crate::Pool::sum_int)): exact, in `i128` or `u128`;
+//!   [`checked_sum`] converts the exact total back to the input type and fails once, at the end,
+//!   if it does not fit (`docs/numerics.md` §4).
+//! - **Statistics** ([`stats()`], [`Stats`]): count, NaN count, sum, min, max, mean and variance in
+//!   one pass over memory, with chunk states merged over the same tree (`docs/numerics.md` §3).
+//! - **ISA dispatch** ([`Isa`]): every kernel is compiled for the portable baseline, AVX2 and
+//!   AVX-512, and runs on the best one this CPU has (detected at run time).
+//! - **Variant choice** ([`stream_bytes`], [`Prefetch`]): from which input size a call takes the
+//!   streaming variants of the kernels, and which of those prefetch ahead.
+//!
+//! Guarantees (`docs/guarantees.md` states them for users, `docs/numerics.md` is the numeric
+//! contract): a result depends on the input values and their order alone — never on the thread
+//! count, the order in which chunks are claimed, the instruction set or the variant chosen, all of
+//! which perform the same IEEE operations in the same order; special values follow §2; integer
+//! sums are exact.
+//!
+//! The files: `tree.rs` the summation tree and the ISA dispatch; `passes.rs` the hand-vectorized
+//! passes over a chunk's blocks (sum, statistics), written over the vector types of `f64x8.rs`
+//! (eight `f64` lanes per ISA) and `f32x16.rs` (sixteen `f32` lanes, for `f32` extremes);
+//! `compensated.rs` and `exact.rs` the other two accuracy modes; `ints.rs` the integer loops and
+//! `element.rs` the element types; `sum.rs` and `stats.rs` the public calls; `prefetch.rs` and
+//! `cpu.rs` what the variant choice asks of the CPU.
 
 mod compensated;
 mod cpu;
 mod element;
 mod exact;
+mod f32x16;
+mod f64x8;
 mod ints;
-mod lanes;
+mod passes;
 mod prefetch;
-mod simd;
-mod simd32;
 mod stats;
 mod sum;
-mod vector;
+mod tree;
 
 pub(crate) use element::int_chunk_sum_for;
 pub use element::{Float, Int};
-pub(crate) use lanes::chunk_sum_for;
-pub use lanes::{chunk_sum_on, Isa, LANES};
 pub use prefetch::Prefetch;
 pub(crate) use stats::chunk_stats_for;
 pub use stats::{stats, StatElement, Stats};
 pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy};
+pub(crate) use tree::chunk_sum_for;
+pub use tree::{chunk_sum_on, Isa, LANES};
 
 /// Inputs of at least this many bytes, and larger than the CPU's last-level cache where it says
 /// how large that is ([`cpu::last_level_bytes`]), are taken to stream from memory.
 ///
 /// The float sums then read one block at a time, and the first passes prefetch
-/// [`vector::PREFETCH_BYTES`] ahead where the caller's [`Prefetch`] says so (a pool's, or
+/// [`passes::PREFETCH_BYTES`] ahead where the caller's [`Prefetch`] says so (a pool's, or
 /// [`Prefetch::detect`]'s for `sequential_sum`): by default every one on Intel CPUs, the float
-/// passes on AMD Zen 5 and later, the `f64` sum alone on others (`prefetch.rs` has the
-/// measurements). On the Intel dev VM (2026-11) the
-/// hardware prefetchers alone left a 1 GiB sum at 0.94–0.97× of the read-bandwidth loop, against
-/// 1.01–1.13× with it; on the AMD Zen 4 VM (2026-12) the sum reads 1.03–1.12× with it. Smaller
-/// inputs are usually still in a cache from whoever wrote them, where the prefetch instructions
-/// only take issue slots: they cost a 512 KiB L2-resident AVX-512 sum about 10 % on the Intel VM
-/// (both in docs/performance.md), and an input that fits the last-level cache was as often read
-/// from there: on the AMD Zen 5 VM (32 MiB L3) the streaming `f64` sum read L3-resident inputs
-/// of 2–32 MiB at 0.69–0.99× of the cache-resident kernel's speed (`cpu.rs`). Both kernels perform the same
-/// additions, so the choice never changes a result bit. 4 MiB is the Intel VM's L2 (2 × 2 MiB),
-/// twice the AMD VM's: the floor where the CPU does not say its cache size.
+/// passes on AMD Zen 5 and later, the `f64` sum alone on others (`prefetch.rs` says why). On
+/// input that streams from DRAM the hardware prefetchers alone can leave a core's memory stream
+/// idle while it computes, which a software prefetch ahead avoids. Smaller inputs are usually
+/// still in a cache from whoever wrote them: there the prefetch instructions only take issue
+/// slots, and the cache-resident kernel (several blocks at a time where the ISA gains from it) is
+/// the faster one. That holds for any input that fits the last-level cache, so the threshold is at
+/// least that cache's size (`cpu.rs`). Both kernels perform the same additions, so the choice never
+/// changes a result bit. 4 MiB, twice the 2 MiB L2 of recent Intel server cores, is the floor where
+/// the CPU does not say its cache size. The measurements behind the threshold are in
+/// docs/performance.md, "Tuned constants".
 const STREAM_BYTES: usize = 4 << 20;
 
 /// The input size, in bytes, from which the kernels take their streaming variants by default:
-/// 4 MiB, or more than the CPU's last-level cache where the CPU says how large that is (one byte
-/// more than 32 MiB on the AMD dev VM). A pool can be told otherwise
+/// 4 MiB, or more than the CPU's last-level cache where the CPU says how large that is (32 MiB
+/// and one byte for a 32 MiB L3). A pool can be told otherwise
 /// ([`Builder::stream_bytes`](crate::Builder::stream_bytes)). Speed only: the streaming and the
 /// cache-resident kernels give the same bits.
 ///
@@ -61,23 +86,24 @@ pub fn stream_bytes() -> usize {
 }
 
 /// How a call treats input that may stream from memory: from which size on it takes the
-/// streaming kernels, and which of those prefetch. A pool's own ([`Builder::stream_bytes`],
-/// [`Builder::prefetch`]), or the detected defaults for the sequential functions.
+/// streaming kernels, and which of those prefetch — so, which [`Variant`] of each kernel it runs.
+/// A pool's own ([`Builder::stream_bytes`], [`Builder::prefetch`]), or the detected defaults for
+/// the sequential functions.
 ///
 /// [`Builder::stream_bytes`]: crate::Builder::stream_bytes
 /// [`Builder::prefetch`]: crate::Builder::prefetch
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Streaming {
+pub(crate) struct VariantChoice {
     /// Inputs of at least this many bytes stream.
     pub(crate) bytes: usize,
     /// Which streaming passes prefetch.
     pub(crate) prefetch: Prefetch,
 }
 
-impl Streaming {
+impl VariantChoice {
     /// [`stream_bytes`] and [`Prefetch::detect`].
-    pub(crate) fn detect() -> Streaming {
-        Streaming {
+    pub(crate) fn detect() -> VariantChoice {
+        VariantChoice {
             bytes: stream_bytes(),
             prefetch: Prefetch::detect(),
         }
@@ -109,7 +135,7 @@ impl Streaming {
         }
     }
 
-    /// The integer sum's variant for a call over `data`, as for [`stats`](Streaming::stats).
+    /// The integer sum's variant for a call over `data`, as for [`stats`](VariantChoice::stats).
     pub(crate) fn int_sum<T>(self, data: &[T]) -> Variant {
         if self.streams(data) && self.prefetch.int_sum() {
             Variant::Prefetching
@@ -119,8 +145,8 @@ impl Streaming {
     }
 }
 
-/// Which variant of a kernel a call takes ([`Streaming`] decides). Speed only: all give the same
-/// bits.
+/// Which variant of a kernel a call takes ([`VariantChoice`] decides). Speed only: all give the
+/// same bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Variant {
     /// Several blocks at a time where the ISA gains from it, no prefetch.
@@ -153,12 +179,12 @@ mod tests {
 
     /// The threshold and the prefetch choice pick the variants they say, per kernel and type.
     #[test]
-    fn streaming_picks_each_kernels_variant() {
+    fn variant_choice_picks_each_kernels_variant() {
         use Variant::*;
         let x = [0.0f64; 1000]; // 8,000 bytes
         let y = [0.0f32; 1000]; // 4,000 bytes
         let z = [0i64; 1000];
-        let at = |bytes, prefetch| super::Streaming { bytes, prefetch };
+        let at = |bytes, prefetch| super::VariantChoice { bytes, prefetch };
         // Under the threshold: always cache-resident.
         for p in [
             Prefetch::Off,
@@ -200,19 +226,19 @@ mod tests {
     /// A pool's calls take the threshold and the prefetch choice it was built with (the detected
     /// ones by default), which every kernel choice of its calls and jobs reads.
     #[test]
-    fn pools_carry_their_streaming() {
+    fn pools_carry_their_variant_choice() {
         let pool = crate::Pool::builder()
             .threads(1)
             .stream_bytes(0)
             .prefetch(Prefetch::FloatPasses)
             .build()
             .unwrap();
-        let want = super::Streaming {
+        let want = super::VariantChoice {
             bytes: 0,
             prefetch: Prefetch::FloatPasses,
         };
         assert_eq!(pool.streaming(), want);
         let default = crate::Pool::builder().threads(1).build().unwrap();
-        assert_eq!(default.streaming(), super::Streaming::detect());
+        assert_eq!(default.streaming(), super::VariantChoice::detect());
     }
 }

@@ -2,28 +2,24 @@
 //! because the hardware prefetchers differ, and one that changes speed only, never a result bit
 //! (a prefetch is a hint; every variant performs the same arithmetic in the same order).
 //!
-//! One participant over 1 GiB, with the prefetch against without (`cargo bench --bench scaling`,
-//! table (d), which runs every kernel on pools of both choices, interleaved; docs/performance.md,
-//! "Software prefetch chosen per CPU", has the tables and the alternated A/B runs before them):
+//! What the prefetch does to one participant over 1 GiB, against the same kernel without it
+//! (`cargo bench --bench scaling`, table (d), which runs every kernel on pools of both choices,
+//! interleaved; the figures are in docs/performance.md, "Tuned constants"):
 //!
-//! - AMD Zen 4 (the 2-core dev VM, 2026-12-04): it helps the `f64` sum alone (×1.09) and slows
-//!   every other kernel: `i64` sums ×0.66, `f32` sums ×0.71, `stats` ×0.77–0.92.
-//! - Intel Xeon, family 6 model 207 (the 16-core device VM, 2026-12-04): it helps every kernel but
-//!   the `f64` sum, which the hardware already keeps fed (×1.00): `i64` sums ×1.44, `f32` sums
-//!   ×1.34, `stats` ×1.18–1.28; on 16 participants ×1.06–1.30, the `f64` sum included (×1.10).
-//!
-//! - AMD Zen 5, family 26 (the same dev VM from 2026-12-04 on, moved to a newer host; two runs):
-//!   it helps the float passes and slows the integer ones: `f64` `stats` ×1.01–1.06 (one
-//!   participant) and ×1.12–1.16 (two), `f32` `stats` ×1.07–1.11, the `f64` sum ×0.98–1.10, the
-//!   `f32` sum ×1.00–1.04; `i64` sums ×0.73–0.95 and `stats` ×0.84–0.89.
+//! - AMD Zen 4: it helps the `f64` sum alone and slows every other kernel (the `i64` and `f32`
+//!   sums, `stats`).
+//! - AMD Zen 5 (family 26): it helps the float passes (the sums and `stats` of `f32` and `f64`)
+//!   and slows the integer ones.
+//! - Intel Xeon: it helps every kernel; the `f64` sum, which the hardware prefetchers already keep
+//!   fed on one core, gains once many participants share the memory.
 //!
 //! So [`Prefetch::detect`] picks [`Prefetch::AllPasses`] on Intel CPUs, [`Prefetch::FloatPasses`]
-//! on AMD from family 26 (Zen 5) on, and [`Prefetch::F64Sum`] elsewhere (older AMD measured; other
-//! vendors unmeasured, and `F64Sum` is the cheaper bet). A pool can be told otherwise
+//! on AMD from family 26 (Zen 5) on, and [`Prefetch::F64Sum`] elsewhere (older AMD as on Zen 4;
+//! other vendors unmeasured, and `F64Sum` is the cheaper bet). A pool can be told otherwise
 //! ([`Builder::prefetch`](crate::Builder::prefetch)).
 //!
 //! The prefetch instructions exist on x86-64 only (`prefetcht1`); on other architectures and
-//! under Miri `simd::prefetch` compiles to nothing, so there every choice runs alike.
+//! under Miri `f64x8::prefetch` compiles to nothing, so there every choice runs alike.
 
 use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 

@@ -1,12 +1,12 @@
-//! Single-pass statistics (NUMERICS §3): per chunk (L2-resident), count, NaN count, the §1 tree
-//! sum, min, max, then `M2 = Σ (x − mean_chunk)²` in a second pass over the same chunk, which costs
-//! no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
+//! Single-pass statistics (`docs/numerics.md` §3): per chunk (L2-resident), count, NaN count, the
+//! §1 tree sum, min, max, then `M2 = Σ (x − mean_chunk)²` in a second pass over the same chunk,
+//! which costs no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
 
-use super::lanes::chunk_tree;
-use super::simd::F64x8;
+use super::f64x8::F64x8;
+use super::passes;
 use super::sum::canonical;
-use super::vector;
-use super::{Streaming, Variant};
+use super::tree::chunk_tree;
+use super::{Variant, VariantChoice};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::CHUNK_LEN;
 use bytemuck::{Pod, Zeroable};
@@ -144,7 +144,7 @@ macro_rules! float_element {
             /// # Safety: as on [`StatElement::vector_chunk`].
             unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(x: &[Self]) -> Option<[f64; 4]> {
                 // SAFETY: the caller guarantees `V`'s ISA.
-                let (sum, min, max) = unsafe { vector::chunk_scan::<V, $t, PREFETCH>(x) };
+                let (sum, min, max) = unsafe { passes::chunk_scan::<V, $t, PREFETCH>(x) };
                 if x.is_empty() || sum.is_nan() {
                     return None;
                 }
@@ -153,14 +153,14 @@ macro_rules! float_element {
                 let mean = sum / x.len() as f64;
                 if min != 0.0 && max != 0.0 {
                     // SAFETY: as above.
-                    let m2 = unsafe { vector::chunk_m2::<V, $t>(x, mean) };
+                    let m2 = unsafe { passes::chunk_m2::<V, $t>(x, mean) };
                     return Some([sum, min, max, m2]);
                 }
                 // A zero min or max: MINPD/MAXPD keep either zero on a tie, and the reference
                 // orders −0.0 < +0.0. The second pass also tells which zeros the chunk holds.
-                // SAFETY: as above.
                 let (m2, some_sign_set, some_sign_clear) =
-                    unsafe { vector::chunk_m2_signs::<V, $t>(x, mean) };
+                    // SAFETY: as above.
+                    unsafe { passes::chunk_m2_signs::<V, $t>(x, mean) };
                 let zero = |negative: bool| if negative { -0.0 } else { 0.0 };
                 let min = if min == 0.0 { zero(some_sign_set) } else { min };
                 let max = if max == 0.0 {
@@ -253,7 +253,7 @@ macro_rules! int_element {
                 // The reference's mean and its NaN-free second pass, on vectors.
                 let mean = Self::sum_to_f64(sum) / x.len() as f64;
                 // SAFETY: the caller guarantees `V`'s ISA.
-                let m2 = unsafe { vector::chunk_m2::<V, $t>(x, mean) };
+                let m2 = unsafe { passes::chunk_m2::<V, $t>(x, mean) };
                 Some((sum, min, max, m2))
             }
         }
@@ -301,7 +301,7 @@ pub struct Stats<T: StatElement> {
     /// `T` as raw bits; meaningless while `count == 0`.
     min: u64,
     max: u64,
-    /// Mean of the values, used to merge second moments (NUMERICS §3).
+    /// Mean of the values, which the merge of second moments needs (`docs/numerics.md` §3).
     mean: f64,
     /// Σ (x − mean)², as a Neumaier pair (`m2 + m2_lo`).
     m2: f64,
@@ -399,7 +399,8 @@ impl<T: StatElement> Stats<T> {
         self.nan_count
     }
 
-    /// Sum of the non-NaN values: the NUMERICS §1 tree for floats (NaNs absent), exact for integers.
+    /// Sum of the non-NaN values: the `docs/numerics.md` §1 tree for floats (NaNs absent), exact
+    /// for integers.
     ///
     /// # Examples
     ///
@@ -489,7 +490,7 @@ impl<T: StatElement> Stats<T> {
         self.variance(ddof).map(f64::sqrt)
     }
 
-    /// The statistics of `a` followed by `b` (NUMERICS §3). Merging in a fixed order is
+    /// The statistics of `a` followed by `b` (`docs/numerics.md` §3). Merging in a fixed order is
     /// deterministic; merging the chunk states of a slice in the §1 tree reproduces
     /// [`Pool::stats`] bit for bit (`merge(stats(a), stats(b)) == stats(a ++ b)` when `a` holds the
     /// largest power of two of chunks below the total, so the tree splits there).
@@ -497,7 +498,8 @@ impl<T: StatElement> Stats<T> {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{stats, Stats, CHUNK_LEN};
+    /// use shmkern::sched::CHUNK_LEN;
+    /// use shmkern::{stats, Stats};
     ///
     /// let data: Vec<f64> = (0..3 * CHUNK_LEN).map(|i| (i % 7) as f64 * 0.1).collect();
     /// // The tree over 3 chunks splits after 2: merging those two parts gives the same bits.
@@ -709,16 +711,16 @@ unsafe fn of_chunk_prefetch<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
     unsafe { Stats::of_chunk::<V, true>(x) }
 }
 
-super::lanes::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
-super::lanes::isa_dispatch!(prefetch_stats_isa, prefetch_stats, vector of_chunk_prefetch, <T: StatElement> -> Stats<T>);
+super::tree::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
+super::tree::isa_dispatch!(prefetch_stats_isa, prefetch_stats, vector of_chunk_prefetch, <T: StatElement> -> Stats<T>);
 
-/// The chunk statistics for a call over `data`: the prefetching kernel when `streaming` says
+/// The chunk statistics for a call over `data`: the prefetching kernel when `choice` says
 /// `data` streams and asks for it.
 pub(crate) fn chunk_stats_for<T: StatElement>(
     data: &[T],
-    streaming: Streaming,
+    choice: VariantChoice,
 ) -> fn(&[T]) -> Stats<T> {
-    match streaming.stats(data) {
+    match choice.stats(data) {
         Variant::Prefetching => prefetch_stats,
         Variant::CacheResident | Variant::Streaming => chunk_stats,
     }
@@ -746,7 +748,7 @@ impl Pool {
 
     /// [`stats`](Pool::stats) with a cancel token and a progress counter (elements done, updated
     /// after each chunk). `opts.chunk_len` is ignored: the kernels always use the contract grid of
-    /// [`CHUNK_LEN`](crate::CHUNK_LEN). `Err` only when the call was cancelled.
+    /// [`CHUNK_LEN`]. `Err` only when the call was cancelled.
     ///
     /// # Examples
     ///
@@ -801,7 +803,7 @@ pub fn stats<T: StatElement>(data: &[T]) -> Stats<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::simd::Portable;
+    use crate::kernels::f64x8::Portable;
     use crate::kernels::Isa;
     use proptest::prelude::*;
 
@@ -867,7 +869,7 @@ mod tests {
             if isa.is_supported() {
                 let got = tree_of_chunks(x, |c| chunk_stats_isa(isa, c).unwrap());
                 prop_assert_eq!(got, want, "{:?}", isa);
-                // Under Miri a prefetch is a no-op (`simd::prefetch`), so the prefetching kernel
+                // Under Miri a prefetch is a no-op (`f64x8::prefetch`), so the prefetching kernel
                 // runs the other's code: skipped there, where every case costs seconds.
                 if !cfg!(miri) {
                     let got = tree_of_chunks(x, |c| prefetch_stats_isa(isa, c).unwrap());

@@ -1,10 +1,10 @@
-//! `sum` for floats (the NUMERICS §1 tree) and integers (exact, wide), on a pool.
+//! `sum` for floats (the `docs/numerics.md` §1 tree) and integers (exact, wide), on a pool.
 
 use super::compensated;
 use super::element::{int_chunk_sum_for, Float, Int};
 use super::exact;
-use super::lanes::{chunk_sum_for, tree};
-use super::Streaming;
+use super::tree::{chunk_sum_for, tree};
+use super::VariantChoice;
 use crate::error::{Error, ErrorKind};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::{ChunkGrid, CHUNK_LEN};
@@ -17,8 +17,8 @@ fn contract(opts: ParOptions<'_>) -> ParOptions<'_> {
     }
 }
 
-/// IEEE special-value rules of NUMERICS §2 applied to a tree result: any NaN becomes the canonical
-/// `f64::NAN` (payloads and signs of NaNs are not portable).
+/// IEEE special-value rules of `docs/numerics.md` §2 applied to a tree result: any NaN becomes the
+/// canonical `f64::NAN` (payloads and signs of NaNs are not portable).
 pub(crate) fn canonical(s: f64) -> f64 {
     if s.is_nan() {
         f64::NAN
@@ -40,9 +40,9 @@ pub(crate) fn canonical(s: f64) -> f64 {
 /// let mut v = vec![0.0; 33];
 /// // Elements 0, 16 and 32 share a lane: Fast mode loses the 1.0 to the 1e100 beside it.
 /// (v[0], v[16], v[32]) = (1e100, 1.0, -1e100);
-/// assert_eq!(pool.sum_with(&v, Accuracy::Fast), 0.0);
-/// assert_eq!(pool.sum_with(&v, Accuracy::Compensated), 1.0);
-/// assert_eq!(pool.sum_with(&v, Accuracy::Exact), 1.0);
+/// assert_eq!(pool.sum_float_at(&v, Accuracy::Fast), 0.0);
+/// assert_eq!(pool.sum_float_at(&v, Accuracy::Compensated), 1.0);
+/// assert_eq!(pool.sum_float_at(&v, Accuracy::Exact), 1.0);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -68,7 +68,7 @@ pub enum Accuracy {
     /// use shmkern::{kernels::Accuracy, Pool};
     ///
     /// let pool = Pool::builder().threads(2).build().unwrap();
-    /// let exact = |v: &[f64]| pool.sum_with(v, Accuracy::Exact);
+    /// let exact = |v: &[f64]| pool.sum_float_at(v, Accuracy::Exact);
     /// assert_eq!(exact(&[1e16, 1.0, -1e16]), 1.0);
     /// assert_eq!(exact(&[1.0, 1e100, 1.0, -1e100]), 2.0);
     /// assert_eq!(exact(&[0.1, 0.2, -0.3]), 2f64.powi(-55)); // the doubles' exact sum
@@ -100,22 +100,22 @@ impl Pool {
     /// // 1 + 1e-16 + 1e-16 + ... cancels in Fast mode's lanes, not in Compensated mode.
     /// let mut v = vec![1e-16; 20_000];
     /// v[0] = 1.0;
-    /// let fast = pool.sum_with(&v, Accuracy::Fast);
-    /// let comp = pool.sum_with(&v, Accuracy::Compensated);
+    /// let fast = pool.sum_float_at(&v, Accuracy::Fast);
+    /// let comp = pool.sum_float_at(&v, Accuracy::Compensated);
     /// let exact = 1.0 + 19_999.0 * 1e-16;
     /// assert!((comp - exact).abs() <= (fast - exact).abs());
     /// assert!((comp - exact).abs() <= 2.0 * f64::EPSILON);
     /// // Exact mode: the exact sum of the doubles in `v`, rounded once.
-    /// let rounded_once = pool.sum_with(&v, Accuracy::Exact);
+    /// let rounded_once = pool.sum_float_at(&v, Accuracy::Exact);
     /// assert!((rounded_once - exact).abs() <= (comp - exact).abs());
-    /// assert_eq!(pool.sum_with(&[f64::MAX, f64::MAX, -f64::MAX], Accuracy::Exact), f64::MAX);
+    /// assert_eq!(pool.sum_float_at(&[f64::MAX, f64::MAX, -f64::MAX], Accuracy::Exact), f64::MAX);
     /// ```
-    pub fn sum_with<T: Float>(&self, data: &[T], accuracy: Accuracy) -> f64 {
+    pub fn sum_float_at<T: Float>(&self, data: &[T], accuracy: Accuracy) -> f64 {
         self.sum_float_with(data, accuracy, ParOptions::default())
-            .unwrap_or_else(|e| panic!("sum_with: {e}"))
+            .unwrap_or_else(|e| panic!("sum_float_at: {e}"))
     }
 
-    /// [`sum_with`](Pool::sum_with) with a cancel token and a progress counter (elements done,
+    /// [`sum_float_at`](Pool::sum_float_at) with a cancel token and a progress counter (elements done,
     /// updated after each chunk). `opts.chunk_len` is ignored: the kernels always use the contract
     /// grid of [`CHUNK_LEN`]. `Err` only when the call was cancelled.
     ///
@@ -191,7 +191,7 @@ impl Pool {
         )
     }
 
-    /// Sums `data` in the fixed tree of `shared/NUMERICS.md` §1, in `f64`, on this pool.
+    /// Sums `data` in the fixed tree of `docs/numerics.md` §1, in `f64`, on this pool.
     ///
     /// - The result depends only on the values and their order — **not** on the thread count, the
     ///   schedule or the CPU (AVX-512, AVX2 and SSE2 give the same bits).
@@ -287,7 +287,7 @@ pub fn checked_sum<T: Int>(data: &[T]) -> Result<T, Error> {
     crate::global().checked_sum(data)
 }
 
-/// The same tree as [`Pool::sum_with`] in `Compensated` mode, on the calling thread alone.
+/// The same tree as [`Pool::sum_float_at`] in `Compensated` mode, on the calling thread alone.
 ///
 /// # Examples
 ///
@@ -296,7 +296,7 @@ pub fn checked_sum<T: Int>(data: &[T]) -> Result<T, Error> {
 ///
 /// let pool = Pool::builder().threads(2).build().unwrap();
 /// let data: Vec<f64> = (0..100_000).map(|i| (i as f64).sin() * 1e10).collect();
-/// let parallel = pool.sum_with(&data, Accuracy::Compensated);
+/// let parallel = pool.sum_float_at(&data, Accuracy::Compensated);
 /// assert_eq!(sequential_sum_compensated(&data).to_bits(), parallel.to_bits());
 /// ```
 pub fn sequential_sum_compensated<T: Float>(data: &[T]) -> f64 {
@@ -327,7 +327,7 @@ pub fn sequential_sum<T: Float>(data: &[T]) -> f64 {
         return 0.0;
     }
     let grid = ChunkGrid::new(data.len()).expect("a slice in memory has few enough chunks");
-    let chunk_sum = chunk_sum_for(data, Streaming::detect());
+    let chunk_sum = chunk_sum_for(data, VariantChoice::detect());
     let mut partials: Vec<f64> = grid.iter().map(|r| chunk_sum(&data[r])).collect();
     canonical(tree(&mut partials))
 }

@@ -1,6 +1,9 @@
-//! Eight `f64` lanes as one value, for the hand-vectorized kernels in `vector.rs`.
+//! [`F64x8`], eight `f64` lanes as one value, with one implementation per instruction set (the
+//! file is named after the trait): the vector type of the hand-vectorized passes in `passes.rs`.
+//! Beside it, [`isa`] maps each [`Isa`](crate::kernels::Isa) to its type, and [`prefetch`] is the
+//! hint the streaming passes issue.
 //!
-//! LLVM vectorizes the portable 16-lane loops of `lanes.rs` with 128-bit registers only (even
+//! LLVM vectorizes the portable 16-lane loops of `tree.rs` with 128-bit registers only (even
 //! under AVX-512), and cannot turn the total-order min/max of the reference statistics into
 //! `vminpd`/`vmaxpd`. These types spell the same IEEE operations with explicit registers: one
 //! 512-bit register, two 256-bit ones, or four 128-bit ones per eight lanes; `Portable` (plain
@@ -11,26 +14,25 @@
 //! way by `Portable`; the callers use them only on NaN-free data and resolve `±0.0` ties
 //! themselves, so which zero comes out never reaches a result.
 
-use super::simd32::{F32x16, Portable32};
+use super::f32x16::{F32x16, Portable32};
 
 /// Eight `f64` lanes on one instruction set.
 ///
 /// Every method is `unsafe`: the caller must run on a CPU with the implementing type's ISA
-/// (checked once by the dispatch in `lanes.rs`), and pointers must be valid for reading eight
+/// (checked once by the dispatch in `tree.rs`), and pointers must be valid for reading eight
 /// elements (no alignment needed).
 pub trait F64x8: Copy {
-    /// Sixteen `f32` lanes on the same ISA, for the `f32` statistics' extremes (`simd32.rs`).
+    /// Sixteen `f32` lanes on the same ISA, for the `f32` statistics' extremes (`f32x16.rs`).
     type F32: F32x16;
     /// How many blocks the passes that gain from it work on at once (1, 2 or 4): each block
     /// brings two more independent add chains, which CPUs with a long vector-add latency need to
     /// keep their adders busy, as long as the registers hold every block's accumulators without
     /// spilling. It changes no operation, only their interleaving. AVX-512 takes 4 (8 chains, 8
-    /// of its 32 registers): on the AMD Zen 5 dev VM (2026-12-04) 1 or 2 left an L2-resident sum
-    /// at 1.05–1.06× of SSE2's speed and 4 reached 1.68–1.88× (`kernels_table` (b),
-    /// docs/performance.md).
+    /// of its 32 registers): with 1 or 2 an L2-resident AVX-512 sum is hardly faster than SSE2's,
+    /// with 4 clearly so (docs/performance.md, "Tuned constants", blocks per AVX-512 step).
     const BLOCKS: usize;
     /// Whether the sum should read an `f64` block that does not start on a cache line as whole
-    /// lines into rotated lanes (`vector::Shifted`) instead of with loads that straddle two
+    /// lines into rotated lanes (`passes::Shifted`) instead of with loads that straddle two
     /// lines: where a straddling load costs two (AVX-512: every 64-byte load of such a block;
     /// AVX2: every other 32-byte one when the block is 16 bytes off, as a `Vec<f64>` usually is).
     const SHIFTED_LINES: bool = false;
@@ -129,7 +131,7 @@ pub trait F64x8: Copy {
     /// The CPU supports this type's ISA.
     unsafe fn to_array(self) -> [f64; 8];
     /// The last three steps of the contract's lane fold over these eight lanes: lane i + lane
-    /// i+4, then i + i+2, then i + i+1; returns lane 0 (what `lanes::fold::<8>` of the array
+    /// i+4, then i + i+2, then i + i+1; returns lane 0 (what `tree::fold::<8>` of the array
     /// gives), with register shuffles instead of a round trip through memory.
     ///
     /// # Safety
@@ -164,8 +166,8 @@ pub trait F64x8: Copy {
     unsafe fn fold_each(v: [Self; 8]) -> [f64; 8] {
         let mut out = [0.0; 8];
         // A loop, not `array::map`: `map` calls its closure through a std wrapper compiled
-        // without the kernel's target features, and it was not always inlined (the AVX2 sum ran
-        // at half speed when every vector operation became a call).
+        // without the kernel's target features, which LLVM does not always inline, and where it
+        // does not, every vector operation becomes a call (the AVX2 sum then runs at half speed).
         for (out, v) in out.iter_mut().zip(v) {
             // SAFETY: forwarded.
             *out = unsafe { v.fold() };
@@ -175,7 +177,7 @@ pub trait F64x8: Copy {
 }
 
 /// A hint that the cache line holding `p` will be read soon, into L2 (`prefetcht1`): the
-/// streaming passes ask [`PREFETCH_BYTES`](super::vector::PREFETCH_BYTES) ahead, further than L1
+/// streaming passes ask [`PREFETCH_BYTES`](super::passes::PREFETCH_BYTES) ahead, further than L1
 /// should hold, and the hardware brings the line on into L1. Never faults and has no effect on
 /// program behaviour, so `p` may point anywhere (it is computed with `wrapping_add`).
 #[inline(always)]
@@ -277,7 +279,7 @@ impl F64x8 for Portable {
     #[inline(always)]
     /// # Safety: as on [`F64x8`] (this type's ISA present; pointers readable).
     unsafe fn fold(self) -> f64 {
-        crate::kernels::lanes::fold(self.0)
+        crate::kernels::tree::fold(self.0)
     }
 }
 
@@ -287,13 +289,13 @@ pub use x86::{Avx2, Avx512, Sse2};
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 mod x86 {
     use super::F64x8;
-    use crate::kernels::simd32::{Avx2F32, Avx512F32, Sse2F32};
+    use crate::kernels::f32x16::{Avx2F32, Avx512F32, Sse2F32};
     use std::arch::x86_64::*;
 
     /// Defines an `F64x8` made of `[$reg; N]`: lane-wise operations map over the parts.
     /// `$load`/`$load_f32` read one part; every other method names one intrinsic per part. The
     /// intrinsics' own target features are enabled by the `#[target_feature]` kernels these
-    /// `#[inline(always)]` methods are inlined into (the dispatch in `lanes.rs`).
+    /// `#[inline(always)]` methods are inlined into (the dispatch in `tree.rs`).
     macro_rules! parts {
         ($name:ident, $reg:ty, $n:literal, $isa:literal, f32 $f32:ty, blocks $blocks:literal,
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
@@ -623,7 +625,8 @@ mod x86 {
         Avx512([_mm512_cvtepu64_pd(_mm512_loadu_si512(q.cast()))]));
 }
 
-/// The vector type each [`Isa`](crate::kernels::Isa) runs (the dispatch in `lanes.rs` names these).
+/// The vector type each [`Isa`](crate::kernels::Isa) runs (the dispatch in `tree.rs` names
+/// these).
 /// Under Miri and off x86-64 all are `Portable`: Miri interprets no vendor intrinsics, and the other
 /// ISAs are never reported as supported there.
 pub mod isa {

@@ -1,13 +1,15 @@
-//! Sixteen `f32` lanes as one value: the running extremes of `f32` statistics, kept in `f32`.
+//! [`F32x16`], sixteen `f32` lanes as one value, with one implementation per instruction set (the
+//! file is named after the trait, as `f64x8.rs` is after [`F64x8`](super::f64x8::F64x8)): the
+//! running extremes of `f32` statistics, kept in `f32`.
 //!
 //! The statistics' first pass widens every element to `f64` for the sum; its min and max need no
 //! widening, because widening is exact and keeps the order (`min` of the widened values is the
 //! widened `min`). Taking them on the `f32` row itself halves their instructions: one 16-lane
 //! row is one AVX-512 register (two AVX2, four SSE2 ones) instead of two `F64x8`. `min`/`max` have
-//! the x86 `MINPS`/`MAXPS` semantics, as [`F64x8`](super::simd::F64x8)'s: used only on NaN-free
+//! the x86 `MINPS`/`MAXPS` semantics, as [`F64x8`](super::f64x8::F64x8)'s: used only on NaN-free
 //! data, with `±0.0` ties resolved by the caller.
 
-/// Sixteen `f32` lanes on one instruction set (the [`F64x8::F32`](super::simd::F64x8::F32) of
+/// Sixteen `f32` lanes on one instruction set (the [`F64x8::F32`](super::f64x8::F64x8::F32) of
 /// that set's `F64x8`).
 ///
 /// Every method is `unsafe`: the caller must run on a CPU with the implementing type's ISA, and
@@ -101,7 +103,7 @@ mod x86 {
     use super::F32x16;
     use std::arch::x86_64::*;
 
-    /// Defines an `F32x16` made of `[$reg; N]`, one intrinsic per part, as `simd.rs`'s `parts!`
+    /// Defines an `F32x16` made of `[$reg; N]`, one intrinsic per part, as `f64x8.rs`'s `parts!`
     /// does for `F64x8` (the intrinsics' target features come from the `#[target_feature]`
     /// kernels these `#[inline(always)]` methods are inlined into).
     macro_rules! parts32 {

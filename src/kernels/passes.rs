@@ -1,31 +1,35 @@
-//! The chunk kernels on explicit vectors ([`F64x8`]): the same IEEE operations in the same order as
-//! the portable reference in `lanes.rs` (lane `j` of a block adds elements `j`, `j+16`, … from
-//! −0.0; the lanes fold `i + i+8`, then `+4`, `+2`, `+1`; blocks combine by the §1 tree), so the
-//! bits are those of the reference on every ISA. A 16-lane row is two `F64x8`: lanes 0–7 and 8–15.
+//! The passes over a chunk's blocks, on explicit vectors ([`F64x8`]), and the chunk kernels built
+//! from them (hence the name): each [`Pass`] turns whole blocks into their lanes — the sum
+//! ([`Sum`], [`Shifted`]), the statistics' first pass ([`Scan`]: sum and extremes) and second
+//! ([`M2`]: `Σ (x − mean)²`). They perform the same IEEE operations in the same order as the
+//! portable reference in `tree.rs` (lane `j` of a block adds elements `j`, `j+16`, … from −0.0;
+//! the lanes fold `i + i+8`, then `+4`, `+2`, `+1`; blocks combine by the §1 tree), so the bits
+//! are those of the reference on every ISA. A 16-lane row is two `F64x8`: lanes 0–7 and 8–15.
 //!
 //! Each pass finishes its blocks' lane folds eight blocks at a time ([`F64x8::fold_each`]) and the
 //! cache-resident sum reads several blocks side by side where the ISA has the registers
-//! ([`F64x8::BLOCKS`]): more independent work per cycle, the same operations. Passes that stream from memory read one block at a time (see [`Sum`]).
+//! ([`F64x8::BLOCKS`]): more independent work per cycle, the same operations. Passes that stream
+//! from memory read one block at a time (see [`Sum`]).
 //!
 //! Streaming from DRAM, each core must keep its memory stream busy while it computes. Whether
-//! software prefetches help depends on the CPU's hardware prefetchers (`kernels::prefetch` has the
-//! measurements): so the passes that first read a streaming input (`STREAM` = true, see
+//! software prefetches help depends on the CPU's hardware prefetchers (`kernels::prefetch` says
+//! which gain where): so the passes that first read a streaming input (`STREAM` = true, see
 //! `kernels::stream_bytes`) take a `PREFETCH` parameter, chosen per CPU, and with it prefetch
 //! [`PREFETCH_BYTES`] ahead, through the end of the chunk into the next one (usually the
-//! participant's next claim; see docs/performance.md). On cache-resident input they never do:
-//! there the prefetch instructions only take issue slots.
+//! participant's next claim). On cache-resident input they never do: there the prefetch
+//! instructions only take issue slots.
 
 use super::element::{Float, Lanes};
-use super::lanes::{block, chunk_tree_by, BlockValues, LANES};
-use super::simd::{prefetch, F64x8};
-use super::simd32::F32x16;
+use super::f32x16::F32x16;
+use super::f64x8::{prefetch, F64x8};
+use super::tree::{block, chunk_tree_by, BlockValues, LANES};
 use crate::sched::BLOCK_LEN;
 
 /// How far ahead of the row being read the streaming passes prefetch (into L2, see
-/// [`prefetch`]). On the Intel dev VM of 2026-11, 2–3 KiB into L1 (`prefetcht0`) was best; on
-/// the AMD Zen 4 VM of 2026-12, 4 KiB into L2 read ×1.00–1.09 of the bandwidth loop at 1 GiB (five
-/// runs) against ×0.97–0.99 for 2.5 KiB into L1 (six runs); docs/performance.md has the runs
-/// (`kernels_table` with this constant and the hint edited).
+/// [`prefetch`]): far enough ahead to hide the memory latency at the rate one core reads. 4 KiB
+/// into L2 keeps a 1 GiB sum at the speed of the read-bandwidth loop; 2–3 KiB into L1
+/// (`prefetcht0`) does as well on some CPUs and falls short on others, so one distance and hint
+/// serve every CPU (docs/performance.md, "Tuned constants").
 pub(crate) const PREFETCH_BYTES: usize = 4096;
 
 const ROWS: usize = BLOCK_LEN / LANES;
@@ -183,10 +187,10 @@ impl<V: F64x8, T: Float, const STREAM: bool, const PREFETCH: bool> Pass<V, T>
     for Sum<STREAM, PREFETCH>
 {
     // Two blocks side by side are two interleaved streams 2 KiB apart inside each 4 KiB page.
-    // From L2 that is free, but streaming from DRAM on AMD Zen 4 (the dev VM since 2026-12) it
-    // defeats the hardware prefetcher: a 1 GiB sum read 19 GB/s against 28–37 GB/s one block at a
-    // time (`kernels_table`, docs/performance.md). So the streaming kernel reads one block at a
-    // time, the most prefetcher-friendly order on any CPU; same operations, same bits.
+    // From L2 that is free, but streaming from DRAM it can defeat the hardware prefetcher (AMD
+    // Zen 4's, for one: a large sum then reads far below the bandwidth; docs/performance.md,
+    // "Kernels"). So the streaming kernel reads one block at a time, the most prefetcher-friendly
+    // order on any CPU; same operations, same bits.
     const SEVERAL: bool = !STREAM;
     #[inline(always)]
     /// # Safety: as on [`Pass::blocks`].
@@ -211,9 +215,9 @@ impl<V: F64x8, T: Float, const STREAM: bool, const PREFETCH: bool> Pass<V, T>
 
 /// [`Sum`] for `f64` blocks that start `s` elements (1–7) past a 64-byte line: a `Vec<f64>` from
 /// the allocator usually does (16 bytes past). Loading their rows as they lie makes every 64-byte
-/// load straddle two cache lines, and the AVX-512 sum of a 512 KiB L2-resident `Vec` took 5.4 µs
-/// instead of 3.1. This pass reads each block as the 33 lines it touches, whole (the first and
-/// last only in part, through [`F64x8::load_part`]), so no load straddles.
+/// load straddle two cache lines, which costs an L2-resident AVX-512 sum a large part of its speed
+/// (docs/performance.md, "Kernels"). This pass reads each block as the 33 lines it touches, whole
+/// (the first and last only in part, through [`F64x8::load_part`]), so no load straddles.
 ///
 /// The lanes come out rotated, not reordered: line `j` of a block holds, in register position
 /// `p`, the element `8j + p − s` of the block, whose contract lane is `(p − s + 8j) mod 16`. So
@@ -281,7 +285,7 @@ fn shifted<V: F64x8, T: Float, const STREAM: bool>(x: &[T]) -> Option<(&[f64], u
     (s != 0).then_some((x, s))
 }
 
-/// The §1 tree sum of one chunk (what `lanes::chunk_tree(x, widen)` computes): the streaming
+/// The §1 tree sum of one chunk (what `tree::chunk_tree(x, widen)` computes): the streaming
 /// kernel when `STREAM` (see [`super::stream_bytes`]), with software prefetch when also `PREFETCH`.
 ///
 /// # Safety
@@ -568,8 +572,8 @@ unsafe fn m2_pass<V: F64x8, T: Lanes, const SIGNS: bool>(x: &[T], mean: f64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::lanes::chunk_tree;
-    use crate::kernels::simd::Portable;
+    use crate::kernels::f64x8::Portable;
+    use crate::kernels::tree::chunk_tree;
     use proptest::prelude::*;
 
     proptest! {

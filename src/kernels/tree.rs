@@ -1,14 +1,17 @@
-//! The summation tree of `shared/NUMERICS.md` §1 over one chunk: 256-element blocks summed in 16
-//! lanes, folded by a fixed halving tree, then the blocks combined by the "largest power of two"
-//! rule. Every ISA performs exactly these IEEE operations in this order, so every ISA gives the same
-//! bits; the vector versions are the same Rust compiled with more target features.
+//! The summation tree of `docs/numerics.md` §1 over one chunk (hence the name): 256-element blocks
+//! summed in 16 lanes, folded by a fixed halving tree, then the blocks combined by the "largest
+//! power of two" rule. This file holds the portable reference of the tree, the chunk sum's entry
+//! points, and the ISA dispatch ([`Isa`], `isa_dispatch!`) that every kernel goes through. Every
+//! ISA performs exactly these IEEE operations in this order, so every ISA gives the same bits; the
+//! vector versions are the same Rust compiled with more target features, or the passes of
+//! `passes.rs`, which spell the same operations with explicit vectors.
 
 use super::element::Float;
-use super::simd::F64x8;
-use super::{Streaming, Variant};
+use super::f64x8::F64x8;
+use super::{Variant, VariantChoice};
 use crate::sched::BLOCK_LEN;
 
-/// Lanes per block (contract, NUMERICS §1).
+/// Lanes per block (contract, `docs/numerics.md` §1).
 ///
 /// # Examples
 ///
@@ -59,9 +62,10 @@ pub(crate) fn block<T: Copy>(x: &[T], load: impl Fn(T) -> f64) -> f64 {
 
 /// One full block, rows in order. Taking `&[T; BLOCK_LEN]` gives the compiler the block's length,
 /// so it vectorizes along the 16 lanes of one block (one 16-lane row per step: two AVX-512, four
-/// AVX2 or eight SSE2 registers of independent add chains) and reads memory in one stream. (Four
-/// blocks interleaved, tried first, made LLVM vectorize across blocks with gathers and shuffles:
-/// 36–59 GB/s from L2 against ~106 GB/s for this; see docs/performance.md.)
+/// AVX2 or eight SSE2 registers of independent add chains) and reads memory in one stream.
+/// Several blocks interleaved in this portable loop would make LLVM vectorize across blocks, with
+/// gathers and shuffles, at a fraction of this loop's speed; the passes of `passes.rs` interleave
+/// blocks with explicit vectors instead (docs/performance.md, "Kernels").
 #[inline(always)]
 fn block_full<T: Copy>(x: &[T; BLOCK_LEN], load: impl Fn(T) -> f64) -> f64 {
     let mut acc = [-0.0f64; LANES];
@@ -73,16 +77,15 @@ fn block_full<T: Copy>(x: &[T; BLOCK_LEN], load: impl Fn(T) -> f64) -> f64 {
     fold(acc)
 }
 
-/// Combines `sums` (one per block) by NUMERICS §1 rule 3: a range of `m > 1` splits into the
-/// largest power of two below `m` and the rest ([`tree_by_definition`] says exactly that). Works
-/// in place: `sums` holds intermediate values afterwards.
+/// Combines `sums` (one per block) by `docs/numerics.md` §1 rule 3: a range of `m > 1` splits
+/// into the largest power of two below `m` and the rest (`tree_by_definition`, beside the tests,
+/// says exactly that). Works in place: `sums` holds intermediate values afterwards.
 ///
 /// Unrolling the rule: the range splits into complete subtrees whose sizes are the binary digits
 /// of `m`, largest first, and they combine from the right, `t0 + (t1 + (… + tk))`; a complete
 /// subtree adds adjacent pairs, level by level. Computed that way, without recursion, one step per
-/// binary digit: the recursive form's ~255 calls per 128-block chunk held an L2-resident AVX-512
-/// chunk sum at 147 GB/s against 167 GB/s without them (scratch timing on the dev VM,
-/// 2026-11-25).
+/// binary digit: the recursive form makes ~255 calls per 128-block chunk, which cost an
+/// L2-resident chunk sum a measurable part of its speed.
 #[inline(always)]
 pub(crate) fn tree(sums: &mut [f64]) -> f64 {
     // From the right: the smallest complete subtree (the lowest binary digit) ends the range.
@@ -115,7 +118,7 @@ fn complete(s: &mut [f64]) -> f64 {
     s[0]
 }
 
-/// NUMERICS §1 rule 3 as written, recursively: what [`tree`] must equal.
+/// `docs/numerics.md` §1 rule 3 as written, recursively: what [`tree`] must equal.
 #[cfg(test)]
 pub(crate) fn tree_by_definition(sums: &[f64]) -> f64 {
     match sums.len() {
@@ -129,8 +132,8 @@ pub(crate) fn tree_by_definition(sums: &[f64]) -> f64 {
 }
 
 /// The tree value of one chunk (at most `CHUNK_BLOCKS` blocks) of `load(x_i)`: the summation tree
-/// of NUMERICS §1 over any per-element value (the statistics kernel sums `(x − mean)²` with it). A
-/// `load` that returns −0.0 makes an element absent.
+/// of `docs/numerics.md` §1 over any per-element value (the statistics kernel sums
+/// `(x − mean)²` with it). A `load` that returns −0.0 makes an element absent.
 #[inline(always)]
 pub(crate) fn chunk_tree<T: Copy>(x: &[T], load: impl Fn(T) -> f64 + Copy) -> f64 {
     // SAFETY: `Reference` has no requirement.
@@ -139,9 +142,9 @@ pub(crate) fn chunk_tree<T: Copy>(x: &[T], load: impl Fn(T) -> f64 + Copy) -> f6
 
 /// The values of a chunk's blocks, for [`chunk_tree_by`]. A trait rather than closures: the
 /// vector kernels' methods hold intrinsics, which compile to vector instructions only when
-/// inlined into the `#[target_feature]` function; a closure LLVM chose not to inline was compiled
-/// without the features and called every intrinsic out of line (statistics at a tenth of their
-/// speed). `#[inline(always)]` on the methods makes the inlining certain.
+/// inlined into the `#[target_feature]` function; a closure that LLVM chooses not to inline is
+/// compiled without the features and calls every intrinsic out of line (the statistics then run
+/// many times slower). `#[inline(always)]` on the methods makes the inlining certain.
 pub(crate) trait BlockValues<T> {
     /// Stores the value of each whole block in `sums` (the same length), in any order it likes:
     /// blocks are independent.
@@ -198,7 +201,7 @@ pub(crate) unsafe fn chunk_tree_by<T: Copy>(x: &[T], values: &mut impl BlockValu
 #[inline(always)]
 unsafe fn chunk_generic<V: F64x8, T: Float>(x: &[T]) -> f64 {
     // SAFETY: forwarded from the caller.
-    unsafe { super::vector::chunk_sum::<V, T, false, false>(x) }
+    unsafe { super::passes::chunk_sum::<V, T, false, false>(x) }
 }
 
 /// [`chunk_generic`] for input streaming from memory (see [`super::stream_bytes`]): one block at a
@@ -210,7 +213,7 @@ unsafe fn chunk_generic<V: F64x8, T: Float>(x: &[T]) -> f64 {
 #[inline(always)]
 unsafe fn stream_generic<V: F64x8, T: Float, const PREFETCH: bool>(x: &[T]) -> f64 {
     // SAFETY: forwarded from the caller.
-    unsafe { super::vector::chunk_sum::<V, T, true, PREFETCH>(x) }
+    unsafe { super::passes::chunk_sum::<V, T, true, PREFETCH>(x) }
 }
 
 /// [`stream_generic`] without software prefetch (a function, so the ISA dispatch can name it).
@@ -332,15 +335,15 @@ macro_rules! isa_dispatch {
         unsafe { $generic::<$v, $t>($x) }
     };
     ($on:ident, $best:ident, vector $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
-        $crate::kernels::lanes::isa_dispatch!(@def vector, $on, $best, $generic, $t, $bound, $ret);
+        $crate::kernels::tree::isa_dispatch!(@def vector, $on, $best, $generic, $t, $bound, $ret);
     };
     ($on:ident, $best:ident, $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
-        $crate::kernels::lanes::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret);
+        $crate::kernels::tree::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret);
     };
     (@def $mode:ident, $on:ident, $best:ident, $generic:ident, $t:ident, $bound:path, $ret:ty) => {
         pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::Isa, x: &[$t]) -> Option<$ret> {
             #[allow(unused_imports)]
-            use $crate::kernels::simd::isa;
+            use $crate::kernels::f64x8::isa;
             /// `$generic` compiled with AVX2.
             ///
             /// # Safety
@@ -349,7 +352,7 @@ macro_rules! isa_dispatch {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2")]
             unsafe fn avx2<$t: $bound>(x: &[$t]) -> $ret {
-                $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Avx2, $t, x)
+                $crate::kernels::tree::isa_dispatch!(@call $mode $generic, isa::Avx2, $t, x)
             }
             /// `$generic` compiled with AVX-512F and DQ.
             ///
@@ -359,14 +362,14 @@ macro_rules! isa_dispatch {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512dq")]
             unsafe fn avx512<$t: $bound>(x: &[$t]) -> $ret {
-                $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Avx512, $t, x)
+                $crate::kernels::tree::isa_dispatch!(@call $mode $generic, isa::Avx512, $t, x)
             }
             if !isa.is_supported() {
                 return None;
             }
             Some(match isa {
                 $crate::kernels::Isa::Baseline => {
-                    $crate::kernels::lanes::isa_dispatch!(@call $mode $generic, isa::Baseline, $t, x)
+                    $crate::kernels::tree::isa_dispatch!(@call $mode $generic, isa::Baseline, $t, x)
                 }
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `is_supported` checked that the CPU has AVX2.
@@ -391,10 +394,10 @@ isa_dispatch!(chunk_sum_isa, chunk_sum, vector chunk_generic, <T: Float> -> f64)
 isa_dispatch!(stream_sum_isa, stream_sum, vector stream_plain, <T: Float> -> f64);
 isa_dispatch!(prefetch_sum_isa, prefetch_sum, vector stream_prefetch, <T: Float> -> f64);
 
-/// The chunk sum for a call over `data`: the streaming kernel when `streaming` says `data`
+/// The chunk sum for a call over `data`: the streaming kernel when `choice` says `data`
 /// streams, prefetching when it says so for `T`.
-pub(crate) fn chunk_sum_for<T: Float>(data: &[T], streaming: Streaming) -> fn(&[T]) -> f64 {
-    match streaming.float_sum(data) {
+pub(crate) fn chunk_sum_for<T: Float>(data: &[T], choice: VariantChoice) -> fn(&[T]) -> f64 {
+    match choice.float_sum(data) {
         Variant::CacheResident => chunk_sum,
         Variant::Streaming => stream_sum,
         Variant::Prefetching => prefetch_sum,
@@ -443,7 +446,10 @@ mod tests {
         /// bits on every ISA: same additions, only their order in time and prefetch hints differ.
         #[test]
         fn streaming_sum_is_the_same_sum(
-            x in prop::collection::vec(-1e6f64..1e6, 0..if cfg!(miri) { 600 } else { crate::CHUNK_LEN }),
+            x in prop::collection::vec(
+                -1e6f64..1e6,
+                0..if cfg!(miri) { 600 } else { crate::sched::CHUNK_LEN },
+            ),
         ) {
             same_streaming_sums(&x)?;
             same_streaming_sums(&x.iter().map(|&v| v as f32).collect::<Vec<_>>())?;
@@ -456,7 +462,7 @@ mod tests {
         for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
             let want = chunk_sum_isa(isa, x).map(f64::to_bits);
             prop_assert_eq!(stream_sum_isa(isa, x).map(f64::to_bits), want, "{:?}", isa);
-            // Under Miri a prefetch is a no-op (`simd::prefetch`), so the prefetching kernel runs
+            // Under Miri a prefetch is a no-op (`f64x8::prefetch`), so the prefetching kernel runs
             // the streaming one's code: skipped there, where every case costs seconds.
             if !cfg!(miri) {
                 let got = prefetch_sum_isa(isa, x).map(f64::to_bits);
