@@ -20,7 +20,7 @@
 //! sequential (Neumaier-compensated) reference.
 
 use bytemuck::{Pod, Zeroable};
-use shmkern::{Pool, SharedBuffer, CHUNK_LEN};
+use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer};
 use std::time::Instant;
 
 /// Records in the data set.

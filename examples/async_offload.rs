@@ -59,7 +59,7 @@ fn main() -> Result<(), shmkern::Error> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pool = Arc::new(Pool::builder().threads(cores.max(2)).build()?);
     let mut data = SharedBuffer::<f64>::anonymous(LEN)?;
-    pool.for_each_chunk_mut(&mut data, shmkern::CHUNK_LEN, |first, chunk| {
+    pool.for_each_chunk_mut(&mut data, shmkern::sched::CHUNK_LEN, |first, chunk| {
         for (i, x) in chunk.iter_mut().enumerate() {
             *x = ((first + i) % 1000) as f64 * 0.001 - 0.25;
         }

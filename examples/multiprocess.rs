@@ -80,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let pool = Pool::new()?;
     let mut data = SharedBuffer::<f64>::create_npy(&data_path, LEN)?;
-    pool.for_each_chunk_mut(&mut data, shmkern::CHUNK_LEN, |first, chunk| {
+    pool.for_each_chunk_mut(&mut data, shmkern::sched::CHUNK_LEN, |first, chunk| {
         for (i, x) in chunk.iter_mut().enumerate() {
             *x = value((first + i) as u64);
         }

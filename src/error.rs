@@ -8,7 +8,7 @@ use std::{fmt, io, path::Path};
 /// # Examples
 ///
 /// ```
-/// use shmkern::WorkRanges;
+/// use shmkern::sched::WorkRanges;
 ///
 /// let err = WorkRanges::new(2000).unwrap_err();
 /// assert_eq!(err.to_string(), "2000 participants requested; between 1 and 1024 are supported");
@@ -133,7 +133,7 @@ impl Error {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{CancelToken, ChunkGrid, ParOptions, Pool};
+    /// use shmkern::{CancelToken, sched::ChunkGrid, ParOptions, Pool};
     ///
     /// let pool = Pool::builder().threads(1).build().unwrap();
     /// let cancel = CancelToken::new();
@@ -182,7 +182,7 @@ impl Error {
     /// // SAFETY: there is no file, so nothing can write it.
     /// let err = unsafe { shmkern::SharedBuffer::<u8, _>::open(&missing) }.unwrap_err();
     /// assert_eq!(err.io_kind(), Some(ErrorKind::NotFound));
-    /// assert_eq!(shmkern::ChunkGrid::with_chunk_len(1, 0).unwrap_err().io_kind(), None);
+    /// assert_eq!(shmkern::sched::ChunkGrid::with_chunk_len(1, 0).unwrap_err().io_kind(), None);
     /// ```
     pub fn io_kind(&self) -> Option<io::ErrorKind> {
         match &self.kind {

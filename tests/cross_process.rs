@@ -11,8 +11,8 @@
 #![cfg(all(target_os = "linux", not(shmkern_loom)))]
 
 use memmap2::MmapMut;
-use shmkern::futex::{self, Scope, WaitResult};
-use shmkern::Latch;
+use shmkern::sync::futex::{self, Scope, WaitResult};
+use shmkern::sync::Latch;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -1,4 +1,4 @@
-//! Property tests of the futex contract (`shmkern::futex`): timeouts, `NotEqual`, wake counts and
+//! Property tests of the futex contract (`shmkern::sync::futex`): timeouts, `NotEqual`, wake counts and
 //! "too large a timeout means no timeout". Timing bounds here are sanity bounds, not benchmarks.
 #![cfg(not(shmkern_loom))]
 
@@ -6,7 +6,7 @@
 mod miri;
 
 use proptest::prelude::*;
-use shmkern::futex::{self, spin_then_wait, Scope, WaitResult};
+use shmkern::sync::futex::{self, spin_then_wait, Scope, WaitResult};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Acquire, Ordering::Release};
 use std::time::{Duration, Instant};
 

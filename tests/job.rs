@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKind};
 use shmkern::kernels::Prefetch;
-use shmkern::{Pool, SharedBuffer, Stats, CHUNK_LEN};
+use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer, Stats};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,11 +1,11 @@
-//! Properties of `Accuracy::Exact` (NUMERICS §5):
+//! Properties of `Accuracy::Exact` (docs/numerics.md §5):
 //!
-//! - **P-exact**: `sum_with(data, Exact)` equals the exact oracle's sum rounded once to nearest-even
+//! - **P-exact**: `sum_float_at(data, Exact)` equals the exact oracle's sum rounded once to nearest-even
 //!   (`oracle::exact_sum_f64(..).round_f64()`), bit for bit, for `f64` and `f32` input, on pools of
 //!   1–8 threads, for lengths around the block and chunk edges and magnitudes across the whole
 //!   exponent range (subnormals to near `f64::MAX`, where the exact sum may overflow), heavy
 //!   cancellation and signed zeros; also with NaNs and infinities mixed in.
-//! - **P-special**: NUMERICS §2 for Exact, by hand, bit for bit.
+//! - **P-special**: docs/numerics.md §2 for Exact, by hand, bit for bit.
 //! - **P-det**: the same bits for every thread count.
 //! - The data has teeth: on the same generated data a naive loop and `Fast` mode miss the exact
 //!   result in a large share of cases, so the properties above would catch a sum that is not exact.
@@ -24,7 +24,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use shmkern::kernels::Accuracy;
-use shmkern::{BLOCK_LEN, CHUNK_LEN};
+use shmkern::{sched::BLOCK_LEN, sched::CHUNK_LEN};
 
 const EXACT: Accuracy = Accuracy::Exact;
 
@@ -179,7 +179,7 @@ proptest! {
     /// P-exact, f64: bit for bit the oracle's rounding of the exact sum.
     #[test]
     fn p_exact_f64(xs in data(), t in 0usize..8) {
-        let got = pools()[t].sum_with(&xs, EXACT);
+        let got = pools()[t].sum_float_at(&xs, EXACT);
         let want = expected(&xs);
         prop_assert_eq!(
             got.to_bits(), want.to_bits(),
@@ -190,7 +190,7 @@ proptest! {
     /// P-exact, f32 input: the exact sum of the widened values, rounded once to f64.
     #[test]
     fn p_exact_f32(ys in data_f32(), t in 0usize..8) {
-        let got = pools()[t].sum_with(&ys, EXACT);
+        let got = pools()[t].sum_float_at(&ys, EXACT);
         let want = oracle::exact_sum_f32(&ys).round_f64();
         prop_assert_eq!(
             got.to_bits(), want.to_bits(),
@@ -215,7 +215,7 @@ proptest! {
                 };
             }
         }
-        let got = pools()[t].sum_with(&xs, EXACT);
+        let got = pools()[t].sum_float_at(&xs, EXACT);
         prop_assert_eq!(got.to_bits(), expected(&xs).to_bits(), "threads {}", t + 1);
     }
 }
@@ -226,15 +226,15 @@ proptest! {
     /// P-det: every thread count gives the same bits (f64 and f32).
     #[test]
     fn p_det(xs in data()) {
-        let bits: Vec<u64> = pools().iter().map(|p| p.sum_with(&xs, EXACT).to_bits()).collect();
+        let bits: Vec<u64> = pools().iter().map(|p| p.sum_float_at(&xs, EXACT).to_bits()).collect();
         prop_assert!(bits.iter().all(|&b| b == bits[0]), "len {}: {:x?}", xs.len(), bits);
         let ys: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
-        let bits: Vec<u64> = pools().iter().map(|p| p.sum_with(&ys, EXACT).to_bits()).collect();
+        let bits: Vec<u64> = pools().iter().map(|p| p.sum_float_at(&ys, EXACT).to_bits()).collect();
         prop_assert!(bits.iter().all(|&b| b == bits[0]), "f32, len {}: {:x?}", ys.len(), bits);
     }
 }
 
-/// P-special: NUMERICS §2 for Exact, bit for bit, on every pool, with the special value placed
+/// P-special: docs/numerics.md §2 for Exact, bit for bit, on every pool, with the special value placed
 /// past the first chunk so that it travels through the merge.
 #[test]
 #[cfg_attr(miri, ignore = "several chunks on 8 pools: too slow for Miri")]
@@ -242,9 +242,12 @@ fn p_special() {
     let nan = f64::NAN.to_bits();
     let max = f64::MAX;
     for pool in pools() {
-        let s = |v: &[f64]| pool.sum_with(v, EXACT).to_bits();
+        let s = |v: &[f64]| pool.sum_float_at(v, EXACT).to_bits();
         assert_eq!(s(&[]), 0.0f64.to_bits(), "empty is +0.0");
-        assert_eq!(pool.sum_with::<f32>(&[], EXACT).to_bits(), 0.0f64.to_bits());
+        assert_eq!(
+            pool.sum_float_at::<f32>(&[], EXACT).to_bits(),
+            0.0f64.to_bits()
+        );
         let zeros = vec![-0.0f64; 3 * CHUNK_LEN + 7];
         assert_eq!(s(&zeros), (-0.0f64).to_bits(), "all -0.0 is -0.0");
         assert_eq!(s(&[-0.0]), (-0.0f64).to_bits());
@@ -284,9 +287,9 @@ fn p_special() {
         );
         assert_eq!(s(&[max, half_ulp, -f64::from_bits(1)]), max.to_bits());
 
-        // Hand cases of NUMERICS §5.
-        assert_eq!(pool.sum_with(&[1e16, 1.0, -1e16], EXACT), 1.0);
-        assert_eq!(pool.sum_with(&[1.0, 1e100, 1.0, -1e100], EXACT), 2.0);
+        // Hand cases of docs/numerics.md §5.
+        assert_eq!(pool.sum_float_at(&[1e16, 1.0, -1e16], EXACT), 1.0);
+        assert_eq!(pool.sum_float_at(&[1.0, 1e100, 1.0, -1e100], EXACT), 2.0);
         let tiny = f64::from_bits(1);
         assert_eq!(
             s(&[tiny, tiny, -tiny]),
@@ -294,9 +297,9 @@ fn p_special() {
             "subnormals are exact"
         );
         let f: [f32; 3] = [1e30, 1.0, -1e30];
-        assert_eq!(pool.sum_with(&f, EXACT), 1.0);
+        assert_eq!(pool.sum_float_at(&f, EXACT), 1.0);
         assert_eq!(
-            pool.sum_with(&[f32::MAX, f32::MAX], EXACT),
+            pool.sum_float_at(&[f32::MAX, f32::MAX], EXACT),
             2.0 * f64::from(f32::MAX),
             "f32 input sums in f64: no f32 overflow"
         );
@@ -319,8 +322,8 @@ fn data_defeats_naive_sums() {
         cases += 1;
         let want = expected(&xs).to_bits();
         naive_wrong += usize::from(xs.iter().sum::<f64>().to_bits() != want);
-        fast_wrong += usize::from(pools()[1].sum_with(&xs, Accuracy::Fast).to_bits() != want);
-        assert_eq!(pools()[1].sum_with(&xs, EXACT).to_bits(), want);
+        fast_wrong += usize::from(pools()[1].sum_float_at(&xs, Accuracy::Fast).to_bits() != want);
+        assert_eq!(pools()[1].sum_float_at(&xs, EXACT).to_bits(), want);
     }
     assert!(
         naive_wrong >= 40,
@@ -334,6 +337,6 @@ fn data_defeats_naive_sums() {
     // One in the same lane of Fast mode's tree: 1e100 + 1 loses the 1 before -1e100 arrives.
     let mut v = vec![0.0f64; 33];
     (v[0], v[16], v[32]) = (1e100, 1.0, -1e100);
-    assert_eq!(pools()[1].sum_with(&v, Accuracy::Fast), 0.0);
-    assert_eq!(pools()[1].sum_with(&v, EXACT), 1.0);
+    assert_eq!(pools()[1].sum_float_at(&v, Accuracy::Fast), 0.0);
+    assert_eq!(pools()[1].sum_float_at(&v, EXACT), 1.0);
 }

@@ -1,4 +1,4 @@
-//! Properties of `stats` (NUMERICS §3, §5): determinism over thread counts (P-det), count / NaN
+//! Properties of `stats` (docs/numerics.md §3, §5): determinism over thread counts (P-det), count / NaN
 //! count / min / max / sum against direct computations, P-var against the exact rational variance,
 //! P-merge, P-special, and integer statistics (P-int).
 
@@ -13,7 +13,7 @@ mod oracle;
 use common::{edge_len, pools};
 use proptest::prelude::*;
 use shmkern::kernels::sequential_sum;
-use shmkern::{Stats, CHUNK_LEN};
+use shmkern::{sched::CHUNK_LEN, Stats};
 
 /// Data around an offset (stresses the variance's cancellation), sometimes with NaNs and signed
 /// zeros.
@@ -147,7 +147,7 @@ proptest! {
     }
 }
 
-/// P-special (NUMERICS §2) for statistics.
+/// P-special (docs/numerics.md §2) for statistics.
 #[test]
 #[cfg_attr(miri, ignore = "several chunks on 8 pools: too slow for Miri")]
 fn p_special() {

@@ -1,4 +1,4 @@
-//! Properties of the sum kernels (NUMERICS §5): P-det (bit-identical for every thread count, every
+//! Properties of the sum kernels (docs/numerics.md §5): P-det (bit-identical for every thread count, every
 //! ISA and any order of computing the chunks), P-bound and P-exact-ish checks against the exact
 //! oracle, P-int (integer sums equal the i128 sum; checked variant fails exactly when out of range),
 //! P-special (NaN, ±∞, ±0, empty).
@@ -14,7 +14,7 @@ mod oracle;
 use common::{edge_len, pools};
 use proptest::prelude::*;
 use shmkern::kernels::{chunk_sum_on, sequential_sum, sequential_sum_compensated, Accuracy, Isa};
-use shmkern::{BLOCK_LEN, CHUNK_LEN};
+use shmkern::{sched::BLOCK_LEN, sched::CHUNK_LEN};
 
 /// Values with mixed magnitudes, heavy cancellation, subnormals and signed zeros.
 fn value() -> impl Strategy<Value = f64> {
@@ -112,7 +112,7 @@ proptest! {
         prop_assert!(got.to_bits() == r.to_bits() || (got.is_nan() && r.is_nan()), "offset {}", off);
     }
 
-    /// The contract itself: the result equals NUMERICS §1 written out from scratch here — blocks of
+    /// The contract itself: the result equals docs/numerics.md §1 written out from scratch here — blocks of
     /// 256 in 16 lanes from −0.0, halving fold, the largest-power-of-two tree over all block sums.
     #[test]
     fn p_contract(xs in data(), t in 0usize..8) {
@@ -135,7 +135,7 @@ proptest! {
     /// `|ŝ − S| ≤ 2u·|S| + 4·D²·u²·Σ|x|`, checked in exact arithmetic (scaled by 2^106 = 1/u²).
     #[test]
     fn p_compensated(xs in data(), t in 0usize..8) {
-        let got = pools()[t].sum_with(&xs, Accuracy::Compensated);
+        let got = pools()[t].sum_float_at(&xs, Accuracy::Compensated);
         let seq = sequential_sum_compensated(&xs);
         prop_assert!(got.to_bits() == seq.to_bits(), "threads {}", t + 1);
         if got.is_finite() {
@@ -189,7 +189,7 @@ proptest! {
     }
 }
 
-/// NUMERICS §1 from scratch: one block sum per 256 elements, then the tree over all block sums.
+/// docs/numerics.md §1 from scratch: one block sum per 256 elements, then the tree over all block sums.
 fn reference_tree_sum(xs: &[f64]) -> f64 {
     if xs.is_empty() {
         return 0.0;
@@ -212,7 +212,7 @@ fn reference_tree_sum(xs: &[f64]) -> f64 {
     tree_like_pool(&blocks)
 }
 
-/// The pool's merge rule over chunk partials (NUMERICS §1 rule 3), written out independently.
+/// The pool's merge rule over chunk partials (docs/numerics.md §1 rule 3), written out independently.
 fn tree_like_pool(p: &[f64]) -> f64 {
     if p.len() == 1 {
         return p[0];
@@ -224,7 +224,7 @@ fn tree_like_pool(p: &[f64]) -> f64 {
     tree_like_pool(&p[..left]) + tree_like_pool(&p[left..])
 }
 
-/// P-special: NUMERICS §2, bit for bit, on every pool.
+/// P-special: docs/numerics.md §2, bit for bit, on every pool.
 #[test]
 #[cfg_attr(miri, ignore = "several chunks on 8 pools: too slow for Miri")]
 fn p_special() {
@@ -266,18 +266,18 @@ fn p_special() {
         let i: [i32; 0] = [];
         assert_eq!(pool.sum_int(&i), 0);
         let c = Accuracy::Compensated;
-        assert_eq!(pool.sum_with::<f64>(&[], c).to_bits(), 0.0f64.to_bits());
-        assert_eq!(pool.sum_with(&zeros, c).to_bits(), (-0.0f64).to_bits());
-        assert_eq!(pool.sum_with(&[f64::MAX, f64::MAX], c), f64::INFINITY);
-        assert_eq!(pool.sum_with(&[1.0, f64::INFINITY], c), f64::INFINITY);
-        assert_eq!(pool.sum_with(&[1.0, f64::NAN], c).to_bits(), nan);
+        assert_eq!(pool.sum_float_at::<f64>(&[], c).to_bits(), 0.0f64.to_bits());
+        assert_eq!(pool.sum_float_at(&zeros, c).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(pool.sum_float_at(&[f64::MAX, f64::MAX], c), f64::INFINITY);
+        assert_eq!(pool.sum_float_at(&[1.0, f64::INFINITY], c), f64::INFINITY);
+        assert_eq!(pool.sum_float_at(&[1.0, f64::NAN], c).to_bits(), nan);
         assert_eq!(
-            pool.sum_with(&[f64::INFINITY, f64::NEG_INFINITY], c)
+            pool.sum_float_at(&[f64::INFINITY, f64::NEG_INFINITY], c)
                 .to_bits(),
             nan
         );
         assert_eq!(
-            pool.sum_with(&[1e16, 1.0, -1e16], c),
+            pool.sum_float_at(&[1e16, 1.0, -1e16], c),
             1.0,
             "the lost 1 is recovered"
         );

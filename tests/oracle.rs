@@ -256,7 +256,7 @@ fn d_fast_values() {
     assert_eq!(d_fast(1025), 23);
     assert_eq!(d_fast(1 << 30), 42);
     assert_eq!(d_fast((1 << 30) + 1), 43);
-    // NUMERICS.md §1: for n = 2^30, γ_D ≤ 4.7e-15.
+    // docs/numerics.md §1: for n = 2^30, γ_D ≤ 4.7e-15.
     let d = f64::from(d_fast(1 << 30));
     let u = pow2(-53);
     let gamma = d * u / (1.0 - d * u);

@@ -8,7 +8,9 @@
 #![cfg(not(shmkern_loom))]
 
 use shmkern::{
-    global, CancelToken, ParOptions, Pool, Task, TaskError, CHUNK_LEN, MAX_PARTICIPANTS,
+    global,
+    sched::{WorkRanges, CHUNK_LEN},
+    CancelToken, ParOptions, Pool, Task, TaskError,
 };
 use std::collections::VecDeque;
 use std::panic::{self, catch_unwind, AssertUnwindSafe};
@@ -84,7 +86,7 @@ impl Rng {
     }
 }
 
-/// The merge tree of `shared/NUMERICS.md` §1, written independently of the library: `m > 1` items
+/// The merge tree of `docs/numerics.md` §1, written independently of the library: `m > 1` items
 /// split into the largest power of two strictly below `m` and the rest.
 fn tree<R: Clone>(parts: &[R], merge: &impl Fn(R, R) -> R) -> R {
     let m = parts.len();
@@ -1195,7 +1197,7 @@ fn builder_validates_thread_count_and_defaults() {
     let e = Pool::builder().threads(0).build().expect_err("threads(0)");
     assert!(e.to_string().contains('0'), "{e}");
     assert!(Pool::builder()
-        .threads(MAX_PARTICIPANTS + 1)
+        .threads(WorkRanges::MAX_PARTICIPANTS + 1)
         .build()
         .is_err());
     let n = thread::available_parallelism().map_or(1, |n| n.get());

@@ -78,7 +78,7 @@ fn dropped_pools_leave_no_thread_behind() {
         match i % 10 {
             0 => assert_eq!(pool.spawn(move || i).join(), Ok(i)),
             1 => {
-                let data = vec![1u32; 3 * shmkern::CHUNK_LEN];
+                let data = vec![1u32; 3 * shmkern::sched::CHUNK_LEN];
                 let s = pool.reduce(&data, |c| c.len(), |a, b| a + b);
                 assert_eq!(s, data.len());
             }
@@ -116,7 +116,7 @@ fn idle_workers_use_no_cpu() {
     let _serial = serial();
     let pool = Pool::builder().threads(3).build().unwrap();
     // Some work first, so the workers have been awake and then went idle.
-    let data: Vec<u64> = (0..4 * shmkern::CHUNK_LEN as u64).collect();
+    let data: Vec<u64> = (0..4 * shmkern::sched::CHUNK_LEN as u64).collect();
     for _ in 0..20 {
         let s = pool.reduce(&data, |c| c.iter().sum::<u64>(), |a, b| a + b);
         assert_eq!(s, data.iter().sum::<u64>());

@@ -7,7 +7,9 @@
 mod miri;
 
 use proptest::prelude::*;
-use shmkern::{ChunkGrid, Round, WorkRanges, CHUNK_LEN, MAX_CHUNKS};
+use shmkern::{
+    sched::ChunkGrid, sched::Round, sched::WorkRanges, sched::CHUNK_LEN, sched::MAX_CHUNKS,
+};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
 
 /// Chunk counts of a round, and lengths of a grid, in the threaded properties stay below these: a

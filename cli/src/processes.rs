@@ -8,7 +8,7 @@ use crate::progress::Progress;
 use crate::run::{pool, Run};
 use crate::{Failure, InputArgs};
 use shmkern::job::{Job, JobKind};
-use shmkern::CHUNK_LEN;
+use shmkern::sched::CHUNK_LEN;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering::Relaxed;

@@ -206,7 +206,7 @@ fn sums_match_the_library_in_every_accuracy_and_integers_stay_exact() {
         let v = json(&["sum", s(&p), "--dtype", "f64", "--accuracy", name, "--json"]);
         assert_eq!(keys(&v), SUM_KEYS);
         assert_eq!(v["accuracy"], name);
-        same_f64(&v["sum"], Some(pool.sum_with(&x, acc)));
+        same_f64(&v["sum"], Some(pool.sum_float_at(&x, acc)));
     }
     // i64 and u64 sums beyond 2^64 are exact JSON integers.
     let big = vec![u64::MAX; 1000];

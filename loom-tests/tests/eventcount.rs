@@ -10,8 +10,8 @@ use loom::sync::atomic::{
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{expect_rejected, DEADLOCK};
-use shmkern::faults::{inject, Fault};
-use shmkern::EventCount;
+use shmkern::sync::faults::{inject, Fault};
+use shmkern::sync::EventCount;
 
 struct Shared {
     ec: EventCount,

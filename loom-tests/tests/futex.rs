@@ -11,8 +11,8 @@ use loom::sync::atomic::{
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{expect_rejected, DEADLOCK};
-use shmkern::faults::{inject, Fault};
-use shmkern::futex::{self, WaitResult};
+use shmkern::sync::faults::{inject, Fault};
+use shmkern::sync::futex::{self, WaitResult};
 
 fn handoff() {
     let word = Arc::new(AtomicU32::new(0));

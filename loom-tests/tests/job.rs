@@ -14,9 +14,9 @@ use loom::sync::atomic::{AtomicU32, AtomicU64};
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::expect_rejected;
-use shmkern::faults::{inject, Fault};
-use shmkern::futex;
 use shmkern::job::table::{ChunkTable, Claim, SLOT_WORDS};
+use shmkern::sync::faults::{inject, Fault};
+use shmkern::sync::futex;
 
 /// The shared state of a job with `chunks` chunks.
 struct Shared {

@@ -41,7 +41,7 @@
 //!   everything), so nothing is assumed about *when* the timeout fires.
 //! - **State space.** One chunk (with the cursor, so `claim_next`'s race is in), two participant
 //!   slots. Every model runs EXHAUSTIVELY (no preemption bound): about 10 s for the whole file in
-//!   `--release` on the 2-core dev machine (after-claim 1 s, mid-write 4 s, slot reuse 5 s, the
+//!   `--release` on a 2-core machine (after-claim 1 s, mid-write 4 s, slot reuse 5 s, the
 //!   twins are rejected in well under a second). `job_crash_slot_reused` runs the newcomer on the
 //!   main thread and has no separate sleeping waiter (the crash models check the wake-up): with
 //!   that third spawned thread loom had not finished after 10 minutes.
@@ -68,13 +68,13 @@ use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{expect_rejected, DEADLOCK, LIVELOCK};
-use shmkern::faults::{inject, Fault};
-use shmkern::futex::{
+use shmkern::job::members::{self, Members};
+use shmkern::job::table::{ChunkTable, Claim, State, SLOT_WORDS};
+use shmkern::sync::faults::{inject, Fault};
+use shmkern::sync::futex::{
     self,
     model::{set_mode, Mode},
 };
-use shmkern::job::members::{self, Members};
-use shmkern::job::table::{ChunkTable, Claim, State, SLOT_WORDS};
 use std::time::Duration;
 
 /// `Job::work`'s poll interval (any timeout: the mock expires it at once).

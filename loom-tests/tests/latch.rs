@@ -7,8 +7,8 @@ use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{expect_rejected, DEADLOCK, RACE};
-use shmkern::faults::{inject, Fault};
-use shmkern::Latch;
+use shmkern::sync::faults::{inject, Fault};
+use shmkern::sync::Latch;
 
 /// `counters` threads each write their cell, then count down; the main thread waits and reads.
 fn publish(counters: usize) {

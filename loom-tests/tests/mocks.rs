@@ -8,13 +8,13 @@ use loom::sync::atomic::AtomicU32;
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{expect_rejected, RACE};
-use shmkern::faults::{inject, Fault};
-use shmkern::futex::{
+use shmkern::sync::faults::{inject, Fault};
+use shmkern::sync::futex::{
     self,
     model::{set_mode, Mode},
     WaitResult,
 };
-use shmkern::Latch;
+use shmkern::sync::Latch;
 use std::time::Duration;
 
 /// Restores the faithful mock when a test ends, even by panic.

@@ -1,10 +1,10 @@
 //! Models of the worker pool, run on the real `Pool` with 2 participants (the caller and one
-//! worker), one job slot and no spinning (loom cfg): job publication vs. a worker deciding to sleep,
+//! worker), one call slot and no spinning (loom cfg): call publication vs. a worker deciding to sleep,
 //! completion and partials, the panic path, shutdown while the worker sleeps, and a task's `Future`.
 #![cfg(shmkern_loom)]
 
 use loom_tests::{expect_rejected, DEADLOCK, RACE};
-use shmkern::faults::{inject, Fault};
+use shmkern::sync::faults::{inject, Fault};
 use shmkern::{ParOptions, Pool};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -27,7 +27,7 @@ fn one_per_chunk() -> ParOptions<'static> {
 }
 
 /// A broadcast must run on the worker too, however the worker's decision to sleep interleaves with
-/// the job's publication: a lost wake-up is a deadlock.
+/// the call's publication: a lost wake-up is a deadlock.
 fn broadcast_reaches_worker() {
     let pool = pool();
     let ran = AtomicUsize::new(0);
@@ -38,7 +38,7 @@ fn broadcast_reaches_worker() {
 }
 
 #[test]
-fn pool_job_publication_no_lost_wakeup() {
+fn pool_call_publication_no_lost_wakeup() {
     loom::model(broadcast_reaches_worker);
 }
 
@@ -54,7 +54,7 @@ fn twin_pool_publication_without_fences_is_rejected() {
     );
 }
 
-/// Two participants reduce three chunks; the caller reads every partial (loom cells) after the job.
+/// Two participants reduce three chunks; the caller reads every partial (loom cells) after the call.
 fn reduce_sees_partials() {
     let pool = pool();
     let data = [1u32, 2, 3];
@@ -81,7 +81,7 @@ fn twin_close_without_waiting_is_rejected() {
     );
 }
 
-/// A chunk panics: the call re-raises it on the caller after the job's bookkeeping completed, and
+/// A chunk panics: the call re-raises it on the caller after the call's bookkeeping completed, and
 /// the next call on the same pool (same slot, same ranges) is correct.
 fn panic_completes_bookkeeping() {
     let pool = pool();

@@ -7,8 +7,8 @@ use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{expect_rejected, RACE};
-use shmkern::faults::{inject, Fault};
-use shmkern::WorkRanges;
+use shmkern::sched::WorkRanges;
+use shmkern::sync::faults::{inject, Fault};
 
 /// `slots` range slots over `chunks` chunks; `joiners` threads join slots `0..joiners` (slots past
 /// that have no owner and are only stolen from).

@@ -7,8 +7,8 @@ use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
 use loom_tests::{expect_rejected, DEADLOCK, RACE};
-use shmkern::faults::{inject, Fault};
-use shmkern::WorkRanges;
+use shmkern::sched::WorkRanges;
+use shmkern::sync::faults::{inject, Fault};
 
 const CHUNKS: u32 = 2;
 

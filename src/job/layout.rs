@@ -27,18 +27,8 @@ pub(crate) const VERSION: u32 = 1;
 pub(crate) const HEADER_LEN: usize = 4096;
 /// Bytes of the data file's path the header can hold (the last 8 header bytes are a checksum).
 pub(crate) const PATH_CAP: usize = HEADER_LEN - 72 - 8;
-/// Participants a job can have at once.
-///
-/// # Examples
-///
-/// ```
-/// use shmkern::job::MAX_PARTICIPANTS;
-///
-/// assert_eq!(MAX_PARTICIPANTS, 1024);
-/// // Numerically the same limit as a pool's participants.
-/// assert_eq!(MAX_PARTICIPANTS as usize, shmkern::MAX_PARTICIPANTS);
-/// ```
-pub const MAX_PARTICIPANTS: u32 = 1024;
+/// Participants a job can have at once ([`Job::MAX_PARTICIPANTS`](super::Job::MAX_PARTICIPANTS)).
+pub(crate) const MAX_PARTICIPANTS: u32 = 1024;
 pub(crate) const PARTICIPANT_BYTES: usize = 64;
 const DONE_OFFSET: usize = HEADER_LEN;
 const CURSOR_OFFSET: usize = HEADER_LEN + 64;
@@ -287,7 +277,7 @@ impl Header {
 /// from the element count; bit 2 (4) sets the data file's length from the element count, type and
 /// offset (wrapping; when the type code is valid); bit 0 (1) sets the right checksum. `file_len:
 /// None` is the length that the header's participant and chunk counts imply.
-#[doc(hidden)]
+#[cfg(any(test, feature = "internals"))]
 pub fn fuzz_decode_header(bytes: &[u8], file_len: Option<u64>, fix: u8) -> bool {
     let mut b = bytes.to_vec();
     let mut implied = 0;

@@ -109,7 +109,9 @@ impl ChunkTable<'_> {
     }
 
     /// Claims the next chunk nobody has claimed yet, for participant `p`; `None` when the cursor
-    /// has passed the end (chunks may still be outstanding, or reclaimable).
+    /// has passed the end (chunks may still be outstanding, or reclaimable). The job claims runs
+    /// ([`reserve`](Self::reserve)); the loom models claim one chunk at a time with this.
+    #[cfg_attr(not(shmkern_loom), allow(dead_code))]
     pub fn claim_next(&self, p: u32) -> Option<Claim> {
         loop {
             let k = self.reserve(1)?.start;
@@ -180,7 +182,7 @@ impl ChunkTable<'_> {
             // the helping loop that sleeps with chunks outstanding waits for an owner to die,
             // which nobody signals: it finds out by polling when its timed wait ends.
             if u64::from(before) + 1 >= self.chunks() as u64 {
-                crate::futex::wake_all(self.done);
+                crate::sync::futex::wake_all(self.done);
             }
         }
         won

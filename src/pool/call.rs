@@ -1,5 +1,5 @@
-//! Data-parallel jobs: how a caller publishes a job in a slot, how workers find, join and help with
-//! it, and how the caller collects it — panics included. Protocol: `README.md` § Jobs.
+//! Data-parallel calls: how a caller publishes a call in a slot, how workers find, join and help with
+//! it, and how the caller collects it — panics included. Protocol: `README.md` § Data-parallel calls.
 
 use super::metrics::Counters;
 use crate::sched::{Claimer, Round, WorkRanges};
@@ -17,27 +17,27 @@ pub(crate) type ChunkFn<'a> = dyn Fn(u32) + Sync + 'a;
 /// A panic payload in transit from a participant to the caller.
 pub(crate) type Payload = Box<dyn Any + Send + 'static>;
 
-/// `JobSlot::kind`: every participant claims chunks through the ranges.
+/// `CallSlot::kind`: every participant claims chunks through the ranges.
 const CHUNKS: u32 = 0;
-/// `JobSlot::kind`: every participant runs the closure once with its own index.
+/// `CallSlot::kind`: every participant runs the closure once with its own index.
 const BROADCAST: u32 = 1;
 
 /// The caller's closure, behind a thin pointer so it fits an `AtomicPtr`.
-struct JobRef<'a> {
+struct CallRef<'a> {
     run: &'a ChunkFn<'a>,
 }
 
-/// One slot for a data-parallel job. A pool has a few, so several callers can run jobs at once.
-pub(crate) struct JobSlot {
+/// One slot for a data-parallel call. A pool has a few, so several callers can run calls at once.
+pub(crate) struct CallSlot {
     /// 0: free; 1: owned by a caller (taken with a CAS, released with a Release store).
     busy: AtomicU32,
     /// `Round::to_ticket` while participants may join; 0 otherwise. Workers poll this.
     ticket: AtomicU64,
     /// `CHUNKS` or `BROADCAST`; written before the round opens.
     kind: AtomicU32,
-    /// The caller's `JobRef`, valid from `open` until `close` returns; written before the round opens.
-    job: AtomicPtr<JobRef<'static>>,
-    /// The first panic of the job (a leaked `Box<Payload>`), or null.
+    /// The caller's `CallRef`, valid from `open` until `close` returns; written before the round opens.
+    call: AtomicPtr<CallRef<'static>>,
+    /// The first panic of the call (a leaked `Box<Payload>`), or null.
     panic: AtomicPtr<Payload>,
     /// Non-zero once a chunk panicked: participants stop claiming.
     stop: AtomicU32,
@@ -47,13 +47,13 @@ pub(crate) struct JobSlot {
     broadcast_done: Latch,
 }
 
-impl JobSlot {
+impl CallSlot {
     pub(crate) fn new(participants: usize) -> Self {
         Self {
             busy: AtomicU32::new(0),
             ticket: AtomicU64::new(0),
             kind: AtomicU32::new(CHUNKS),
-            job: AtomicPtr::new(std::ptr::null_mut()),
+            call: AtomicPtr::new(std::ptr::null_mut()),
             panic: AtomicPtr::new(std::ptr::null_mut()),
             stop: AtomicU32::new(0),
             ranges: WorkRanges::new(participants).expect("participants checked by the builder"),
@@ -61,7 +61,7 @@ impl JobSlot {
         }
     }
 
-    /// Takes the slot for one job; false if another caller holds it.
+    /// Takes the slot for one call; false if another caller holds it.
     pub(crate) fn try_acquire(&self) -> bool {
         // Acquire: pairs with the previous owner's Release in `release`, so its last writes to the
         // slot (clearing the panic pointer) are ordered before ours.
@@ -80,7 +80,7 @@ impl JobSlot {
 
     /// Caller side: runs `run(k)` for every `k < chunks` (or, if `broadcast`, `run(p)` once on every
     /// participant `p`), with the calling thread taking part as participant 0. The slot must have
-    /// been taken with [`try_acquire`](JobSlot::try_acquire); it is released on return.
+    /// been taken with [`try_acquire`](CallSlot::try_acquire); it is released on return.
     ///
     /// Returns only after every participant has stopped touching `run` (so the caller's borrowed
     /// data is free again), with the first panic if any chunk panicked.
@@ -93,14 +93,16 @@ impl JobSlot {
         run: &ChunkFn<'_>,
         counters: &Counters,
     ) -> Result<(), Payload> {
-        let job = JobRef { run };
+        let call = CallRef { run };
         // Relaxed: all of these are published by the Release store of the round's generation in
         // `open`, which every participant Acquire-loads in `join` before reading them.
         self.stop.store(0, Relaxed);
         self.kind
             .store(if broadcast { BROADCAST } else { CHUNKS }, Relaxed);
-        self.job
-            .store(&job as *const JobRef<'_> as *mut JobRef<'static>, Relaxed);
+        self.call.store(
+            &call as *const CallRef<'_> as *mut CallRef<'static>,
+            Relaxed,
+        );
         let workers = (self.ranges.participants() - 1) as u32;
         if broadcast {
             self.broadcast_done.reset(workers);
@@ -109,7 +111,7 @@ impl JobSlot {
             .ranges
             .open(if broadcast { 0 } else { chunks })
             .expect("a slot owned by one caller has no open round");
-        // Release: a worker that Acquire-loads this ticket and joins sees the job (join re-checks the
+        // Release: a worker that Acquire-loads this ticket and joins sees the call (join re-checks the
         // generation with Acquire anyway).
         self.ticket.store(round.to_ticket(), Release);
         sleep.notify(wake);
@@ -130,7 +132,7 @@ impl JobSlot {
         // No new joiners; `close` also refuses them and waits for those inside to leave.
         self.ticket.store(0, Relaxed);
         self.ranges.close(round).expect("our round is the open one");
-        // From here no participant touches `job` or `run` any more.
+        // From here no participant touches `call` or `run` any more.
         let panic = self.panic.swap(std::ptr::null_mut(), Acquire);
         self.release();
         if panic.is_null() {
@@ -142,7 +144,7 @@ impl JobSlot {
         }
     }
 
-    /// Worker side: if the slot holds a job this worker has not handled (`seen`), joins it and
+    /// Worker side: if the slot holds a call this worker has not handled (`seen`), joins it and
     /// helps until no chunk is left. Returns whether it joined.
     pub(crate) fn help(&self, me: usize, seen: &mut u64, counters: &Counters) -> bool {
         let ticket = self.ticket.load(Acquire);
@@ -157,9 +159,9 @@ impl JobSlot {
             return false; // the round closed (or the slot moved on) meanwhile
         };
         // SAFETY: we joined `round`, so the caller is inside `run` with this round open, and its
-        // `close` waits until we drop `claimer`; the `JobRef` it published before opening the round
+        // `close` waits until we drop `claimer`; the `CallRef` it published before opening the round
         // (visible through join's Acquire) outlives every use below.
-        let run = unsafe { (*self.job.load(Relaxed)).run };
+        let run = unsafe { (*self.call.load(Relaxed)).run };
         if self.kind.load(Relaxed) == BROADCAST {
             self.run_catching(run, me as u32);
             counters.add_chunks(1, 0);

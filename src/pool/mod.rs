@@ -1,30 +1,31 @@
 //! The worker pool: persistent workers, the calling thread taking part in data-parallel calls, tasks
-//! with handles. Protocols (job publication, sleep/wake, completion, panics, shutdown): `README.md`
+//! with handles. Protocols (call publication, sleep/wake, completion, panics, shutdown): `README.md`
 //! beside this file and `docs/design.md`.
 
-mod job;
+mod builder;
+mod call;
 mod metrics;
 mod par;
 mod task;
 mod worker;
 
+pub use builder::Builder;
 pub use metrics::WorkerMetrics;
 #[cfg(not(shmkern_loom))]
 pub(crate) use par::tree_merge;
 pub use par::ParOptions;
 pub use task::{CancelToken, Task, TaskError};
 
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 #[cfg(not(shmkern_loom))]
-use crate::kernels::{stream_bytes, Prefetch, Streaming};
-use crate::sched::MAX_PARTICIPANTS;
+use crate::kernels::{Prefetch, VariantChoice};
 use crate::sync::atomic::{
     AtomicU32, AtomicUsize,
     Ordering::{Relaxed, Release},
 };
 use crate::sync::{thread, Arc, EventCount, Mutex};
+use call::{CallSlot, ChunkFn, Payload};
 use crossbeam_utils::CachePadded;
-use job::{ChunkFn, JobSlot, Payload};
 use metrics::Metrics;
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -32,50 +33,10 @@ use std::fmt;
 use std::time::Duration;
 use task::Queued;
 
-/// Data-parallel jobs that can run at once; a call that finds every slot taken runs inline on its
+/// Data-parallel calls that can run at once; a call that finds every slot taken runs inline on its
 /// caller (correct, just not parallel). Four covers several concurrent callers on any machine we
 /// target; under loom one slot keeps the state space small.
-const JOB_SLOTS: usize = if cfg!(shmkern_loom) { 1 } else { 4 };
-
-/// Default time an idle worker spins before sleeping. A futex wake-up of a sleeping worker on
-/// another CPU costs ~60 µs on the dev machine (docs/performance.md, futex table), against ~1.5 µs
-/// for a hand-off on a CPU that is awake; 50 µs of spinning covers back-to-back calls (a loop of
-/// reductions) without holding a core for long after the last one.
-///
-/// # Examples
-///
-/// ```
-/// use shmkern::{Pool, DEFAULT_SPIN};
-/// use std::time::Duration;
-///
-/// assert!(DEFAULT_SPIN < Duration::from_millis(1));
-/// let pool = Pool::builder().threads(2).build().unwrap();
-/// // Idle past its spin budget, the worker goes to sleep on the futex.
-/// while pool.metrics()[1].sleeps == 0 {
-///     std::thread::sleep(DEFAULT_SPIN);
-/// }
-/// ```
-pub const DEFAULT_SPIN: Duration = Duration::from_micros(50);
-
-/// Data-parallel calls over fewer elements than this run inline on the caller (no atomics, no
-/// wake-ups). One chunk ([`CHUNK_LEN`](crate::CHUNK_LEN)) is the grid's unit, and a call with one
-/// chunk always runs inline; the builder can raise it.
-///
-/// # Examples
-///
-/// ```
-/// use shmkern::{ParOptions, Pool, CHUNK_LEN, DEFAULT_INLINE_BELOW};
-///
-/// assert_eq!(DEFAULT_INLINE_BELOW, CHUNK_LEN);
-/// let pool = Pool::builder().threads(2).build().unwrap();
-/// let data = vec![0u8; DEFAULT_INLINE_BELOW - 1];
-/// let opts = ParOptions { chunk_len: Some(1024), ..ParOptions::default() };
-/// let caller = std::thread::current().id();
-/// // 32 chunks, but too few elements to share: every chunk runs on the caller.
-/// let here = |_: &[u8]| std::thread::current().id() == caller;
-/// assert!(pool.reduce_with(&data, opts, here, |a, b| a && b).unwrap());
-/// ```
-pub const DEFAULT_INLINE_BELOW: usize = crate::CHUNK_LEN;
+const CALL_SLOTS: usize = if cfg!(shmkern_loom) { 1 } else { 4 };
 
 #[cfg(not(shmkern_loom))]
 std::thread_local! {
@@ -90,7 +51,7 @@ loom::thread_local! {
 
 pub(crate) struct Inner {
     participants: usize,
-    jobs: Box<[CachePadded<JobSlot>]>,
+    calls: Box<[CachePadded<CallSlot>]>,
     sleep: EventCount,
     /// 0 while running; 1 once the pool is being dropped.
     shutdown: AtomicU32,
@@ -103,7 +64,7 @@ pub(crate) struct Inner {
     /// From which input size the kernels stream, and which of them prefetch (speed only, never a
     /// result bit).
     #[cfg(not(shmkern_loom))]
-    streaming: Streaming,
+    streaming: VariantChoice,
 }
 
 impl Inner {
@@ -137,7 +98,7 @@ impl Inner {
     fn has_work(&self, seen: &[u64]) -> bool {
         self.shutdown.load(Relaxed) != 0
             || self.queued.load(Relaxed) != 0
-            || self.jobs.iter().zip(seen).any(|(j, s)| j.has_news(*s))
+            || self.calls.iter().zip(seen).any(|(j, s)| j.has_news(*s))
     }
 }
 
@@ -158,8 +119,8 @@ impl Inner {
 ///
 /// # Idle workers
 ///
-/// A worker with nothing to do spins for the spin budget ([`DEFAULT_SPIN`]), then sleeps on a futex
-/// and uses no CPU. A new data-parallel job wakes only as many sleepers as it has chunks to share; a
+/// A worker with nothing to do spins for the spin budget ([`Builder::DEFAULT_SPIN`]), then sleeps on a futex
+/// and uses no CPU. A new data-parallel call wakes only as many sleepers as it has chunks to share; a
 /// call of one chunk wakes none.
 ///
 /// # Shutdown
@@ -183,270 +144,6 @@ impl Inner {
 pub struct Pool {
     inner: Arc<Inner>,
     workers: Vec<thread::JoinHandle<()>>,
-}
-
-/// Configures a [`Pool`]: threads, names, stack size, spin budget, inline cutoff, prefetch,
-/// streaming threshold.
-///
-/// # Examples
-///
-/// ```
-/// use shmkern::Pool;
-/// use std::time::Duration;
-///
-/// let pool = Pool::builder()
-///     .threads(3)
-///     .thread_name(|i| format!("crunch-{i}"))
-///     .stack_size(1 << 20)
-///     .spin(Duration::from_micros(10))
-///     .inline_below(1 << 20)
-///     .build()
-///     .unwrap();
-/// assert_eq!(pool.threads(), 3);
-/// ```
-pub struct Builder {
-    threads: Option<usize>,
-    name: Box<dyn Fn(usize) -> String>,
-    stack_size: Option<usize>,
-    spin: Duration,
-    inline_below: usize,
-    #[cfg(not(shmkern_loom))]
-    prefetch: Option<Prefetch>,
-    #[cfg(not(shmkern_loom))]
-    stream_bytes: Option<usize>,
-}
-
-impl fmt::Debug for Builder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Builder");
-        d.field("threads", &self.threads)
-            .field("stack_size", &self.stack_size)
-            .field("spin", &self.spin)
-            .field("inline_below", &self.inline_below);
-        #[cfg(not(shmkern_loom))]
-        d.field("prefetch", &self.prefetch)
-            .field("stream_bytes", &self.stream_bytes);
-        d.finish()
-    }
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Self {
-            threads: None,
-            name: Box::new(|i| format!("shmkern-worker-{i}")),
-            stack_size: None,
-            spin: DEFAULT_SPIN,
-            inline_below: DEFAULT_INLINE_BELOW,
-            #[cfg(not(shmkern_loom))]
-            prefetch: None,
-            #[cfg(not(shmkern_loom))]
-            stream_bytes: None,
-        }
-    }
-}
-
-impl Builder {
-    /// Participants, the calling thread included (so `threads - 1` workers are started); default
-    /// `std::thread::available_parallelism()`. Between 1 and [`MAX_PARTICIPANTS`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::Pool;
-    ///
-    /// assert_eq!(Pool::builder().threads(3).build().unwrap().metrics().len(), 3);
-    /// assert!(Pool::builder().threads(0).build().is_err());
-    /// ```
-    pub fn threads(mut self, n: usize) -> Self {
-        self.threads = Some(n);
-        self
-    }
-    /// Names worker `i` (1-based participant index); default `shmkern-worker-{i}`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let pool = shmkern::Pool::builder()
-    ///     .threads(2)
-    ///     .thread_name(|i| format!("crunch-{i}"))
-    ///     .build()
-    ///     .unwrap();
-    /// let name = pool.spawn(|| std::thread::current().name().map(String::from)).join();
-    /// assert_eq!(name, Ok(Some("crunch-1".to_string())));
-    /// ```
-    pub fn thread_name(mut self, name: impl Fn(usize) -> String + 'static) -> Self {
-        self.name = Box::new(name);
-        self
-    }
-    /// Stack size of each worker, in bytes; default: std's.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let pool = shmkern::Pool::builder().threads(2).stack_size(16 << 20).build().unwrap();
-    /// // 3 MiB on the stack: more than std's default 2 MiB thread stack holds.
-    /// let sum = pool.spawn(|| {
-    ///     let big = std::hint::black_box([1u8; 3 << 20]);
-    ///     big.iter().map(|&b| u64::from(b)).sum::<u64>()
-    /// });
-    /// assert_eq!(sum.join(), Ok(3 << 20));
-    /// ```
-    pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes);
-        self
-    }
-    /// How long an idle worker spins before sleeping; default [`DEFAULT_SPIN`]. Zero sleeps at once.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::Pool;
-    /// use std::time::Duration;
-    ///
-    /// let pool = Pool::builder().threads(2).spin(Duration::ZERO).build().unwrap();
-    /// assert_eq!(pool.spawn(|| 6 * 7).join(), Ok(42));
-    /// // No spinning: the idle worker sleeps as soon as it finds nothing to do.
-    /// while pool.metrics()[1].sleeps == 0 {
-    ///     std::thread::yield_now();
-    /// }
-    /// ```
-    pub fn spin(mut self, budget: Duration) -> Self {
-        self.spin = budget;
-        self
-    }
-    /// Data-parallel calls over fewer elements run inline on the caller; default
-    /// [`DEFAULT_INLINE_BELOW`]. Results do not depend on it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::Pool;
-    ///
-    /// let inline = Pool::builder().threads(2).inline_below(usize::MAX).build().unwrap();
-    /// let parallel = Pool::builder().threads(2).inline_below(0).build().unwrap();
-    /// let data: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.1).collect();
-    /// assert_eq!(inline.sum_float(&data).to_bits(), parallel.sum_float(&data).to_bits());
-    /// let caller = std::thread::current().id();
-    /// assert!(inline.reduce(&data, |_| std::thread::current().id() == caller, |a, b| a && b));
-    /// ```
-    pub fn inline_below(mut self, elements: usize) -> Self {
-        self.inline_below = elements;
-        self
-    }
-
-    /// Which kernels issue software prefetches on input that streams from memory; default
-    /// [`Prefetch::detect`], the choice measured best for this CPU. Results do not depend on it:
-    /// this is for measuring, or for a CPU whose prefetchers behave otherwise.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::{kernels::Prefetch, Pool};
-    ///
-    /// let pool = Pool::builder().threads(2).prefetch(Prefetch::Off).build().unwrap();
-    /// assert_eq!(pool.prefetch(), Prefetch::Off);
-    /// let data: Vec<i64> = (0..1 << 20).collect();
-    /// assert_eq!(pool.sum_int(&data), (1i128 << 39) - (1 << 19));
-    /// ```
-    #[cfg(not(shmkern_loom))]
-    pub fn prefetch(mut self, prefetch: Prefetch) -> Self {
-        self.prefetch = Some(prefetch);
-        self
-    }
-
-    /// From which input size, in bytes, the kernels take their streaming variants (which read
-    /// one block at a time and prefetch as [`prefetch`](Builder::prefetch) says); default
-    /// [`kernels::stream_bytes`](crate::kernels::stream_bytes): 4 MiB, or more than the CPU's
-    /// last-level cache. Smaller inputs take the cache-resident kernels. Results do not depend on
-    /// it: this is for data known to come from memory or from a cache (0 streams everything,
-    /// `usize::MAX` nothing), or for measuring.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::Pool;
-    ///
-    /// let cold = Pool::builder().threads(2).stream_bytes(0).build().unwrap();
-    /// let warm = Pool::builder().threads(2).stream_bytes(usize::MAX).build().unwrap();
-    /// assert_eq!(cold.stream_bytes(), 0);
-    /// let data: Vec<f64> = (0..100_000).map(|i| (i as f64).sqrt()).collect();
-    /// assert_eq!(cold.sum_float(&data).to_bits(), warm.sum_float(&data).to_bits());
-    /// ```
-    #[cfg(not(shmkern_loom))]
-    pub fn stream_bytes(mut self, bytes: usize) -> Self {
-        self.stream_bytes = Some(bytes);
-        self
-    }
-
-    /// Starts the workers. Fails on a thread count out of range or a thread that cannot be spawned
-    /// (then the workers already started are stopped and joined).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::Pool;
-    ///
-    /// let pool = Pool::builder().threads(3).build()?;
-    /// assert_eq!(pool.metrics().len(), 3); // the calling thread and 2 workers
-    /// let err = Pool::builder().threads(5000).build().unwrap_err();
-    /// assert_eq!(
-    ///     err.to_string(),
-    ///     "5000 participants requested; between 1 and 1024 are supported"
-    /// );
-    /// # Ok::<(), shmkern::Error>(())
-    /// ```
-    pub fn build(self) -> Result<Pool, Error> {
-        let n = match self.threads {
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
-        if !(1..=MAX_PARTICIPANTS).contains(&n) {
-            return Err(Error::new(ErrorKind::Participants {
-                requested: n,
-                max: MAX_PARTICIPANTS,
-            }));
-        }
-        let inner = Arc::new(Inner {
-            participants: n,
-            jobs: (0..JOB_SLOTS)
-                .map(|_| CachePadded::new(JobSlot::new(n)))
-                .collect(),
-            sleep: EventCount::new(),
-            shutdown: AtomicU32::new(0),
-            tasks: Mutex::new(VecDeque::new()),
-            queued: AtomicUsize::new(0),
-            metrics: Metrics::new(n),
-            spin: self.spin,
-            inline_below: self.inline_below,
-            #[cfg(not(shmkern_loom))]
-            streaming: Streaming {
-                bytes: self.stream_bytes.unwrap_or_else(stream_bytes),
-                prefetch: self.prefetch.unwrap_or_else(Prefetch::detect),
-            },
-        });
-        let mut pool = Pool {
-            inner,
-            workers: Vec::with_capacity(n - 1),
-        };
-        for me in 1..n {
-            let mut b = thread::Builder::new().name((self.name)(me));
-            if let Some(s) = self.stack_size {
-                b = b.stack_size(s);
-            }
-            let inner = pool.inner.clone();
-            let spawned = b.spawn(move || {
-                WORKER_OF.with(|w| w.set(Arc::as_ptr(&inner) as usize));
-                worker::main_loop(&inner, me);
-            });
-            match spawned {
-                Ok(h) => pool.workers.push(h),
-                // Dropping `pool` stops and joins the workers started so far.
-                Err(e) => return Err(Error::new(ErrorKind::Spawn(e.to_string()))),
-            }
-        }
-        Ok(pool)
-    }
 }
 
 impl Pool {
@@ -529,7 +226,7 @@ impl Pool {
     /// [`stream_bytes`](Pool::stream_bytes) and [`prefetch`](Pool::prefetch) together, as the
     /// kernels take them.
     #[cfg(not(shmkern_loom))]
-    pub(crate) fn streaming(&self) -> Streaming {
+    pub(crate) fn streaming(&self) -> VariantChoice {
         self.inner.streaming
     }
 
@@ -578,11 +275,11 @@ impl Pool {
         &self,
         f: impl FnOnce(&CancelToken) -> R + Send + 'static,
     ) -> Task<R> {
-        let (job, handle) = task::new_task(f);
+        let (queued, handle) = task::new_task(f);
         if self.workers.is_empty() {
-            job.run(self.inner.metrics.get(0));
+            queued.run(self.inner.metrics.get(0));
         } else {
-            self.inner.push_task(job);
+            self.inner.push_task(queued);
         }
         handle
     }
@@ -622,7 +319,7 @@ impl Pool {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{Pool, CHUNK_LEN};
+    /// use shmkern::{Pool, sched::CHUNK_LEN};
     ///
     /// let pool = Pool::builder().threads(2).build().unwrap();
     /// let data = vec![1u64; 4 * CHUNK_LEN];
@@ -643,7 +340,7 @@ impl Pool {
         WORKER_OF.with(|w| w.get()) == Arc::as_ptr(&self.inner) as usize
     }
 
-    /// Runs `f(k)` for `k < chunks` (or once per participant if `broadcast`) on a job slot, the
+    /// Runs `f(k)` for `k < chunks` (or once per participant if `broadcast`) on a call slot, the
     /// caller taking part; inline if every slot is taken (a broadcast waits for a slot instead).
     fn run_chunks(&self, broadcast: bool, chunks: u32, f: &ChunkFn<'_>) -> Result<(), Payload> {
         let inner = &*self.inner;
@@ -655,7 +352,7 @@ impl Pool {
         };
         let backoff = crossbeam_utils::Backoff::new();
         loop {
-            for slot in inner.jobs.iter() {
+            for slot in inner.calls.iter() {
                 if slot.try_acquire() {
                     return slot.run(
                         &inner.sleep,
@@ -741,7 +438,7 @@ pub fn global() -> &'static Pool {
     })
 }
 
-// Small end-to-end checks of the unsafe paths (job pointer hand-off, disjoint chunk slices, task
+// Small end-to-end checks of the unsafe paths (call pointer hand-off, disjoint chunk slices, task
 // result cells); heap memory only, so they also run under Miri.
 #[cfg(all(test, not(shmkern_loom)))]
 mod tests {
@@ -774,7 +471,7 @@ mod tests {
                 |a, b| format!("({a}{b})"),
             )
             .unwrap();
-        // Chunks [1,2] [3,4] [5,6] [7,8] [9]: the NUMERICS §1 tree (((0 1)(2 3)) 4).
+        // Chunks [1,2] [3,4] [5,6] [7,8] [9]: the docs/numerics.md §1 tree (((0 1)(2 3)) 4).
         assert_eq!(order, "(((13)(57))9)");
         let sum = pool.reduce_with(&data, opts, |c| c.iter().sum::<u64>(), |a, b| a + b);
         assert_eq!(sum.unwrap(), 45);

@@ -1,5 +1,5 @@
-//! Data-parallel calls on a [`Pool`]: `reduce`, `for_each_chunk_mut`, `broadcast`. Each is a job
-//! of chunk indices over the chunk grid (see `job.rs`), or runs inline when it is small.
+//! Data-parallel calls on a [`Pool`]: `reduce`, `for_each_chunk_mut`, `broadcast`. Each is a call
+//! of chunk indices over the chunk grid (see `call.rs`), or runs inline when it is small.
 
 use super::task::CancelToken;
 use super::Pool;
@@ -56,7 +56,7 @@ impl ParOptions<'_> {
 struct Partials<R>(Box<[UnsafeCell<Option<R>>]>);
 
 // SAFETY: slot `k` is written only by the participant that claimed chunk `k` (claims are exclusive),
-// and read by the caller only after the job's `close`, which happens-after every participant's work.
+// and read by the caller only after the call's `close`, which happens-after every participant's work.
 unsafe impl<R: Send> Sync for Partials<R> {}
 
 impl<R> Partials<R> {
@@ -79,7 +79,7 @@ impl<R> Partials<R> {
     }
 }
 
-/// Merges `parts` in the fixed tree of `shared/NUMERICS.md` §1: a range of `m > 1` items splits into
+/// Merges `parts` in the fixed tree of `docs/numerics.md` §1: a range of `m > 1` items splits into
 /// the largest power of two below `m` and the rest. The shape depends on `parts.len()` alone.
 pub(crate) fn tree_merge<R>(parts: &mut [Option<R>], merge: &impl Fn(R, R) -> R) -> R {
     let m = parts.len();
@@ -116,7 +116,7 @@ impl Pool {
     ///
     /// # Panics
     ///
-    /// Besides re-raising: if `data` has more than [`MAX_CHUNKS`](crate::MAX_CHUNKS) chunks, which
+    /// Besides re-raising: if `data` has more than [`MAX_CHUNKS`](crate::sched::MAX_CHUNKS) chunks, which
     /// only a slice of zero-sized `T` can; [`reduce_with`](Pool::reduce_with) returns an `Err`.
     ///
     /// # Examples
@@ -202,13 +202,13 @@ impl Pool {
             v
         } else {
             let partials = Partials::new(n);
-            let job = |k: u32| {
+            let work = |k: u32| {
                 if !opts.cancelled() {
                     // SAFETY: chunk k was claimed by this participant alone.
                     unsafe { partials.put(k as usize, run_chunk(k)) };
                 }
             };
-            if let Err(payload) = self.run_chunks(false, grid.chunks(), &job) {
+            if let Err(payload) = self.run_chunks(false, grid.chunks(), &work) {
                 resume_unwind(payload);
             }
             partials.into_vec()
@@ -278,7 +278,7 @@ impl Pool {
     ) -> Result<(), Error> {
         let grid = opts.grid(data.len())?;
         let base = SendPtr(data.as_mut_ptr());
-        let job = |k: u32| {
+        let work = |k: u32| {
             if opts.cancelled() {
                 return;
             }
@@ -292,8 +292,8 @@ impl Pool {
             opts.advance(len);
         };
         if grid.chunks() <= 1 || self.runs_inline(data.len()) {
-            (0..grid.chunks()).for_each(job);
-        } else if let Err(payload) = self.run_chunks(false, grid.chunks(), &job) {
+            (0..grid.chunks()).for_each(work);
+        } else if let Err(payload) = self.run_chunks(false, grid.chunks(), &work) {
             resume_unwind(payload);
         }
         if opts.cancelled() {
@@ -329,8 +329,8 @@ impl Pool {
         if self.threads() == 1 {
             return f(0);
         }
-        let job = |p: u32| f(p as usize);
-        if let Err(payload) = self.run_chunks(true, 0, &job) {
+        let work = |p: u32| f(p as usize);
+        if let Err(payload) = self.run_chunks(true, 0, &work) {
             resume_unwind(payload);
         }
     }
@@ -340,7 +340,7 @@ impl Pool {
 mod tests {
     use super::tree_merge;
 
-    /// The tree of NUMERICS §1 for 5 items: ((0+1)+(2+3))+4.
+    /// The tree of docs/numerics.md §1 for 5 items: ((0+1)+(2+3))+4.
     #[test]
     fn tree_shape() {
         let mut v: Vec<Option<String>> = (0..5).map(|i| Some(i.to_string())).collect();

@@ -1,20 +1,20 @@
-//! A worker's life: help with data-parallel jobs, run queued tasks, spin a bounded while, then
+//! A worker's life: help with data-parallel calls, run queued tasks, spin a bounded while, then
 //! sleep on the pool's event count. Protocol: `README.md` § Sleep and wake.
 
 use super::Inner;
 use crate::sync::atomic::Ordering::Acquire;
 use std::time::Instant;
 
-/// The worker loop of participant `me` (1..participants). Returns on shutdown, once no job or task
+/// The worker loop of participant `me` (1..participants). Returns on shutdown, once no call or task
 /// is left for it.
 pub(crate) fn main_loop(inner: &Inner, me: usize) {
     let counters = inner.metrics.get(me);
-    // The last ticket this worker handled in each job slot, so it does not rejoin an exhausted job.
-    let mut seen = vec![0u64; inner.jobs.len()];
+    // The last ticket this worker handled in each call slot, so it does not rejoin an exhausted call.
+    let mut seen = vec![0u64; inner.calls.len()];
     loop {
         let t0 = Instant::now();
         let mut worked = false;
-        for (slot, seen) in inner.jobs.iter().zip(seen.iter_mut()) {
+        for (slot, seen) in inner.calls.iter().zip(seen.iter_mut()) {
             worked |= slot.help(me, seen, counters);
         }
         if worked {
@@ -53,9 +53,10 @@ fn spin_for_work(inner: &Inner, seen: &[u64]) -> bool {
     }
     let start = Instant::now();
     while start.elapsed() < inner.spin {
-        // Look for work every 4 pause hints: a pause costs ~140 cycles on recent Intel cores, so
-        // checking only every 32 (as first written) noticed new work up to ~2 µs late — as long as
-        // a whole chunk of the sum kernel takes (docs/performance.md, issue 4 (3)).
+        // Look for work every 4 pause hints: a pause costs ~140 cycles on recent Intel cores
+        // (Intel's optimization manual), so checking only every 32 would notice new work up to
+        // ~2 µs late — as long as a whole chunk of the sum kernel takes (docs/performance.md,
+        // "Kernels").
         for _ in 0..8 {
             for _ in 0..4 {
                 std::hint::spin_loop();

@@ -1,15 +1,15 @@
 //! The chunk grid: `len` elements cut into fixed chunks that depend on `len` alone — never on the
-//! thread count — so that reductions over chunks have one tree shape (`shared/NUMERICS.md` §1).
+//! thread count — so that reductions over chunks have one tree shape (`docs/numerics.md` §1).
 
 use crate::error::{Error, ErrorKind};
 use std::ops::Range;
 
-/// Elements in one leaf block of the summation tree (NUMERICS §1, contract).
+/// Elements in one leaf block of the summation tree (docs/numerics.md §1, contract).
 ///
 /// # Examples
 ///
 /// ```
-/// use shmkern::{kernels::LANES, BLOCK_LEN};
+/// use shmkern::{kernels::LANES, sched::BLOCK_LEN};
 ///
 /// assert_eq!(BLOCK_LEN, 256);
 /// assert_eq!(BLOCK_LEN % LANES, 0); // a block is whole rows of the 16 summation lanes
@@ -22,7 +22,7 @@ pub const BLOCK_LEN: usize = 256;
 /// # Examples
 ///
 /// ```
-/// use shmkern::{BLOCK_LEN, CHUNK_BLOCKS};
+/// use shmkern::sched::{BLOCK_LEN, CHUNK_BLOCKS};
 ///
 /// assert!(CHUNK_BLOCKS.is_power_of_two());
 /// // 256 KiB of `f64` per chunk.
@@ -34,19 +34,19 @@ pub const CHUNK_BLOCKS: usize = 128;
 /// # Examples
 ///
 /// ```
-/// use shmkern::{ChunkGrid, BLOCK_LEN, CHUNK_BLOCKS, CHUNK_LEN};
+/// use shmkern::sched::{ChunkGrid, BLOCK_LEN, CHUNK_BLOCKS, CHUNK_LEN};
 ///
 /// assert_eq!(CHUNK_LEN, BLOCK_LEN * CHUNK_BLOCKS);
 /// assert_eq!(ChunkGrid::new(CHUNK_LEN + 1).unwrap().chunks(), 2);
 /// ```
 pub const CHUNK_LEN: usize = BLOCK_LEN * CHUNK_BLOCKS;
 /// The largest chunk count: chunk indices travel as `u32` halves of one `AtomicU64`
-/// ([`WorkRanges`](crate::WorkRanges)). With [`CHUNK_LEN`] that is 2^47 elements.
+/// ([`WorkRanges`](crate::sched::WorkRanges)). With [`CHUNK_LEN`] that is 2^47 elements.
 ///
 /// # Examples
 ///
 /// ```
-/// use shmkern::{ChunkGrid, MAX_CHUNKS};
+/// use shmkern::sched::{ChunkGrid, MAX_CHUNKS};
 ///
 /// assert_eq!(MAX_CHUNKS as u64, u64::from(u32::MAX));
 /// assert!(ChunkGrid::with_chunk_len(MAX_CHUNKS, 1).is_ok());
@@ -59,7 +59,7 @@ pub const MAX_CHUNKS: usize = u32::MAX as usize;
 /// # Examples
 ///
 /// ```
-/// use shmkern::{ChunkGrid, CHUNK_LEN};
+/// use shmkern::sched::{ChunkGrid, CHUNK_LEN};
 ///
 /// let grid = ChunkGrid::new(2 * CHUNK_LEN + 5).unwrap();
 /// assert_eq!(grid.chunks(), 3);
@@ -84,7 +84,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{ChunkGrid, CHUNK_LEN};
+    /// use shmkern::sched::{ChunkGrid, CHUNK_LEN};
     ///
     /// let grid = ChunkGrid::new(3 * CHUNK_LEN).unwrap();
     /// assert_eq!((grid.chunks(), grid.chunk_len()), (3, CHUNK_LEN));
@@ -100,7 +100,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::ChunkGrid;
+    /// use shmkern::sched::ChunkGrid;
     ///
     /// let grid = ChunkGrid::with_chunk_len(10, 3).unwrap();
     /// assert_eq!(grid.chunks(), 4); // 3 + 3 + 3 + 1
@@ -127,7 +127,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// let grid = shmkern::ChunkGrid::with_chunk_len(10, 4).unwrap();
+    /// let grid = shmkern::sched::ChunkGrid::with_chunk_len(10, 4).unwrap();
     /// assert_eq!(grid.len(), 10);
     /// assert_eq!(grid.iter().map(|r| r.len()).sum::<usize>(), grid.len());
     /// ```
@@ -140,7 +140,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::ChunkGrid;
+    /// use shmkern::sched::ChunkGrid;
     ///
     /// let empty = ChunkGrid::new(0).unwrap();
     /// assert!(empty.is_empty());
@@ -156,7 +156,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// let grid = shmkern::ChunkGrid::with_chunk_len(10, 4).unwrap();
+    /// let grid = shmkern::sched::ChunkGrid::with_chunk_len(10, 4).unwrap();
     /// assert_eq!(grid.chunk_len(), 4);
     /// assert_eq!(grid.chunk(2).len(), 2); // the last chunk is shorter
     /// ```
@@ -169,7 +169,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::ChunkGrid;
+    /// use shmkern::sched::ChunkGrid;
     ///
     /// assert_eq!(ChunkGrid::with_chunk_len(8, 4).unwrap().chunks(), 2);
     /// assert_eq!(ChunkGrid::with_chunk_len(9, 4).unwrap().chunks(), 3);
@@ -183,7 +183,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// let grid = shmkern::ChunkGrid::with_chunk_len(10, 4).unwrap();
+    /// let grid = shmkern::sched::ChunkGrid::with_chunk_len(10, 4).unwrap();
     /// assert_eq!(grid.get(1), Some(4..8));
     /// assert_eq!(grid.get(3), None); // out of range: no panic
     /// ```
@@ -205,7 +205,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{ChunkGrid, CHUNK_LEN};
+    /// use shmkern::sched::{ChunkGrid, CHUNK_LEN};
     ///
     /// let grid = ChunkGrid::new(2 * CHUNK_LEN + 100).unwrap();
     /// assert_eq!(grid.chunk(0), 0..CHUNK_LEN);
@@ -225,7 +225,7 @@ impl ChunkGrid {
     /// # Examples
     ///
     /// ```
-    /// let grid = shmkern::ChunkGrid::with_chunk_len(7, 3).unwrap();
+    /// let grid = shmkern::sched::ChunkGrid::with_chunk_len(7, 3).unwrap();
     /// assert_eq!(grid.iter().collect::<Vec<_>>(), vec![0..3, 3..6, 6..7]);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = Range<usize>> + '_ {

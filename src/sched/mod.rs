@@ -5,4 +5,4 @@ mod grid;
 mod ranges;
 
 pub use grid::{ChunkGrid, BLOCK_LEN, CHUNK_BLOCKS, CHUNK_LEN, MAX_CHUNKS};
-pub use ranges::{Claimer, Round, WorkRanges, MAX_PARTICIPANTS};
+pub use ranges::{Claimer, Round, WorkRanges};

@@ -13,20 +13,6 @@ use crate::sync::{fault, FaultId};
 use crossbeam_utils::CachePadded;
 use std::fmt;
 
-/// The most participants (range slots) one [`WorkRanges`] supports. Stealing scans every slot, so
-/// the limit keeps a scan within a few cache misses per slot; 1024 is far above any core count the
-/// pool sizes itself to.
-///
-/// # Examples
-///
-/// ```
-/// use shmkern::{WorkRanges, MAX_PARTICIPANTS};
-///
-/// assert!(WorkRanges::new(MAX_PARTICIPANTS).is_ok());
-/// assert!(WorkRanges::new(MAX_PARTICIPANTS + 1).is_err());
-/// ```
-pub const MAX_PARTICIPANTS: usize = 1024;
-
 /// One participant's slot: its range and whether a participant holds it.
 #[repr(C)]
 struct Slot {
@@ -64,7 +50,7 @@ fn unpack(v: u64) -> (u32, u32) {
 /// # Examples
 ///
 /// ```
-/// use shmkern::WorkRanges;
+/// use shmkern::sched::WorkRanges;
 ///
 /// let ranges = WorkRanges::new(1).unwrap();
 /// let first = ranges.open(4).unwrap();
@@ -87,7 +73,7 @@ impl Round {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(1).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(1).unwrap();
     /// let a = ranges.open(1).unwrap();
     /// ranges.close(a).unwrap();
     /// let b = ranges.open(1).unwrap();
@@ -103,7 +89,7 @@ impl Round {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(2).unwrap();
     /// let round = ranges.open(10).unwrap();
     /// assert_eq!(round.chunks(), 10);
     /// assert_eq!(ranges.remaining(), 10);
@@ -163,7 +149,7 @@ impl Round {
 /// # Examples
 ///
 /// ```
-/// use shmkern::WorkRanges;
+/// use shmkern::sched::WorkRanges;
 /// use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 ///
 /// let ranges = WorkRanges::new(2).unwrap();
@@ -190,22 +176,36 @@ pub struct WorkRanges {
 }
 
 impl WorkRanges {
-    /// Ranges for `participants` slots (1 to [`MAX_PARTICIPANTS`]); no round is open.
+    /// The most participants (range slots) one `WorkRanges` supports. Stealing scans every slot,
+    /// so the limit keeps a scan within a few cache misses per slot; 1024 is far above any core
+    /// count the pool sizes itself to.
     ///
     /// # Examples
     ///
     /// ```
-    /// use shmkern::WorkRanges;
+    /// use shmkern::sched::WorkRanges;
+    ///
+    /// assert!(WorkRanges::new(WorkRanges::MAX_PARTICIPANTS).is_ok());
+    /// assert!(WorkRanges::new(WorkRanges::MAX_PARTICIPANTS + 1).is_err());
+    /// ```
+    pub const MAX_PARTICIPANTS: usize = 1024;
+
+    /// Ranges for `participants` slots (1 to [`MAX_PARTICIPANTS`](Self::MAX_PARTICIPANTS)); no round is open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::sched::WorkRanges;
     ///
     /// assert_eq!(WorkRanges::new(4).unwrap().participants(), 4);
     /// let err = WorkRanges::new(0).unwrap_err();
     /// assert!(err.to_string().contains("between 1 and 1024"), "{err}");
     /// ```
     pub fn new(participants: usize) -> Result<Self, Error> {
-        if !(1..=MAX_PARTICIPANTS).contains(&participants) {
+        if !(1..=Self::MAX_PARTICIPANTS).contains(&participants) {
             return Err(Error::new(ErrorKind::Participants {
                 requested: participants,
-                max: MAX_PARTICIPANTS,
+                max: Self::MAX_PARTICIPANTS,
             }));
         }
         let slots = (0..participants)
@@ -230,7 +230,7 @@ impl WorkRanges {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(2).unwrap();
     /// assert_eq!(ranges.participants(), 2);
     /// let round = ranges.open(8).unwrap();
     /// let (_a, _b) = (ranges.join(round, 0), ranges.join(round, 1));
@@ -246,7 +246,7 @@ impl WorkRanges {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(3).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(3).unwrap();
     /// let round = ranges.open(9).unwrap();
     /// assert_eq!(ranges.remaining(), 9); // 3 + 3 + 3
     /// assert!(ranges.open(1).is_err()); // one round at a time
@@ -280,7 +280,7 @@ impl WorkRanges {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(2).unwrap();
     /// let round = ranges.open(4).unwrap();
     /// let a = ranges.join(round, 1).unwrap();
     /// let b = ranges.join(round, 1).unwrap(); // slot 1 is taken: the next free one
@@ -324,12 +324,12 @@ impl WorkRanges {
     /// ranges may be re-[`open`](WorkRanges::open)ed.
     ///
     /// Chunks nobody claimed stay unclaimed: close after the work is complete (the pool waits on a
-    /// completion [`Latch`](crate::Latch) first). Fails if `round` is not the open round.
+    /// completion [`Latch`](crate::sync::Latch) first). Fails if `round` is not the open round.
     ///
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(2).unwrap();
     /// let round = ranges.open(100).unwrap();
     /// let total = std::thread::scope(|s| {
     ///     let other = s.spawn(|| ranges.join(round, 1).map_or(0, |c| c.count()));
@@ -363,7 +363,8 @@ impl WorkRanges {
                 return Ok(());
             }
             // Participants usually leave within a microsecond of the owner's last claim: spin
-            // briefly before paying a futex sleep and wake (~16-60 µs on the dev machine).
+            // briefly before paying a futex sleep and wake (tens of microseconds: docs/performance.md,
+            // "Futex").
             if futex::spin_while(active, a) {
                 continue;
             }
@@ -394,7 +395,7 @@ impl WorkRanges {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(1).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(1).unwrap();
     /// let round = ranges.open(5).unwrap();
     /// let mut claimer = ranges.join(round, 0).unwrap();
     /// claimer.claim();
@@ -432,7 +433,7 @@ impl fmt::Debug for WorkRanges {
 /// # Examples
 ///
 /// ```
-/// let ranges = shmkern::WorkRanges::new(2).unwrap();
+/// let ranges = shmkern::sched::WorkRanges::new(2).unwrap();
 /// let round = ranges.open(6).unwrap();
 /// // Alone in the round: first its own range (0..3), then the other slot's by stealing.
 /// let claimed: Vec<u32> = ranges.join(round, 0).unwrap().collect();
@@ -454,7 +455,7 @@ impl Claimer<'_> {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(4).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(4).unwrap();
     /// let round = ranges.open(8).unwrap();
     /// assert_eq!(ranges.join(round, 2).unwrap().slot(), 2); // the preferred slot was free
     /// assert_eq!(ranges.join(round, 6).unwrap().slot(), 2); // `preferred` is taken modulo 4
@@ -468,7 +469,7 @@ impl Claimer<'_> {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(2).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(2).unwrap();
     /// let round = ranges.open(8).unwrap();
     /// let mut c = ranges.join(round, 0).unwrap();
     /// let own: Vec<u32> = (0..4).filter_map(|_| c.claim()).collect();
@@ -485,7 +486,7 @@ impl Claimer<'_> {
     /// # Examples
     ///
     /// ```
-    /// let ranges = shmkern::WorkRanges::new(1).unwrap();
+    /// let ranges = shmkern::sched::WorkRanges::new(1).unwrap();
     /// let round = ranges.open(2).unwrap();
     /// let mut c = ranges.join(round, 0).unwrap();
     /// assert_eq!((c.claim(), c.claim(), c.claim()), (Some(0), Some(1), None));
@@ -665,7 +666,7 @@ mod tests {
     #[test]
     fn bad_sizes_are_errors() {
         assert!(WorkRanges::new(0).is_err());
-        let e = WorkRanges::new(MAX_PARTICIPANTS + 1).unwrap_err();
+        let e = WorkRanges::new(WorkRanges::MAX_PARTICIPANTS + 1).unwrap_err();
         assert!(e.to_string().contains("between 1 and 1024"), "{e}");
     }
 }

@@ -37,7 +37,7 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
-/// use shmkern::EventCount;
+/// use shmkern::sync::EventCount;
 /// use std::sync::atomic::{AtomicBool, Ordering::{Acquire, Release}};
 ///
 /// let ec = EventCount::new();
@@ -69,7 +69,7 @@ pub struct EventCount {
 /// # Examples
 ///
 /// ```
-/// use shmkern::EventCount;
+/// use shmkern::sync::EventCount;
 ///
 /// let ec = EventCount::new();
 /// let before = ec.prepare_wait();
@@ -89,7 +89,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::EventCount;
+    /// use shmkern::sync::EventCount;
     ///
     /// let ec = EventCount::new();
     /// assert_eq!(ec.waiters(), 0);
@@ -120,7 +120,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::EventCount;
+    /// use shmkern::sync::EventCount;
     ///
     /// let ec = EventCount::new();
     /// let _key = ec.prepare_wait();
@@ -142,7 +142,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::EventCount;
+    /// use shmkern::sync::EventCount;
     ///
     /// let ec = EventCount::new();
     /// let _key = ec.prepare_wait();
@@ -160,7 +160,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{futex::WaitResult, EventCount};
+    /// use shmkern::{sync::futex::WaitResult, sync::EventCount};
     /// use std::time::Duration;
     ///
     /// let ec = EventCount::new();
@@ -181,7 +181,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{futex::WaitResult, EventCount};
+    /// use shmkern::{sync::futex::WaitResult, sync::EventCount};
     ///
     /// let ec = EventCount::new();
     /// assert_eq!(ec.notify(1), 0); // nobody waits: a fence and a load
@@ -205,7 +205,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{futex::WaitResult, EventCount};
+    /// use shmkern::{sync::futex::WaitResult, sync::EventCount};
     ///
     /// let ec = EventCount::new();
     /// let (k1, k2) = (ec.prepare_wait(), ec.prepare_wait());
@@ -223,7 +223,7 @@ impl EventCount {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::EventCount;
+    /// use shmkern::sync::EventCount;
     /// use std::time::Duration;
     ///
     /// let ec = EventCount::new();

@@ -8,11 +8,11 @@
 //! called `loom::model`, so a flag set around one `loom::model` call is seen by all its threads and by
 //! no other test.
 
-use super::FaultId;
+use super::fault_id::FaultId;
 use std::cell::Cell;
 
 /// A fault that a broken twin can switch on.
-pub use super::FaultId as Fault;
+pub use super::fault_id::FaultId as Fault;
 
 std::thread_local! {
     static ACTIVE: Cell<u32> = const { Cell::new(0) };

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 /// # Examples
 ///
 /// ```
-/// use shmkern::Latch;
+/// use shmkern::sync::Latch;
 /// use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 ///
 /// let latch = Latch::new(2);
@@ -68,7 +68,7 @@ const _: () = {
 /// # Examples
 ///
 /// ```
-/// use shmkern::{Latch, TimedOut};
+/// use shmkern::{sync::Latch, sync::TimedOut};
 /// use std::time::Duration;
 ///
 /// let latch = Latch::new(1);
@@ -92,7 +92,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::Latch;
+    /// use shmkern::sync::Latch;
     ///
     /// let latch = Latch::new(2);
     /// assert_eq!((latch.count(), latch.is_open()), (2, false));
@@ -137,7 +137,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{Latch, SharedBuffer};
+    /// use shmkern::{sync::Latch, SharedBuffer};
     ///
     /// let mut mem = SharedBuffer::<u32>::anonymous(2)?;
     /// let ptr = mem.as_mut_ptr().cast::<u8>();
@@ -167,7 +167,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = shmkern::Latch::new(2);
+    /// let latch = shmkern::sync::Latch::new(2);
     /// assert!(!latch.count_down());
     /// assert!(!latch.is_open());
     /// assert!(latch.count_down()); // the call that opened it
@@ -218,7 +218,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::{Latch, TimedOut};
+    /// use shmkern::{sync::Latch, sync::TimedOut};
     /// use std::time::Duration;
     ///
     /// let latch = Latch::new(1);
@@ -277,7 +277,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = shmkern::Latch::new(1);
+    /// let latch = shmkern::sync::Latch::new(1);
     /// assert!(!latch.is_open());
     /// latch.count_down();
     /// assert!(latch.is_open());
@@ -291,7 +291,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = shmkern::Latch::new(3);
+    /// let latch = shmkern::sync::Latch::new(3);
     /// latch.count_down();
     /// assert_eq!(latch.count(), 2);
     /// ```
@@ -305,7 +305,7 @@ impl Latch {
     /// # Examples
     ///
     /// ```
-    /// let latch = shmkern::Latch::new(1);
+    /// let latch = shmkern::sync::Latch::new(1);
     /// std::thread::scope(|s| {
     ///     s.spawn(|| latch.wait(None).unwrap());
     ///     // The waiter registers before it sleeps.
@@ -324,13 +324,13 @@ impl Latch {
     ///
     /// Must not overlap any `wait` or `count_down` on this latch: reuse it only after every user of the
     /// previous round has left, and hand the reset latch to the next round's users through a
-    /// Release/Acquire pair (as [`WorkRanges`](crate::WorkRanges)' round generation does). Overlapping
+    /// Release/Acquire pair (as [`WorkRanges`](crate::sched::WorkRanges)' round generation does). Overlapping
     /// calls break no memory safety, only the count.
     ///
     /// # Examples
     ///
     /// ```
-    /// let latch = shmkern::Latch::new(1);
+    /// let latch = shmkern::sync::Latch::new(1);
     /// latch.count_down();
     /// latch.reset(2); // the next round
     /// assert_eq!((latch.count(), latch.is_open()), (2, false));

@@ -1,9 +1,34 @@
-//! The sync facade: every atomic, fence, `UnsafeCell`, `Arc` and thread the crate uses comes from here,
-//! so that `--cfg shmkern_loom` swaps them all for loom's model-checked versions (tokio's `src/loom/`
-//! is the model). Protocol notes: [`README.md`](README.md) beside this file and `docs/design.md`.
+//! Wait/notify and completion on atomics that may live in memory shared by threads or processes:
+//! the [`futex`] (wait/wake on an `AtomicU32`, across processes on Linux, with timeouts), the
+//! count-down [`Latch`] and the [`EventCount`]. The pool and the cross-process jobs are built on
+//! them. Protocol notes: [`README.md`](README.md) beside this file and `docs/design.md`.
 //!
-//! Nothing else in the crate imports `std::sync::atomic`, `std::cell::UnsafeCell`, `std::sync::Arc` or
-//! `std::thread` directly.
+//! This module is also the crate's sync facade: every atomic, fence, `UnsafeCell`, `Arc` and thread
+//! the crate uses comes from here (crate-private), so that `--cfg shmkern_loom` swaps them all for
+//! loom's model-checked versions (tokio's `src/loom/` is the model). Nothing else in the crate
+//! imports `std::sync::atomic`, `std::cell::UnsafeCell`, `std::sync::Arc` or `std::thread`
+//! directly.
+//!
+//! # Examples
+//!
+//! ```
+//! use shmkern::sync::{futex, Latch};
+//! use std::sync::atomic::{AtomicU32, Ordering};
+//!
+//! let word = AtomicU32::new(0);
+//! let done = Latch::new(1);
+//! std::thread::scope(|s| {
+//!     s.spawn(|| {
+//!         word.store(1, Ordering::Release);
+//!         futex::wake_all(&word);
+//!         done.count_down();
+//!     });
+//!     while word.load(Ordering::Acquire) == 0 {
+//!         futex::wait(&word, 0, None); // may return early: the loop re-checks
+//!     }
+//!     done.wait(None).unwrap();
+//! });
+//! ```
 
 mod eventcount;
 pub mod futex;
@@ -82,39 +107,44 @@ pub(crate) fn fault(f: FaultId) -> bool {
     }
 }
 
-/// Names of the deliberate bugs the loom models' broken twins switch on (see `faults.rs`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)]
-#[doc(hidden)]
-pub enum FaultId {
-    /// The futex model checks the word *before* taking its queue lock: lost wake-ups.
-    FutexUncheckedSleep,
-    /// The latch's Dekker fences (waiter count vs. count) are left out: lost wake-ups.
-    LatchNoFence,
-    /// The latch's count-down is `Relaxed`: the waiter's reads race with the counters' writes.
-    LatchRelaxedCountDown,
-    /// The latch's wait trusts `Woken` without re-checking the count.
-    LatchTrustsWoken,
-    /// A timed-out latch wait forgets to remove itself from the waiter count.
-    LatchLeaksWaiter,
-    /// A steal shrinks the victim's range with a plain store instead of a CAS.
-    StealPlainStore,
-    /// Joining a round skips the generation check.
-    JoinSkipsGeneration,
-    /// The event count's Dekker fences are left out: lost notifications.
-    EventCountNoFence,
-    /// A finishing task takes the async waker before opening its latch: a lost wake-up.
-    TaskWakerBeforeDone,
-    /// `WorkRanges::close` returns without waiting for the participants to leave.
-    CloseSkipsWait,
-    /// A worker whose chunk panicked forgets to leave the round.
-    PanicForgetsLeave,
-    /// Dropping the pool sets the shutdown flag but does not wake sleeping workers.
-    ShutdownNoNotify,
-    /// A job's reclaim of a dead participant's chunk keeps the generation: ABA with a zombie.
-    ReclaimKeepsGeneration,
-    /// Joining a job takes a dead process's slot without giving its chunks back first.
-    JoinKeepsDeadClaims,
-    /// The last participant to leave a round does not wake an owner asleep in `close`.
-    LeaveSkipsWake,
+/// Kept in a private module: the enum is `pub` only so that `faults` (loom builds) can re-export
+/// it to the models; outside loom builds nothing outside the crate can name it.
+mod fault_id {
+    /// Names of the deliberate bugs the loom models' broken twins switch on (see `faults.rs`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    #[allow(dead_code)]
+    #[doc(hidden)]
+    pub enum FaultId {
+        /// The futex model checks the word *before* taking its queue lock: lost wake-ups.
+        FutexUncheckedSleep,
+        /// The latch's Dekker fences (waiter count vs. count) are left out: lost wake-ups.
+        LatchNoFence,
+        /// The latch's count-down is `Relaxed`: the waiter's reads race with the counters' writes.
+        LatchRelaxedCountDown,
+        /// The latch's wait trusts `Woken` without re-checking the count.
+        LatchTrustsWoken,
+        /// A timed-out latch wait forgets to remove itself from the waiter count.
+        LatchLeaksWaiter,
+        /// A steal shrinks the victim's range with a plain store instead of a CAS.
+        StealPlainStore,
+        /// Joining a round skips the generation check.
+        JoinSkipsGeneration,
+        /// The event count's Dekker fences are left out: lost notifications.
+        EventCountNoFence,
+        /// A finishing task takes the async waker before opening its latch: a lost wake-up.
+        TaskWakerBeforeDone,
+        /// `WorkRanges::close` returns without waiting for the participants to leave.
+        CloseSkipsWait,
+        /// A worker whose chunk panicked forgets to leave the round.
+        PanicForgetsLeave,
+        /// Dropping the pool sets the shutdown flag but does not wake sleeping workers.
+        ShutdownNoNotify,
+        /// A job's reclaim of a dead participant's chunk keeps the generation: ABA with a zombie.
+        ReclaimKeepsGeneration,
+        /// Joining a job takes a dead process's slot without giving its chunks back first.
+        JoinKeepsDeadClaims,
+        /// The last participant to leave a round does not wake an owner asleep in `close`.
+        LeaveSkipsWake,
+    }
 }
+pub(crate) use fault_id::FaultId;

@@ -2,7 +2,7 @@
 //! summation tree's edges.
 
 use proptest::prelude::*;
-use shmkern::{Pool, BLOCK_LEN, CHUNK_LEN};
+use shmkern::{sched::BLOCK_LEN, sched::CHUNK_LEN, Pool};
 use std::sync::OnceLock;
 
 /// Pools of 1..=8 participants, built once (building pools per case would dominate the runtime).

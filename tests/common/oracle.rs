@@ -1,4 +1,4 @@
-//! Exact summation oracle for the kernel property tests (NUMERICS.md §1, §5).
+//! Exact summation oracle for the kernel property tests (docs/numerics.md §1, §5).
 //!
 //! Include it from an integration test with
 //!
@@ -13,7 +13,7 @@
 //! or `f32`, with guard/sticky bits, gradual underflow (subnormals) and IEEE overflow.
 //!
 //! Sign of zero (IEEE 754 round-to-nearest rules for `x + y`, applied to the whole sum):
-//! * empty input -> `+0.0` (the contract in NUMERICS.md §2; note that the `xsum` crate returns
+//! * empty input -> `+0.0` (the contract in docs/numerics.md §2; note that the `xsum` crate returns
 //!   `-0.0` for an empty sum);
 //! * non-empty input whose elements are all `-0.0` -> `-0.0`;
 //! * any other input whose exact sum is zero (`+0.0` present, or nonzero values cancelling) ->
@@ -237,7 +237,7 @@ pub fn exact_abs_sum(xs: &[f64]) -> BigInt {
     acc
 }
 
-/// `D(n)` of the Fast-mode bound (NUMERICS.md §1): `16 + 4 + ceil(log2(ceil(n / 256)))` — at
+/// `D(n)` of the Fast-mode bound (docs/numerics.md §1): `16 + 4 + ceil(log2(ceil(n / 256)))` — at
 /// most 16 roundings in a lane, 4 in the lane fold, one per level of the block tree. For
 /// `n <= 256` (one block, or `n = 0`, no block at all) the tree term is 0, so `D = 20`.
 pub fn d_fast(n: usize) -> u32 {

@@ -8,7 +8,7 @@
 //!   [`WaitResult::NotEqual`] at once when the value differs, [`WaitResult::TimedOut`] when the timeout
 //!   passes, and [`WaitResult::Woken`] otherwise. **`Woken` may be spurious**: a signal, an unrelated
 //!   wake on the same address or the platform may end the sleep. Callers always re-check their
-//!   condition in a loop ([`spin_then_wait`] and [`Latch`](crate::Latch) do).
+//!   condition in a loop ([`spin_then_wait`] and [`Latch`](crate::sync::Latch) do).
 //! - [`wake`]`(word, n)` wakes at most `n` threads sleeping on `word` and returns how many it woke.
 //!   Waking never changes the word: the waker changes the value first, then wakes.
 //! - **Ordering comes from the word, not from the call.** `wait` and `wake` are not memory barriers
@@ -48,7 +48,7 @@
 //! # Examples
 //!
 //! ```
-//! use shmkern::futex::{self, WaitResult};
+//! use shmkern::sync::futex::{self, WaitResult};
 //! use std::sync::atomic::{AtomicU32, Ordering};
 //! use std::time::Duration;
 //!
@@ -99,7 +99,7 @@ pub(crate) use spin::spin_while;
 ///
 /// ```
 /// // Linux builds (outside loom models) share futex words across processes.
-/// assert_eq!(shmkern::futex::CROSS_PROCESS, cfg!(target_os = "linux"));
+/// assert_eq!(shmkern::sync::futex::CROSS_PROCESS, cfg!(target_os = "linux"));
 /// ```
 pub const CROSS_PROCESS: bool = cfg!(all(target_os = "linux", not(shmkern_loom)));
 
@@ -108,7 +108,7 @@ pub const CROSS_PROCESS: bool = cfg!(all(target_os = "linux", not(shmkern_loom))
 /// # Examples
 ///
 /// ```
-/// use shmkern::futex::{self, WaitResult};
+/// use shmkern::sync::futex::{self, WaitResult};
 /// use std::sync::atomic::AtomicU32;
 /// use std::time::Duration;
 ///
@@ -131,7 +131,7 @@ pub enum WaitResult {
 /// # Examples
 ///
 /// ```
-/// use shmkern::futex::{Scope, WaitResult};
+/// use shmkern::sync::futex::{Scope, WaitResult};
 /// use std::sync::atomic::AtomicU32;
 ///
 /// assert_eq!(Scope::default(), Scope::Shared);
@@ -157,7 +157,7 @@ impl Scope {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::futex::{Scope, WaitResult};
+    /// use shmkern::sync::futex::{Scope, WaitResult};
     /// use std::sync::atomic::AtomicU32;
     /// use std::time::Duration;
     ///
@@ -175,7 +175,7 @@ impl Scope {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::futex::{Scope, WaitResult};
+    /// use shmkern::sync::futex::{Scope, WaitResult};
     /// use std::sync::atomic::AtomicU32;
     /// use std::time::{Duration, Instant};
     ///
@@ -199,7 +199,7 @@ impl Scope {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::futex::{Scope, WaitResult};
+    /// use shmkern::sync::futex::{Scope, WaitResult};
     /// use std::sync::atomic::AtomicU32;
     ///
     /// let word = AtomicU32::new(0);
@@ -225,7 +225,7 @@ impl Scope {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::futex::{Scope, WaitResult};
+    /// use shmkern::sync::futex::{Scope, WaitResult};
     /// use std::sync::atomic::AtomicU32;
     ///
     /// let word = AtomicU32::new(0);
@@ -249,7 +249,7 @@ impl Scope {
     /// # Examples
     ///
     /// ```
-    /// use shmkern::futex::Scope;
+    /// use shmkern::sync::futex::Scope;
     /// use std::sync::atomic::AtomicU32;
     ///
     /// let word = AtomicU32::new(0);
@@ -276,7 +276,7 @@ impl Scope {
 /// # Examples
 ///
 /// ```
-/// use shmkern::futex::{self, WaitResult};
+/// use shmkern::sync::futex::{self, WaitResult};
 /// use std::sync::atomic::{AtomicU32, Ordering::{Acquire, Release}};
 ///
 /// let word = AtomicU32::new(0);
@@ -300,7 +300,7 @@ pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> WaitR
 /// # Examples
 ///
 /// ```
-/// use shmkern::futex::{self, WaitResult};
+/// use shmkern::sync::futex::{self, WaitResult};
 /// use std::sync::atomic::AtomicU32;
 /// use std::time::Instant;
 ///
@@ -319,7 +319,7 @@ pub fn wait_until(word: &AtomicU32, expected: u32, deadline: Option<Instant>) ->
 /// # Examples
 ///
 /// ```
-/// use shmkern::{futex, SharedBuffer};
+/// use shmkern::{sync::futex, SharedBuffer};
 /// use std::sync::atomic::AtomicU32;
 ///
 /// # if !futex::CROSS_PROCESS { return Ok(()); }
@@ -351,7 +351,7 @@ pub fn wake(word: &AtomicU32, n: usize) -> usize {
 /// # Examples
 ///
 /// ```
-/// use shmkern::futex;
+/// use shmkern::sync::futex;
 /// use std::sync::atomic::AtomicU32;
 ///
 /// let word = AtomicU32::new(0);
@@ -372,7 +372,7 @@ pub fn wake_one(word: &AtomicU32) -> usize {
 /// # Examples
 ///
 /// ```
-/// use shmkern::futex;
+/// use shmkern::sync::futex;
 /// use std::sync::atomic::AtomicU32;
 ///
 /// let word = AtomicU32::new(0);
@@ -391,10 +391,10 @@ pub fn wake_all(word: &AtomicU32) -> usize {
     Scope::Shared.wake_all(word)
 }
 
-/// Benchmark hook: the raw kernel wait, without the user-space pre-check of the value, so the
-/// `EAGAIN` path of the syscall can be measured. Not part of the API.
-#[doc(hidden)]
-#[cfg(all(target_os = "linux", not(shmkern_loom)))]
+/// Benchmark hook (cargo feature `internals`): the raw kernel wait, without the user-space
+/// pre-check of the value, so the `EAGAIN` path of the syscall can be measured. Not part of the
+/// API.
+#[cfg(all(feature = "internals", target_os = "linux", not(shmkern_loom)))]
 pub fn __syscall_wait(word: &AtomicU32, expected: u32, scope: Scope) -> WaitResult {
     imp::syscall_wait(word, expected, None, scope)
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// # Examples
 ///
 /// ```
-/// use shmkern::futex::{spin_then_wait, WaitResult};
+/// use shmkern::sync::futex::{spin_then_wait, WaitResult};
 /// use std::sync::atomic::AtomicU32;
 /// use std::time::Duration;
 ///

@@ -1,0 +1,244 @@
+//! Making and joining a job: [`Job::create`] writes a new job file for a data file, [`Job::attach`]
+//! maps an existing one after validating its header (`layout.rs`) against the file lengths.
+
+use super::layout::{self, Header, HEADER_LEN};
+use super::{Job, JobKind};
+use crate::buffer::{npy, DType, ReadOnly};
+use crate::error::Error;
+use crate::sched::CHUNK_LEN;
+use crate::SharedBuffer;
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Participant slots of a job made by [`Job::create`].
+const DEFAULT_PARTICIPANTS: u32 = 64;
+
+/// What `Job::create` learns about the data file.
+struct DataFile {
+    dtype: DType,
+    offset: u64,
+    len: u64,
+    file_len: u64,
+}
+
+fn inspect_data(path: &Path, dtype: Option<DType>) -> Result<DataFile, Error> {
+    let file_len = crate::buffer::regular_file_len(path)?;
+    let mut magic = [0u8; 6];
+    let is_npy = File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| npy::has_magic(&magic));
+    if is_npy {
+        let h = npy::read_header(path)?;
+        if let Some(t) = dtype.filter(|&t| t != h.dtype) {
+            return Err(Error::file(
+                path,
+                format!("holds {}, not {t} as asked", h.dtype),
+            ));
+        }
+        return Ok(DataFile {
+            dtype: h.dtype,
+            offset: h.data_offset,
+            len: h.count(),
+            file_len,
+        });
+    }
+    let dtype = dtype.ok_or_else(|| Error::file(path, "a raw data file needs its element type"))?;
+    if file_len % dtype.size() as u64 != 0 {
+        return Err(Error::file(
+            path,
+            format!(
+                "its length, {file_len} bytes, is not a multiple of {}",
+                dtype.size()
+            ),
+        ));
+    }
+    Ok(DataFile {
+        dtype,
+        offset: 0,
+        len: file_len / dtype.size() as u64,
+        file_len,
+    })
+}
+
+impl Job {
+    /// Creates the job file at `job_path` (mode 0600; fails if it exists) for `data_path` (a
+    /// `.npy` file, or a raw file of `dtype`), and attaches to it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`SharedBuffer::open`]: the data file must not be modified or truncated while any
+    /// participant works on the job.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{buffer::DType, job::{Job, JobKind}};
+    ///
+    /// # let name = format!("shmkern-doc-job-create-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let (data, job_path) = (dir.join("data.f64"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let bytes: Vec<u8> = [1.0f64, 2.0, 3.0].iter().flat_map(|x| x.to_le_bytes()).collect();
+    /// std::fs::write(&data, bytes).unwrap(); // raw: no header to tell the type
+    /// // SAFETY: nothing modifies the data file while the job exists.
+    /// let err = unsafe { Job::create(&job_path, &data, None, JobKind::Sum) }.unwrap_err();
+    /// assert!(err.to_string().ends_with("a raw data file needs its element type"), "{err}");
+    /// // SAFETY: as above.
+    /// let job = unsafe { Job::create(&job_path, &data, Some(DType::F64), JobKind::Sum)? };
+    /// assert_eq!((job.dtype(), job.count()), (DType::F64, 3));
+    /// // SAFETY: as above.
+    /// assert!(unsafe { Job::create(&job_path, &data, Some(DType::F64), JobKind::Sum) }.is_err());
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub unsafe fn create(
+        job_path: impl AsRef<Path>,
+        data_path: impl AsRef<Path>,
+        dtype: Option<DType>,
+        kind: JobKind,
+    ) -> Result<Job, Error> {
+        let (job_path, data_path) = (job_path.as_ref(), data_path.as_ref());
+        let data = inspect_data(data_path, dtype)?;
+        let abs =
+            std::fs::canonicalize(data_path).map_err(|e| Error::io(data_path, "resolve", &e))?;
+        let path_bytes = abs.as_os_str().as_encoded_bytes().to_vec();
+        if path_bytes.len() > layout::PATH_CAP {
+            return Err(Error::file(
+                data_path,
+                "its absolute path is too long for a job file",
+            ));
+        }
+        let header = Header {
+            kind,
+            dtype: data.dtype,
+            max_participants: DEFAULT_PARTICIPANTS,
+            data_len: data.len,
+            data_offset: data.offset,
+            data_file_len: data.file_len,
+            chunks: data.len.div_ceil(CHUNK_LEN as u64),
+            data_path: path_bytes,
+        };
+        let layout = header
+            .layout()
+            .ok_or_else(|| Error::file(data_path, "too large for a job"))?;
+        // Written under a temporary name and linked into place, so an attacher never sees a
+        // half-written header, and an existing job file is never replaced.
+        let tmp = job_path.with_extension(format!("tmp-{}", std::process::id()));
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let written = (|| {
+            let mut f = opts.open(&tmp).map_err(|e| Error::io(&tmp, "create", &e))?;
+            f.set_len(layout.file_len as u64)
+                .map_err(|e| Error::io(&tmp, "size", &e))?;
+            std::io::Write::write_all(&mut f, &header.encode())
+                .map_err(|e| Error::io(&tmp, "write", &e))?;
+            std::fs::hard_link(&tmp, job_path).map_err(|e| Error::io(job_path, "create", &e))
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        written?;
+        // SAFETY: the caller's contract covers the data file.
+        unsafe { Job::attach(job_path) }
+    }
+
+    /// Attaches to the job file at `path`, validating everything in it (see the module's "Trust").
+    ///
+    /// # Safety
+    ///
+    /// As for [`Job::create`]: the job's data file must not be modified while the job runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-attach-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// // SAFETY: nothing modifies the data file while the job runs.
+    /// let again = unsafe { Job::attach(&job_path)? };
+    /// assert_eq!((again.kind(), again.count()), (JobKind::Stats, 100_000));
+    /// assert_eq!(again.data_path(), job.data_path());
+    /// // A file that is not a valid job is refused, not trusted.
+    /// let bad = dir.join("bad.job");
+    /// std::fs::write(&bad, b"not a job").unwrap();
+    /// // SAFETY: as above.
+    /// assert!(unsafe { Job::attach(&bad) }.is_err());
+    /// # drop(again);
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub unsafe fn attach(path: impl AsRef<Path>) -> Result<Job, Error> {
+        let path = path.as_ref();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, "open", &e))?;
+        let file_len = file
+            .metadata()
+            .map_err(|e| Error::io(path, "stat", &e))?
+            .len();
+        let mut head = Vec::with_capacity(HEADER_LEN);
+        (&file)
+            .take(HEADER_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::io(path, "read", &e))?;
+        let header = Header::decode(&head, file_len).map_err(|p| Error::file(path, p))?;
+        let layout = header
+            .layout()
+            .ok_or_else(|| Error::file(path, "the job's regions overflow"))?;
+        let map = memmap2::MmapOptions::new()
+            .len(layout.file_len)
+            .map_raw(&file)
+            .map_err(|e| Error::io(path, "map", &e))?;
+        let data_path = data_path_of(&header);
+        // SAFETY: the caller's contract covers the data file.
+        let data = unsafe { SharedBuffer::<u8, ReadOnly>::open(&data_path) }?;
+        if data.len() as u64 != header.data_file_len {
+            return Err(Error::file(
+                &data_path,
+                format!(
+                    "is {} bytes, but the job {} was made for {} bytes",
+                    data.len(),
+                    path.display(),
+                    header.data_file_len
+                ),
+            ));
+        }
+        Ok(Job {
+            path: path.to_owned(),
+            header,
+            layout,
+            map,
+            data,
+            chunk_delay: Duration::ZERO,
+        })
+    }
+}
+
+/// The data file's path as the header records it.
+pub(super) fn data_path_of(header: &Header) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(&header.data_path))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&header.data_path).into_owned())
+    }
+}

@@ -1,0 +1,194 @@
+//! Waiting for a job's result: [`Job::wait_stats`], [`Job::wait_sum_float`] and
+//! [`Job::wait_sum_int`] sleep on the job's done count until every chunk is published, then merge
+//! the chunk results in index order in the kernels' fixed tree.
+
+use super::table::SLOT_WORDS;
+use super::{Job, JobKind, POLL};
+use crate::buffer::DType;
+use crate::error::Error;
+use crate::kernels::{Float, Int, StatElement, Stats};
+use crate::sync::futex;
+use std::time::{Duration, Instant};
+
+impl Job {
+    /// Waits up to `timeout` for every chunk, then merges the results in chunk-index order in the
+    /// kernels' tree: the same bits as [`Pool::stats`](crate::Pool::stats) over the data. The job must be a
+    /// [`JobKind::Stats`] job and `T` the data's type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-wait-stats-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f64> = (0..100_000).map(|i| i as f64 * 0.5).collect();
+    /// # SharedBuffer::<f64>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// // Nobody works on the job yet: the wait times out, saying how far the job got.
+    /// let err = job.wait_stats::<f64>(Duration::from_millis(10)).unwrap_err();
+    /// assert!(err.to_string().contains("timed out after 0.0 s with 0 of 4 chunks done"), "{err}");
+    /// let pool = Pool::builder().threads(2).build()?;
+    /// job.work(&pool)?;
+    /// assert_eq!(job.wait_stats::<f64>(Duration::from_secs(10))?, pool.stats(&values));
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn wait_stats<T: StatElement + crate::buffer::Element>(
+        &self,
+        timeout: Duration,
+    ) -> Result<Stats<T>, Error> {
+        self.expect(JobKind::Stats, T::DTYPE)?;
+        let parts = self.wait_parts(timeout, bytemuck::cast::<[u64; SLOT_WORDS], Stats<T>>)?;
+        Ok(merge_in_tree(parts, Stats::empty(), Stats::merge))
+    }
+
+    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over floats: the same bits as
+    /// [`Pool::sum_float`](crate::Pool::sum_float) over the data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-wait-sum-float-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values: Vec<f32> = (0..100_000).map(|i| (i as f32).sin()).collect();
+    /// # SharedBuffer::<f32>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum)? };
+    /// let pool = Pool::builder().threads(2).build()?;
+    /// job.work(&pool)?;
+    /// let sum = job.wait_sum_float::<f32>(Duration::from_secs(10))?;
+    /// assert_eq!(sum.to_bits(), pool.sum_float(&values).to_bits()); // the same bits
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn wait_sum_float<T: Float + crate::buffer::Element>(
+        &self,
+        timeout: Duration,
+    ) -> Result<f64, Error> {
+        self.expect(JobKind::Sum, T::DTYPE)?;
+        let parts = self.wait_parts(timeout, |w| f64::from_bits(w[0]))?;
+        let s = merge_in_tree(parts, 0.0, |a, b| a + b);
+        // NaN canonical, as `sum_float` makes it.
+        Ok(if s.is_nan() { f64::NAN } else { s })
+    }
+
+    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over integers: the exact sum, as
+    /// [`Pool::sum_int`](crate::Pool::sum_int) gives it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-wait-sum-int-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// let values = vec![i16::MAX; 70_000];
+    /// # SharedBuffer::<i16>::create_npy(&data, values.len())?.copy_from_slice(&values);
+    /// # // SAFETY: nothing modifies the data file while the job runs.
+    /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum)? };
+    /// job.work(&Pool::builder().threads(2).build()?)?;
+    /// // Exact and wide: far beyond what an i16 (or an i32) holds.
+    /// assert_eq!(job.wait_sum_int::<i16>(Duration::from_secs(10))?, 32_767 * 70_000);
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn wait_sum_int<T: Int + crate::buffer::Element>(
+        &self,
+        timeout: Duration,
+    ) -> Result<T::Wide, Error> {
+        self.expect(JobKind::Sum, T::DTYPE)?;
+        let parts = self.wait_parts(timeout, |w| {
+            bytemuck::pod_read_unaligned(bytemuck::cast_slice(&w[..2]))
+        })?;
+        Ok(merge_in_tree(parts, T::Wide::default(), |a, b| a + b))
+    }
+
+    /// An error unless the job computes `kind` over `dtype`.
+    fn expect(&self, kind: JobKind, dtype: DType) -> Result<(), Error> {
+        if self.header.kind != kind || self.header.dtype != dtype {
+            return Err(Error::file(
+                &self.path,
+                format!(
+                    "the job computes {:?} over {}, not {kind:?} over {dtype}",
+                    self.header.kind, self.header.dtype
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Waits up to `timeout` until every chunk is published, then decodes the chunk results in
+    /// index order.
+    fn wait_parts<R>(
+        &self,
+        timeout: Duration,
+        decode: impl Fn([u64; SLOT_WORDS]) -> R,
+    ) -> Result<Vec<Option<R>>, Error> {
+        let deadline = Instant::now() + timeout;
+        let table = self.table();
+        loop {
+            let seen = table.done_count();
+            if u64::from(seen) >= self.header.chunks {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let s = self.status();
+                return Err(Error::file(
+                    &self.path,
+                    format!(
+                        "timed out after {:.1} s with {} of {} chunks done and {} live \
+                         participants",
+                        timeout.as_secs_f64(),
+                        s.done,
+                        s.chunks,
+                        s.live_participants
+                    ),
+                ));
+            }
+            futex::wait(table.done, seen, Some(POLL.min(deadline - now)));
+        }
+        (0..table.chunks())
+            .map(|k| {
+                let words = table.result(k).ok_or_else(|| {
+                    Error::file(
+                        &self.path,
+                        format!(
+                            "chunk {k} is not done although the count says so: the file is \
+                             corrupt"
+                        ),
+                    )
+                })?;
+                Ok(Some(decode(words)))
+            })
+            .collect()
+    }
+}
+
+/// The chunk results merged in the kernels' fixed tree (what `Pool::reduce_with` does), or `empty`
+/// for no chunks.
+fn merge_in_tree<R>(mut parts: Vec<Option<R>>, empty: R, merge: impl Fn(R, R) -> R) -> R {
+    if parts.is_empty() {
+        return empty;
+    }
+    crate::pool::tree_merge(&mut parts, &merge)
+}
