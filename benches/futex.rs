@@ -1,4 +1,4 @@
-//! Criterion benchmarks for `shmkern::futex`, each for `Scope::Shared` and `Scope::Private`:
+//! Criterion benchmarks for `shmkern::sync::futex`, each for `Scope::Shared` and `Scope::Private`:
 //!
 //! - `wake_one_no_waiter`: an uncontended wake (one `FUTEX_WAKE` syscall that finds nobody);
 //! - `wait_not_equal_precheck`: a `wait` whose value differs, through the public API (user-space
@@ -8,15 +8,15 @@
 //!   two words, per round trip, with the threads left to the scheduler, pinned to one CPU, or pinned
 //!   to two CPUs.
 //!
-//! Run with `cargo bench --bench futex`; `cargo bench --bench futex_table` prints the same numbers as
-//! one markdown table (see `docs/performance.md`).
+//! Run with `cargo bench --bench futex`; `cargo bench --bench tables -- futex` prints the same
+//! numbers as one markdown table (docs/performance.md).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 #[path = "common/pingpong.rs"]
 mod pingpong;
 
 use pingpong::{allowed_cpus, set_affinity, PingPong};
-use shmkern::futex::{self, Scope};
+use shmkern::sync::futex::{self, Scope};
 use std::hint::black_box;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};

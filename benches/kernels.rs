@@ -1,11 +1,11 @@
-//! Criterion benchmarks of the f64 sum kernel (issue 4) and the anchors of the project brief:
+//! Criterion benchmarks of the f64 sum kernel and the anchors of the project brief:
 //! `kernels/sum_f64/{1000,65536,1048576,134217728}`, each with `Throughput::Bytes` (criterion
 //! prints GB/s), for
 //!
 //! - `shmkern_sum_float`: `Pool::sum_float` on a 2-participant pool (the calling thread plus one
 //!   worker);
 //! - `sequential_16_lane`: `kernels::sequential_sum`, the same summation tree on the calling thread;
-//! - `shmkern_sum_exact`: `Pool::sum_with(data, Accuracy::Exact)` on the same 2-participant pool
+//! - `shmkern_sum_exact`: `Pool::sum_float_at(data, Accuracy::Exact)` on the same 2-participant pool
 //!   (the exact sum, rounded once);
 //! - `rayon_par_iter`: rayon `par_iter().sum()` on a 2-thread pool, through `ThreadPool::install`;
 //! - `paralight_par_iter`: paralight 0.0.12 `par_iter().sum()` on 2 threads (`RangeStrategy::Fixed`);
@@ -19,8 +19,8 @@
 //! their benchmarks are left out, with the reason printed. The data is one 1 GiB anonymous
 //! `SharedBuffer` (128 Mi elements), written in full before any measurement; smaller sizes use its
 //! prefix. The 1 GiB size has 10 flat samples and a short measurement time. Run with
-//! `cargo bench --bench kernels`; `cargo bench --bench kernels_table` and `--bench anchors_table`
-//! print these comparisons and more as markdown, interleaved (see `docs/performance.md`).
+//! `cargo bench --bench kernels`; `cargo bench --bench tables -- kernels` and `-- anchors` print
+//! these comparisons and more as markdown, interleaved (docs/performance.md).
 
 #[path = "common/anchors.rs"]
 mod anchors;
@@ -87,7 +87,7 @@ fn sum_f64(c: &mut Criterion) {
             b.iter(|| sequential_sum(black_box(d)))
         });
         g.bench_with_input(BenchmarkId::new("shmkern_sum_exact", n), d, |b, d| {
-            b.iter(|| shm.sum_with(black_box(d), Accuracy::Exact))
+            b.iter(|| shm.sum_float_at(black_box(d), Accuracy::Exact))
         });
         g.bench_with_input(BenchmarkId::new("rayon_par_iter", n), d, |b, d| {
             b.iter(|| ray.install(|| black_box(d).par_iter().sum::<f64>()))

@@ -11,12 +11,12 @@
 //!   `Pool::reduce` (map: a sequential sum of the chunk, merge: `+`), rayon `par_chunks(CHUNK_LEN)`
 //!   and rayon `par_iter().sum()` (both through `ThreadPool::install`).
 //!
-//! Run with `cargo bench --bench pool`; `cargo bench --bench pool_table` prints the same comparisons
-//! (and the spin-budget and inline-cutoff tables) as markdown (see `docs/performance.md`).
+//! Run with `cargo bench --bench pool`; `cargo bench --bench tables -- pool` prints the same
+//! comparisons (and the spin-budget and inline-cutoff tables) as markdown (docs/performance.md).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rayon::prelude::*;
-use shmkern::{Pool, CHUNK_LEN};
+use shmkern::{sched::CHUNK_LEN, Pool};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -4,8 +4,8 @@
 //! Each runs as a child process that reads the parent's data (the memfd of a
 //! [`shmkern::SharedBuffer`], opened as `/proc/<pid>/fd/<fd>`: oneTBB maps the same pages, Node
 //! copies them into its `SharedArrayBuffer`) and answers timing commands over a line protocol, so
-//! its calls can be interleaved with the in-process variants in one run. Included by
-//! `anchors_table.rs` and `kernels.rs` with `#[path]`.
+//! its calls can be interleaved with the in-process variants in one run. Included by the `anchors`
+//! table (`benches/tables/anchors.rs`) and the criterion bench `kernels.rs`.
 //!
 //! Protocol (both children; one stdout line per stdin line):
 //! - start: `<program> <data_path> <count> <max_threads>` → `ready <description>`;
@@ -209,7 +209,7 @@ pub fn start_node(data: &str, count: usize, threads: usize) -> Result<Anchor, St
 pub mod para {
     use paralight::prelude::*;
     use shmkern::kernels::sequential_sum;
-    use shmkern::CHUNK_LEN;
+    use shmkern::sched::CHUNK_LEN;
 
     /// A pool of `threads` threads, each given a fixed range (the deterministic strategy).
     pub fn pool(threads: usize) -> ThreadPool {

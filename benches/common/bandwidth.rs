@@ -1,7 +1,7 @@
 //! The two-thread read-bandwidth loop the kernel benches compare against (the physical limit of
 //! this machine): each participant of a pool XOR-folds its contiguous share of the words, in a
-//! loop compiled for the best ISA of the CPU, as the kernels are. Included by `kernels_table.rs`
-//! and `plot.rs` with `#[path]`.
+//! loop compiled for the best ISA of the CPU, as the kernels are. Used by the `kernels`, `scaling`,
+//! `anchors` and `plot` tables (`benches/tables/`).
 
 use shmkern::kernels::Isa;
 use shmkern::Pool;

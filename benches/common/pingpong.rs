@@ -2,7 +2,7 @@
 //! affinity helpers (the round trip's cost depends on where the two threads run).
 #![allow(dead_code)] // each bench uses its own subset
 
-use shmkern::futex::Scope;
+use shmkern::sync::futex::Scope;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;

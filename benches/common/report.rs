@@ -1,9 +1,46 @@
-//! Shared by the table benches (`futex_table`, `pool_table`, `kernels_table`): the machine/date
-//! header, repetition statistics and the calibrated, interleaved measurement loop, number
-//! formatting, and the accounting of other processes' CPU time during a table.
+//! Shared by the table benches (`benches/tables/`, `cli/benches/file_table.rs`): the machine/date
+//! header, repetition statistics and the calibrated, interleaved measurement loop, the quick
+//! (smoke-test) mode, number formatting, and the accounting of other processes' CPU time during a
+//! table.
 #![allow(dead_code)] // each bench uses its own subset
 
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+// ---------------------------------------------------------------------------------------------
+// Quick mode: a smoke test of a table's code, not a measurement.
+
+static QUICK: AtomicBool = AtomicBool::new(false);
+
+/// Turns on quick mode for the rest of the process: [`reps`] and [`rep_target`] shrink, so a
+/// table runs in seconds and its numbers mean nothing.
+pub fn set_quick() {
+    QUICK.store(true, Relaxed);
+}
+
+/// Whether quick mode is on.
+pub fn quick() -> bool {
+    QUICK.load(Relaxed)
+}
+
+/// Repetitions to run where a table asks for `n`: `n`, or at most 3 in quick mode.
+pub fn reps(n: usize) -> usize {
+    if quick() {
+        n.min(3)
+    } else {
+        n
+    }
+}
+
+/// Measured time of one repetition where a table asks for `target`: `target`, or at most 1 ms in
+/// quick mode.
+pub fn rep_target(target: Duration) -> Duration {
+    if quick() {
+        target.min(Duration::from_millis(1))
+    } else {
+        target
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Header: machine and date.
@@ -89,6 +126,9 @@ pub fn print_header(machine: &str, method: &str) {
     println!("machine: {machine}");
     println!("date: {} (UTC)", today_utc());
     println!("method: {method}");
+    if quick() {
+        println!("mode: --quick (at most 3 repetitions of at most 1 ms): a smoke test, not a measurement");
+    }
     println!();
 }
 
@@ -138,7 +178,9 @@ pub fn calibrate(mut run: impl FnMut(u64) -> Duration, target: Duration) -> u64 
 
 /// Measures every variant over `reps` repetitions of about `target` each, interleaved: repetition
 /// `r` starts with variant `r % len` and goes round. Returns ns per call, in the variants' order.
+/// (Both shrink in quick mode: [`reps`], [`rep_target`].)
 pub fn measure(variants: &mut [Variant<'_>], reps: usize, target: Duration) -> Vec<Stats> {
+    let (reps, target) = (self::reps(reps), rep_target(target));
     let iters: Vec<u64> = variants.iter_mut().map(|v| calibrate(v, target)).collect();
     let n = variants.len();
     let mut ns = vec![Vec::with_capacity(reps); n];

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs on the lent device machine from `.dev/` (see prepare.sh): the machine's description, then
-# anchors_table on all its cores, with oneTBB's child and Node.js run through the carried dynamic
-# loader and libraries where the device has no `node` of its own.
+# the anchors table on all its cores, with oneTBB's child and Node.js run through the carried
+# dynamic loader and libraries where the device has no `node` of its own.
 cd "$(dirname "$0")"
 here=$(pwd)
 { date -u; nproc; lscpu; cat /sys/kernel/mm/transparent_hugepage/enabled; free -g; } >"$OUT/machine.txt" 2>&1
@@ -19,6 +19,6 @@ if ! command -v node >/dev/null && [ -f node.xz ]; then
     chmod +x /tmp/node && export SHMKERN_ANCHOR_NODE="$loader /tmp/node"
 fi
 echo "oneTBB: ${SHMKERN_ANCHOR_TBB:-compiled there}; Node.js: ${SHMKERN_ANCHOR_NODE:-$(command -v node)}"
-timeout 240 ./anchors_table >"$OUT/anchors_table.md" 2>&1
-echo "anchors_table: exit status $?"
-cat "$OUT/anchors_table.md"
+timeout 240 ./tables anchors >"$OUT/anchors.md" 2>&1
+echo "anchors: exit status $?"
+cat "$OUT/anchors.md"

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Prepares the kernel scaling run for a lent device machine (16 cores, no Rust toolchain there):
-# builds the table benches as static executables here and puts them, with the scripts that run
-# them there, into `.dev/` (ignored through .git/info/exclude, so it travels only when carried).
+# Prepares the table runs for a lent device machine (16 cores, no Rust toolchain there): builds
+# the `tables` bench (benches/tables/) as a static executable here and puts it, with the scripts
+# that run it there, into `.dev/` (ignored through .git/info/exclude, so it travels only when
+# carried).
 #
 #   bash benches/device/prepare.sh
 #   then the device tool's `run` with command `bash .dev/run.sh`, carry [".dev"], timeout_s 480
 #   or, for the anchors (rayon, paralight, oneTBB, Node.js) on all cores, `bash .dev/anchors.sh`;
-#   or `bash .dev/tables.sh`: kernels_table, scaling at 1, 2 and all cores, then anchors.sh
+#   or `bash .dev/tables.sh`: kernels, scaling at 1, 2 and all cores, then anchors.sh
 #
-# On the device, run.sh writes machine.txt, scaling1.md, scaling2.md, kernels_table.md and
-# pool_table.md to $OUT (about 4 minutes on 16 cores); anchors.sh writes machine.txt and
-# anchors_table.md (about a minute). Their tables go into docs/performance.md.
+# On the device, run.sh writes machine.txt, scaling1.md, scaling2.md, kernels.md and pool.md to
+# $OUT (about 4 minutes on 16 cores); anchors.sh writes machine.txt and anchors.md (about a
+# minute). Their tables go into docs/performance.md.
 #
 # The anchors' children need what the device may lack: oneTBB's child is compiled here (for
 # x86-64-v4, AVX-512, rather than this CPU) and carried with the shared libraries it loads,
@@ -24,7 +25,7 @@ mkdir -p .dev
 target=x86_64-unknown-linux-gnu
 # crt-static: the device's C library may differ from this machine's, so link it in.
 RUSTFLAGS="-C target-feature=+crt-static" cargo bench --no-run --target "$target" \
-    --target-dir target/static --bench scaling --bench kernels_table --bench pool_table --bench anchors_table \
+    --target-dir target/static --bench tables \
     --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' |
     while read -r exe; do

@@ -162,9 +162,9 @@ fn main() {
     });
 
     report::section(|| {
-        // Issue 6: the same work in 2 processes of 1 thread (a job over the file) against 1
-        // process of 2 threads. Runs alternate, so drifting load hits both alike; every run's
-        // result must be the same JSON.
+        // Cross-process jobs: the same work in 2 processes of 1 thread (a job over the file)
+        // against 1 process of 2 threads. Runs alternate, so drifting load hits both alike; every
+        // run's result must be the same JSON.
         println!(
             "| {mib} MiB of f64 in the page cache | ms (own) | ms (wall) | GB/s (wall) | ÷ threads |"
         );

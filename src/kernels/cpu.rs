@@ -9,7 +9,7 @@
 //! Why it matters: an input that fits the last-level cache and is read again comes from that
 //! cache, where the streaming kernels, which read one block at a time and prefetch, are slower
 //! than the cache-resident ones; past the last-level cache they are as fast or faster
-//! (`cargo bench --bench scaling`, table (e); docs/performance.md, "Tuned constants").
+//! (`cargo bench --bench tables -- scaling`, table (e); docs/performance.md, "Tuned constants").
 //!
 //! The CPU is asked through `cpuid` (x86-64 only): leaf 0 for the vendor; Intel's leaf 4 and
 //! AMD's (and Hygon's) leaf 0x8000_001D describe each cache level in the same format. Elsewhere,

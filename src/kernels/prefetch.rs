@@ -3,7 +3,7 @@
 //! (a prefetch is a hint; every variant performs the same arithmetic in the same order).
 //!
 //! What the prefetch does to one participant over 1 GiB, against the same kernel without it
-//! (`cargo bench --bench scaling`, table (d), which runs every kernel on pools of both choices,
+//! (`cargo bench --bench tables -- scaling`, table (d), which runs every kernel on pools of both choices,
 //! interleaved; the figures are in docs/performance.md, "Tuned constants"):
 //!
 //! - AMD Zen 4: it helps the `f64` sum alone and slows every other kernel (the `i64` and `f32`

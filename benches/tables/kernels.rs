@@ -1,21 +1,28 @@
-//! Prints markdown tables of the sum kernels (issue 4) next to rayon, sequential loops and a plain
-//! two-thread read-bandwidth loop: `cargo bench --bench kernels_table` (about a minute). Results go
-//! into `docs/performance.md`.
+//! `kernels`: the sum kernels next to rayon, the sequential loops and a read-bandwidth loop, as
+//! markdown tables (docs/performance.md, "Kernels"):
 //!
-//! - **(a) f64 sum**, 1,000 / 65,536 / 1 Mi / 128 Mi (1 GiB) elements: `Pool::sum_float`, a naive
-//!   `iter().sum()`, the sequential 16-lane loop (`kernels::sequential_sum`, the same tree on one
-//!   thread), rayon `par_iter().sum()`, rayon `par_chunks(64 Ki).map(sequential_sum).sum()`, `Pool::stats`,
-//!   `Pool::sum_with` in `Compensated` and `Exact` accuracy, and a
-//!   read-bandwidth loop: the same memory as `u64`, each of the two participants XOR-folding its
-//!   half in a loop the compiler vectorizes (compiled for the best ISA of the CPU, as the kernels
-//!   are), run with `Pool::broadcast` so no thread is started inside the timing.
+//! ```sh
+//! cargo bench --bench tables -- kernels                              # about a minute
+//! SHMKERN_BENCH_HUGE_PAGES=1 cargo bench --bench tables -- kernels   # the data on huge pages
+//! ```
+//!
+//! - **(a) f64 sum**, 1,000 / 65,536 / 1 Mi / 128 Mi (1 GiB) elements: `Pool::sum_float`, the
+//!   sequential 16-lane loop (`kernels::sequential_sum`, the same tree on one thread), rayon
+//!   `par_iter().sum()`, `Pool::stats`, `Pool::sum_float_at` in `Compensated` and `Exact`
+//!   accuracy, and a read-bandwidth loop (`common/bandwidth.rs`): the same memory as `u64`, each
+//!   of the two participants XOR-folding its half in a loop the compiler vectorizes (compiled for
+//!   the best ISA of the CPU, as the kernels are), run with `Pool::broadcast` so no thread is
+//!   started inside the timing. Then the targets, checked from the medians. (The naive
+//!   `iter().sum()` at these sizes is in the `plot` table, rayon `par_chunks` with the 16-lane
+//!   loop in the `anchors` table.)
 //! - **(b) chunk kernel per ISA**: one thread, 65,536 elements (two chunks, 512 KiB: L2-resident),
 //!   `kernels::chunk_sum_on` for SSE2 (`Isa::Baseline`), AVX2 and AVX-512, on a slice that starts on
 //!   a 64-byte line and on one that starts 16 bytes past a line (as a `Vec<f64>` usually does), and
 //!   the bits of the results compared; and the read ceiling, an XOR-fold read loop over the same
 //!   bytes on the best ISA (on a CPU whose L2 delivers less than SSE2 can add, no ISA gains here).
-//! - **(c) i64 sum and stats**, 65,536 (cache-resident), 1 Mi and 128 Mi elements: `Pool::sum_int` (exact, `i128`) and
-//!   `Pool::stats` against a naive `iter().map(|&x| x as i128).sum()` and the bandwidth loop.
+//! - **(c) i64 sum and stats**, 65,536 (cache-resident), 1 Mi and 128 Mi elements: `Pool::sum_int`
+//!   (exact, `i128`) and `Pool::stats` against a naive `iter().map(|&x| x as i128).sum()` and the
+//!   bandwidth loop.
 //! - **(d) `stats` with a zero minimum**, 65,536 and 1 Mi elements: data from 0.0 to 999.0 against
 //!   the same plus 1.0 (the sign of a zero min or max must be settled from the data).
 //! - **(e) one chunk of each element type** ([`CHUNK_LEN`] elements, cache-resident, one thread):
@@ -23,28 +30,24 @@
 //!   (streaming sizes, or `f64` only) do not show.
 //!
 //! Every parallel variant has 2 participants (pools built once, called from the main thread; the
-//! shmkern caller is participant 0, rayon's caller blocks in `install`). The data is one 1 GiB
-//! anonymous mapping (`memmap2::MmapMut::map_anon`), written in full (every page touched) before
-//! any timing; smaller sizes use its prefix, and table (c) rewrites it with `i64` values. With
-//! `SHMKERN_BENCH_HUGE_PAGES=1` the mapping is advised onto transparent huge pages first.
+//! shmkern caller is participant 0, rayon's caller blocks in `install`). The data is the 1 GiB
+//! buffer of `common/buffer.rs`, written in full before any timing; smaller sizes use its prefix,
+//! and table (c) rewrites it with `i64` values. With `SHMKERN_BENCH_HUGE_PAGES=1` the mapping is
+//! advised onto transparent huge pages first.
 //!
 //! Each number is the median over [`REPS`] repetitions ([`BIG_REPS`] for 1 GiB) of the time per call
 //! of one repetition; a repetition runs as many calls as fit in about [`REP_TARGET`] (one call for
 //! 1 GiB). The compared variants run in the same loop of repetitions, in an order that rotates every
 //! repetition, so drift on a noisy machine hits them alike. After each table the binary prints the
-//! CPU time other processes used meanwhile. Arguments (cargo passes `--bench`) are ignored.
+//! CPU time other processes used meanwhile. `cargo bench --bench kernels` times the (a) sum under
+//! criterion.
 
-#[path = "common/bandwidth.rs"]
-mod bandwidth;
-#[path = "common/report.rs"]
-mod report;
-
-use bandwidth::{bandwidth, read_words};
-use memmap2::MmapMut;
+use crate::common::bandwidth::{bandwidth, read_words};
+use crate::common::buffer::{f64_value, i64_value, Buffer};
+use crate::common::report::{self, back_to_back, fmt_n, fmt_time, section, Variant};
 use rayon::prelude::*;
-use report::{back_to_back, fmt_n, fmt_time, section, Variant};
 use shmkern::kernels::{chunk_sum_on, sequential_sum, Accuracy, Isa};
-use shmkern::{Pool, CHUNK_LEN};
+use shmkern::{sched::CHUNK_LEN, Pool};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -54,7 +57,7 @@ const REPS: usize = 15;
 const BIG_REPS: usize = 7;
 /// Target measured time of one repetition.
 const REP_TARGET: Duration = Duration::from_millis(30);
-/// Participants of every parallel variant (the machine this was written for has 2 cores).
+/// Participants of every parallel variant.
 const THREADS: usize = 2;
 /// The largest array: 128 Mi `f64` = 1 GiB.
 const BIG: usize = 1 << 27;
@@ -64,72 +67,11 @@ const SIZES: [usize; 4] = [1_000, 65_536, 1 << 20, BIG];
 const INT_SIZES: [usize; 3] = [65_536, 1 << 20, BIG];
 /// Elements of the single-thread ISA table: two chunks.
 const ISA_LEN: usize = 2 * CHUNK_LEN;
-/// Chunk length of the rayon `par_chunks` variant.
-const RAYON_CHUNK: usize = 64 * 1024;
-
-/// The 1 GiB buffer every table reads: an anonymous mapping, page-aligned.
-struct Buffer {
-    map: MmapMut,
-}
-
-impl Buffer {
-    fn new() -> Buffer {
-        let map = MmapMut::map_anon(BIG * 8).expect("a 1 GiB anonymous mapping");
-        if huge_pages() {
-            map.advise(memmap2::Advice::HugePage)
-                .expect("madvise(MADV_HUGEPAGE) on the buffer");
-        }
-        Buffer { map }
-    }
-    fn words(&self) -> &[u64] {
-        // SAFETY: the mapping is page-aligned, BIG * 8 bytes long, and every bit pattern is a u64.
-        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<u64>(), BIG) }
-    }
-    fn words_mut(&mut self) -> &mut [u64] {
-        // SAFETY: as in `words`; `&mut self` makes the access exclusive.
-        unsafe { std::slice::from_raw_parts_mut(self.map.as_mut_ptr().cast::<u64>(), BIG) }
-    }
-    fn f64s(&self) -> &[f64] {
-        // SAFETY: as in `words`; every bit pattern is an f64.
-        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<f64>(), BIG) }
-    }
-    fn i64s(&self) -> &[i64] {
-        // SAFETY: as in `words`; every bit pattern is an i64.
-        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<i64>(), BIG) }
-    }
-
-    /// Writes `value(i)` (as bits) to every element, two threads; touches every page.
-    fn fill(&mut self, value: impl Fn(usize) -> u64 + Sync) {
-        let words = self.words_mut();
-        let half = words.len() / 2;
-        let (a, b) = words.split_at_mut(half);
-        std::thread::scope(|s| {
-            for (off, part) in [(0, a), (half, b)] {
-                let value = &value;
-                s.spawn(move || {
-                    for (i, w) in part.iter_mut().enumerate() {
-                        *w = value(off + i);
-                    }
-                });
-            }
-        });
-    }
-}
 
 /// Whether `SHMKERN_BENCH_HUGE_PAGES=1` asks for the buffer on transparent huge pages
 /// (`MADV_HUGEPAGE`; the default is the kernel's choice, which under THP `madvise` is 4 KiB pages).
 fn huge_pages() -> bool {
     std::env::var("SHMKERN_BENCH_HUGE_PAGES").as_deref() == Ok("1")
-}
-
-/// f64 test values in [-1, 1], not periodic over a block.
-fn f64_value(i: usize) -> u64 {
-    ((i.wrapping_mul(2_654_435_761) % 2001) as f64 * 1e-3 - 1.0).to_bits()
-}
-
-/// i64 test values: both signs, magnitudes up to 2^55.
-fn i64_value(i: usize) -> u64 {
-    ((i as i64).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) >> 8) as u64
 }
 
 fn isa_name(isa: Isa) -> &'static str {
@@ -181,8 +123,8 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
     println!("|---:|---|---:|---:|---:|---:|---:|---:|");
     let mut targets = Targets::default();
     for n in SIZES {
-        let d = &buf.f64s()[..n];
-        let w = &buf.words()[..n];
+        let d = &buf.view::<f64>()[..n];
+        let w = &buf.view::<u64>()[..n];
         let s16 = sequential_sum(d);
         let sf = shm.sum_float(d);
         assert_eq!(
@@ -191,15 +133,13 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             "sum_float and sequential_sum differ at {n} elements"
         );
         let names = [
-            "two-thread read-bandwidth loop (`u64` XOR)".to_string(),
-            "shmkern `sum_float`".to_string(),
-            "naive `iter().sum()`".to_string(),
-            "sequential 16-lane loop (`sequential_sum`)".to_string(),
-            "rayon `par_iter().sum()`".to_string(),
-            format!("rayon `par_chunks({RAYON_CHUNK})` + `sequential_sum`"),
-            "shmkern `stats` (count, NaNs, sum, min, max, mean, M2)".to_string(),
-            "shmkern `sum_with(Compensated)`".to_string(),
-            "shmkern `sum_with(Exact)`".to_string(),
+            "two-thread read-bandwidth loop (`u64` XOR)",
+            "shmkern `sum_float`",
+            "sequential 16-lane loop (`sequential_sum`)",
+            "rayon `par_iter().sum()`",
+            "shmkern `stats` (count, NaNs, sum, min, max, mean, M2)",
+            "shmkern `sum_float_at(Compensated)`",
+            "shmkern `sum_float_at(Exact)`",
         ];
         let mut variants: Vec<Variant<'_>> = vec![
             back_to_back(|| {
@@ -209,36 +149,25 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
                 black_box(shm.sum_float(black_box(d)));
             }),
             back_to_back(|| {
-                black_box(black_box(d).iter().sum::<f64>());
-            }),
-            back_to_back(|| {
                 black_box(sequential_sum(black_box(d)));
             }),
             back_to_back(|| {
                 black_box(ray.install(|| black_box(d).par_iter().sum::<f64>()));
             }),
             back_to_back(|| {
-                black_box(ray.install(|| {
-                    black_box(d)
-                        .par_chunks(RAYON_CHUNK)
-                        .map(sequential_sum)
-                        .sum::<f64>()
-                }));
-            }),
-            back_to_back(|| {
                 black_box(shm.stats(black_box(d)));
             }),
             back_to_back(|| {
-                black_box(shm.sum_with(black_box(d), Accuracy::Compensated));
+                black_box(shm.sum_float_at(black_box(d), Accuracy::Compensated));
             }),
             back_to_back(|| {
-                black_box(shm.sum_with(black_box(d), Accuracy::Exact));
+                black_box(shm.sum_float_at(black_box(d), Accuracy::Exact));
             }),
         ];
         let reps = if n == BIG { BIG_REPS } else { REPS };
         let s = report::measure(&mut variants, reps, REP_TARGET);
         drop(variants);
-        let (bw, par, seq) = (s[0].median, s[4].median, s[3].median);
+        let (bw, par, seq) = (s[0].median, s[3].median, s[2].median);
         for (name, x) in names.iter().zip(&s) {
             println!(
                 "| {} | {name} | {} | {}–{} | {:.2} | ×{:.2} | ×{:.2} | ×{:.2} |",
@@ -254,10 +183,10 @@ fn f64_table(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
         }
         targets
             .rows
-            .push((n, s[1].median, bw, par, seq, s[6].median));
+            .push((n, s[1].median, bw, par, seq, s[4].median));
     }
     println!();
-    println!("Issue 4 targets, from the medians above (`sum_float` against the reference):");
+    println!("Targets, from the medians above (`sum_float` against the reference):");
     println!();
     for &(n, sf, bw, par, seq, st) in &targets.rows {
         match n {
@@ -325,7 +254,7 @@ fn isa_table(buf: &Buffer) {
     let cases: Vec<(usize, Isa)> = (0..PLACEMENTS.len())
         .flat_map(|p| isas.iter().map(move |&i| (p, i)))
         .collect();
-    let slice = |p: usize| &buf.f64s()[PLACEMENTS[p].1..PLACEMENTS[p].1 + ISA_LEN];
+    let slice = |p: usize| &buf.view::<f64>()[PLACEMENTS[p].1..PLACEMENTS[p].1 + ISA_LEN];
     let bits: Vec<u64> = cases
         .iter()
         .map(|&(p, i)| two_chunks(i, slice(p)).to_bits())
@@ -349,7 +278,7 @@ fn isa_table(buf: &Buffer) {
     // The read ceiling: the same line-aligned bytes XOR-folded on the best ISA, a loop that does
     // nothing but load (see `bandwidth.rs`). No kernel reads L2 faster than this.
     let best_isa = Isa::detect();
-    let words = &buf.words()[PLACEMENTS[0].1..PLACEMENTS[0].1 + ISA_LEN];
+    let words = &buf.view::<u64>()[PLACEMENTS[0].1..PLACEMENTS[0].1 + ISA_LEN];
     variants.push(back_to_back(move || {
         black_box(read_words(best_isa, black_box(words)));
     }));
@@ -397,7 +326,7 @@ fn isa_table(buf: &Buffer) {
     );
     if isas.len() > 1 {
         println!(
-            "Issue 4 target (4): best vector ISA ×{best:.2} of SSE2, line-aligned (target ≥ 1.5 \
+            "Target: best vector ISA ×{best:.2} of SSE2, line-aligned (target ≥ 1.5 \
              with identical bits: {})",
             verdict(best >= 1.5 && identical)
         );
@@ -422,13 +351,13 @@ const ZERO_SIZES: [usize; 2] = [65_536, 1 << 20];
 /// Overwrites the start of the buffer.
 fn zero_min_table(buf: &mut Buffer, shm: &Pool) {
     let n = ZERO_SIZES[ZERO_SIZES.len() - 1];
-    let words = buf.words_mut();
+    let words = buf.view_mut::<u64>();
     for i in 0..n {
         let v = (i.wrapping_mul(2_654_435_761) % 1000) as f64; // 0.0 to 999.0, zeros included
         words[i] = v.to_bits();
         words[n + i] = (v + 1.0).to_bits();
     }
-    let data = buf.f64s();
+    let data = buf.view::<f64>();
     println!("### (d) `stats` when the minimum is 0.0 ({THREADS} threads)");
     println!();
     println!("| elements | data | time (median) | min–max | GB/s | ×min-1.0 data (speed) |");
@@ -475,8 +404,8 @@ fn int_table(buf: &Buffer, shm: &Pool, isa: Isa) {
     );
     println!("|---:|---|---:|---:|---:|---:|---:|");
     for n in INT_SIZES {
-        let d = &buf.i64s()[..n];
-        let w = &buf.words()[..n];
+        let d = &buf.view::<i64>()[..n];
+        let w = &buf.view::<u64>()[..n];
         let naive = |d: &[i64]| d.iter().map(|&x| x as i128).sum::<i128>();
         assert_eq!(shm.sum_int(d), naive(d), "sum_int is not exact at {n}");
         let names = [
@@ -532,7 +461,7 @@ fn type_table(buf: &Buffer) {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let one = Pool::builder().threads(1).build().expect("pool");
-    let src = &buf.i64s()[..CHUNK_LEN];
+    let src = &buf.view::<i64>()[..CHUNK_LEN];
     macro_rules! row {
         ($t:ty, $sum:ident) => {{
             let d: Vec<$t> = src.iter().map(|&v| v as $t).collect();
@@ -572,8 +501,8 @@ fn type_table(buf: &Buffer) {
     println!();
 }
 
-fn main() {
-    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+/// Prints the tables.
+pub fn run() {
     let started = Instant::now();
     let isa = Isa::detect();
     report::print_header(
@@ -597,8 +526,8 @@ fn main() {
         ),
     );
 
-    let mut buf = Buffer::new();
-    buf.fill(f64_value);
+    let mut buf = Buffer::new(huge_pages());
+    buf.fill(THREADS, f64_value);
     let shm = Pool::builder().threads(THREADS).build().expect("pool");
     let ray = rayon::ThreadPoolBuilder::new()
         .num_threads(THREADS)
@@ -608,7 +537,7 @@ fn main() {
     section(|| f64_table(&buf, &shm, &ray, isa));
     section(|| isa_table(&buf));
     drop(ray);
-    buf.fill(i64_value);
+    buf.fill(THREADS, i64_value);
     section(|| int_table(&buf, &shm, isa));
     section(|| type_table(&buf));
     section(|| zero_min_table(&mut buf, &shm));

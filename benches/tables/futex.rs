@@ -1,19 +1,25 @@
-//! Prints a markdown table of futex costs, shared scope next to private scope:
-//! `cargo bench --bench futex_table`. Results go into `docs/performance.md`.
+//! `futex`: what the futex operations cost, `Scope::Shared` next to `Scope::Private`, as one
+//! markdown table (docs/performance.md, "Futex"):
+//!
+//! ```sh
+//! cargo bench --bench tables -- futex   # about 15 s
+//! ```
+//!
+//! - `wake_one` on a word nobody waits on (one `FUTEX_WAKE` syscall);
+//! - a `wait` whose value differs, through the public API (the user-space pre-check, no syscall)
+//!   and through the hook `futex::__syscall_wait` (the kernel's `EAGAIN` path; cargo feature
+//!   `internals`, which the benches enable);
+//! - a wake-to-running round trip between two threads over two words (`common/pingpong.rs`),
+//!   left to the scheduler, pinned to one CPU, and pinned to two.
 //!
 //! Each number is the median over [`REPS`] repetitions of the ns per operation of one repetition;
 //! a repetition runs as many iterations as fit in about [`REP_TARGET`]. Shared and private
-//! repetitions alternate, so drift on a noisy machine hits both scopes alike. Arguments (cargo
-//! passes `--bench`) are ignored.
+//! repetitions alternate, so drift on a noisy machine hits both scopes alike. `cargo bench --bench
+//! futex` times the same operations under criterion.
 
-#[path = "common/pingpong.rs"]
-mod pingpong;
-#[path = "common/report.rs"]
-mod report;
-
-use pingpong::{allowed_cpus, pin_to, set_affinity, PingPong};
-use report::{fmt_ns, stats, Stats};
-use shmkern::futex::{self, Scope};
+use crate::common::pingpong::{allowed_cpus, pin_to, set_affinity, PingPong};
+use crate::common::report::{self, fmt_ns, stats, Stats};
+use shmkern::sync::futex::{self, Scope};
 use std::hint::black_box;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
@@ -109,7 +115,7 @@ impl Op {
 
     /// Iterations that take about [`REP_TARGET`] (also serves as warm-up).
     fn calibrate(self, s: &mut Subject) -> u64 {
-        report::calibrate(|iters| self.run(s, iters), REP_TARGET)
+        report::calibrate(|iters| self.run(s, iters), report::rep_target(REP_TARGET))
     }
 }
 
@@ -124,9 +130,10 @@ fn measure(op: Op, cpus: &[usize]) -> (Stats, Stats) {
     let n_private = op.calibrate(&mut private);
     // Same iteration count for both, so each repetition takes comparable time.
     let iters = n_shared.min(n_private);
-    let mut ns_shared = Vec::with_capacity(REPS);
-    let mut ns_private = Vec::with_capacity(REPS);
-    for rep in 0..REPS {
+    let reps = report::reps(REPS);
+    let mut ns_shared = Vec::with_capacity(reps);
+    let mut ns_private = Vec::with_capacity(reps);
+    for rep in 0..reps {
         // Alternate which scope goes first.
         let order: [(&mut Subject, &mut Vec<f64>); 2] = if rep % 2 == 0 {
             [
@@ -149,8 +156,8 @@ fn measure(op: Op, cpus: &[usize]) -> (Stats, Stats) {
     (stats(ns_shared), stats(ns_private))
 }
 
-fn main() {
-    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+/// Prints the table.
+pub fn run() {
     let started = Instant::now();
     report::print_header(
         &report::machine(),

@@ -1,33 +1,35 @@
-//! Prints markdown tables of worker-pool costs, shmkern next to rayon and a sequential loop:
-//! `cargo bench --bench pool_table` (about 35 s). Results go into `docs/performance.md`.
+//! `pool`: what the worker pool costs, shmkern next to rayon and a sequential loop, as markdown
+//! tables (docs/performance.md, "Pool"):
 //!
-//! - **Broadcast round trip**: an empty `Pool::broadcast` on a 2-participant pool (the calling
+//! ```sh
+//! cargo bench --bench tables -- pool   # about 35 s
+//! ```
+//!
+//! - **(a) Broadcast round trip**: an empty `Pool::broadcast` on a 2-participant pool (the calling
 //!   thread plus one worker) against `rayon::ThreadPool::broadcast` on a 2-thread rayon pool, both
 //!   issued from the main thread, which is outside both pools. Back to back (the workers are still
 //!   spinning from the previous call), and after a 1 ms sleep (the workers have gone to sleep, so
 //!   the call pays for waking them).
-//! - **Reduce**: a sum of `f64` over 1,000 / 65,536 / 1,048,576 elements — `Pool::reduce` (map: a
-//!   sequential sum of the chunk, merge: `+`), a sequential `iter().sum()`, rayon
+//! - **(b) Reduce**: a sum of `f64` over 1,000 / 65,536 / 1,048,576 elements — `Pool::reduce`
+//!   (map: a sequential sum of the chunk, merge: `+`), a sequential `iter().sum()`, rayon
 //!   `par_chunks(CHUNK_LEN)` and rayon `par_iter().sum()` (both through `ThreadPool::install` from
 //!   the main thread).
-//! - **Defaults**: the reduce with spin budgets 0 / 10 / 50 (default) / 200 µs, back to back and with
-//!   20 µs or 100 µs of caller work between calls; and with `inline_below` 0, default and 131,072.
-//! - **Breakdown**: when a reduce's last chunk ends (timed inside `map`) and how long the call takes
-//!   after that, next to a broadcast that sums the same two halves.
+//! - **(c1), (c2) Defaults**: the reduce with spin budgets 0 / 10 / 50 (default) / 200 µs, back to
+//!   back and with 20 µs or 100 µs of caller work between calls; and with `inline_below` 0, default
+//!   and 131,072.
+//! - **(d) Breakdown**: when a reduce's last chunk ends (timed inside `map`) and how long the call
+//!   takes after that, next to a broadcast that sums the same two halves.
 //!
 //! Each back-to-back number is the median over [`REPS`] repetitions of the ns per call of one
 //! repetition; a repetition runs as many calls as fit in about [`REP_TARGET`] of measured time. The
 //! compared variants run in the same loop of repetitions, in an order that rotates every repetition,
 //! so drift on a noisy machine hits them alike. The sleep-gap broadcast numbers are medians of
-//! [`GAP_CALLS`] single timed calls per variant, the variants alternating call by call. Arguments
-//! (cargo passes `--bench`) are ignored.
+//! [`GAP_CALLS`] single timed calls per variant, the variants alternating call by call. `cargo bench
+//! --bench pool` times (a) and (b) under criterion.
 
-#[path = "common/report.rs"]
-mod report;
-
+use crate::common::report::{self, back_to_back, fmt_n, fmt_ns, section, stats, Stats, Variant};
 use rayon::prelude::*;
-use report::{back_to_back, fmt_n, fmt_ns, section, stats, Stats, Variant};
-use shmkern::{Pool, CHUNK_LEN, DEFAULT_INLINE_BELOW, DEFAULT_SPIN};
+use shmkern::{sched::CHUNK_LEN, Builder, Pool};
 use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -37,7 +39,7 @@ use std::time::{Duration, Instant};
 const REPS: usize = 15;
 /// Target measured time of one repetition.
 const REP_TARGET: Duration = Duration::from_millis(30);
-/// Participants of every pool compared (the machine this was written for has 2 cores).
+/// Participants of every pool compared.
 const THREADS: usize = 2;
 /// Sleep between two calls of the sleep-gap broadcast measurement.
 const SLEEP_GAP: Duration = Duration::from_millis(1);
@@ -242,7 +244,12 @@ fn reduce_table(shm: &Pool, ray: &rayon::ThreadPool) {
 fn spin_table() {
     let spin_pools: Vec<(u64, Pool)> = SPINS_US
         .iter()
-        .map(|&us| (us, pool(Duration::from_micros(us), DEFAULT_INLINE_BELOW)))
+        .map(|&us| {
+            (
+                us,
+                pool(Duration::from_micros(us), Builder::DEFAULT_INLINE_BELOW),
+            )
+        })
         .collect();
 
     println!(
@@ -251,7 +258,7 @@ fn spin_table() {
     println!();
     println!(
         "ns per call (ratio to the sequential loop); worker sleeps per call in brackets. Default: {} µs.",
-        DEFAULT_SPIN.as_micros()
+        Builder::DEFAULT_SPIN.as_micros()
     );
     println!();
     print!("| elements | spin |");
@@ -304,7 +311,7 @@ fn spin_table() {
             }
         }
         for (k, (us, _)) in spin_pools.iter().enumerate() {
-            let default = if Duration::from_micros(*us) == DEFAULT_SPIN {
+            let default = if Duration::from_micros(*us) == Builder::DEFAULT_SPIN {
                 " (default)"
             } else {
                 ""
@@ -327,19 +334,22 @@ fn spin_table() {
 
 /// (c2) Inline cutoff.
 fn cutoff_table() {
-    let cutoffs = [0usize, DEFAULT_INLINE_BELOW, 4 * CHUNK_LEN];
-    let cut_pools: Vec<Pool> = cutoffs.iter().map(|&c| pool(DEFAULT_SPIN, c)).collect();
+    let cutoffs = [0usize, Builder::DEFAULT_INLINE_BELOW, 4 * CHUNK_LEN];
+    let cut_pools: Vec<Pool> = cutoffs
+        .iter()
+        .map(|&c| pool(Builder::DEFAULT_SPIN, c))
+        .collect();
     println!("### (c2) Inline cutoff: reduce, sum of f64, back to back");
     println!();
     println!(
         "ns per call (ratio to the sequential loop). Default `inline_below` = {} (`CHUNK_LEN`); a \
          call of one chunk always runs inline.",
-        fmt_n(DEFAULT_INLINE_BELOW)
+        fmt_n(Builder::DEFAULT_INLINE_BELOW)
     );
     println!();
     print!("| elements | sequential |");
     for c in cutoffs {
-        let default = if c == DEFAULT_INLINE_BELOW {
+        let default = if c == Builder::DEFAULT_INLINE_BELOW {
             " (default)"
         } else {
             ""
@@ -430,8 +440,8 @@ fn breakdown_table(shm: &Pool) {
     println!();
 }
 
-fn main() {
-    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+/// Prints the tables.
+pub fn run() {
     let started = Instant::now();
     report::print_header(
         &report::machine(),
@@ -442,7 +452,7 @@ fn main() {
         ),
     );
 
-    let shm = pool(DEFAULT_SPIN, DEFAULT_INLINE_BELOW);
+    let shm = pool(Builder::DEFAULT_SPIN, Builder::DEFAULT_INLINE_BELOW);
     let ray = rayon::ThreadPoolBuilder::new()
         .num_threads(THREADS)
         .build()

@@ -1,33 +1,32 @@
-//! Throughput of an f64 sum against the input size, as a markdown table and a plot (issue 7):
-//! `cargo bench --bench plot` (about a minute) prints the table and writes `docs/throughput.png`,
-//! which `docs/performance.md` shows.
+//! `plot`: the throughput of an f64 sum against the input size, as a markdown table and a plot,
+//! `docs/throughput.png` (docs/performance.md, "Plot"):
+//!
+//! ```sh
+//! cargo bench --bench tables -- plot   # ~30 s; prints the table, rewrites docs/throughput.png
+//! ```
 //!
 //! Sizes from 1,000 to 128 Mi elements (1 GiB). Variants: `Pool::sum_float` and `Pool::stats`
 //! (shmkern, 2 participants), rayon `par_iter().sum()` (2 threads), the naive sequential
 //! `iter().sum()`, the sequential 16-lane loop `kernels::sequential_sum` (the same tree as
-//! `sum_float`, on one thread), and, as a reference line, the two-thread read-bandwidth loop of
-//! `kernels_table` (the same memory as `u64`, each participant XOR-folding its half in a loop the
-//! compiler vectorizes, run through `Pool::broadcast`; at small sizes it measures the broadcast
-//! round trip, not bandwidth).
+//! `sum_float`, on one thread), and, as a reference line, the two-thread read-bandwidth loop
+//! (`common/bandwidth.rs`: the same memory as `u64`, each participant XOR-folding its half in a
+//! loop the compiler vectorizes, run through `Pool::broadcast`; at small sizes it measures the
+//! broadcast round trip, not bandwidth).
 //!
-//! Measurement as in `kernels_table`, with the helpers of `common/report.rs`: pools built once and
-//! called from the main thread (the shmkern caller is participant 0, rayon's caller blocks in
-//! `install`); one 1 GiB anonymous mapping written in full before any timing, smaller sizes reading
-//! its prefix; per size, the variants run interleaved in rotating order and each number is the
-//! median over [`REPS`] repetitions ([`BIG_REPS`] single calls from 64 Mi elements on) of the
-//! time per call. GB/s = bytes read (8 per element) / median time. Arguments are ignored.
+//! Measurement as in the `kernels` table, with the helpers of `common/report.rs`: pools built once
+//! and called from the main thread (the shmkern caller is participant 0, rayon's caller blocks in
+//! `install`); the 1 GiB buffer of `common/buffer.rs`, written in full before any timing, smaller
+//! sizes reading its prefix; per size, the variants run interleaved in rotating order and each
+//! number is the median over [`REPS`] repetitions ([`BIG_REPS`] single calls from 64 Mi elements
+//! on) of the time per call. GB/s = bytes read (8 per element) / median time. With `--quick` the
+//! plot goes to the temporary directory, not to `docs/`.
 
-#[path = "common/bandwidth.rs"]
-mod bandwidth;
-#[path = "common/report.rs"]
-mod report;
-
-use bandwidth::bandwidth;
-use memmap2::MmapMut;
+use crate::common::bandwidth::bandwidth;
+use crate::common::buffer::{f64_value, Buffer};
+use crate::common::report::{self, back_to_back, fmt_n, section, Variant};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rayon::prelude::*;
-use report::{back_to_back, fmt_n, section, Variant};
 use shmkern::kernels::{sequential_sum, Isa};
 use shmkern::Pool;
 use std::hint::black_box;
@@ -42,7 +41,7 @@ const BIG_REPS: usize = 5;
 const BIG_FROM: usize = 1 << 26;
 /// Target measured time of one repetition.
 const REP_TARGET: Duration = Duration::from_millis(30);
-/// Participants of every parallel variant (the machine this was written for has 2 cores).
+/// Participants of every parallel variant.
 const THREADS: usize = 2;
 /// The largest array: 128 Mi `f64` = 1 GiB.
 const BIG: usize = 1 << 27;
@@ -136,41 +135,6 @@ const LINES: [Line; 6] = [
         dashed: true,
     },
 ];
-
-/// The 1 GiB buffer: an anonymous mapping, page-aligned.
-struct Buffer {
-    map: MmapMut,
-}
-
-impl Buffer {
-    /// Maps 1 GiB and writes every element (two threads), so every page is touched before timing.
-    fn new() -> Buffer {
-        let mut map = MmapMut::map_anon(BIG * 8).expect("a 1 GiB anonymous mapping");
-        // SAFETY: the mapping is page-aligned and BIG * 8 bytes long; every bit pattern is a u64.
-        let words = unsafe { std::slice::from_raw_parts_mut(map.as_mut_ptr().cast::<u64>(), BIG) };
-        let (a, b) = words.split_at_mut(BIG / 2);
-        std::thread::scope(|s| {
-            for (off, part) in [(0, a), (BIG / 2, b)] {
-                s.spawn(move || {
-                    for (i, w) in part.iter_mut().enumerate() {
-                        // Values in [-1, 1], not periodic over a block (as in `kernels_table`).
-                        let i = off + i;
-                        *w = ((i.wrapping_mul(2_654_435_761) % 2001) as f64 * 1e-3 - 1.0).to_bits();
-                    }
-                });
-            }
-        });
-        Buffer { map }
-    }
-    fn words(&self) -> &[u64] {
-        // SAFETY: as in `new`.
-        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<u64>(), BIG) }
-    }
-    fn f64s(&self) -> &[f64] {
-        // SAFETY: as in `new`; every bit pattern is an f64.
-        unsafe { std::slice::from_raw_parts(self.map.as_ptr().cast::<f64>(), BIG) }
-    }
-}
 
 /// The variants over `d` (and `w`, the same memory as `u64`), in the order of [`LINES`].
 fn variants<'a>(
@@ -274,8 +238,8 @@ fn measure_all(buf: &Buffer, shm: &Pool, ray: &rayon::ThreadPool, isa: Isa) -> V
     println!("|---:|---:|{}---:|", "---:|".repeat(LINES.len()));
     let mut rows = Vec::new();
     for n in SIZES {
-        let d = &buf.f64s()[..n];
-        let w = &buf.words()[..n];
+        let d = &buf.view::<f64>()[..n];
+        let w = &buf.view::<u64>()[..n];
         assert_eq!(
             shm.sum_float(d).to_bits(),
             sequential_sum(d).to_bits(),
@@ -500,8 +464,8 @@ fn register_font() -> Result<&'static str, String> {
     Err(format!("none of {FONTS:?} exists"))
 }
 
-fn main() {
-    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+/// Prints the table and draws the plot.
+pub fn run() {
     let started = Instant::now();
     let isa = Isa::detect();
     let machine = format!(
@@ -521,7 +485,8 @@ fn main() {
         ),
     );
 
-    let buf = Buffer::new();
+    let mut buf = Buffer::new(false);
+    buf.fill(THREADS, f64_value);
     let shm = Pool::builder().threads(THREADS).build().expect("pool");
     let ray = rayon::ThreadPoolBuilder::new()
         .num_threads(THREADS)
@@ -538,12 +503,16 @@ fn main() {
     let secs = t0.elapsed().as_secs_f64();
     drop((ray, shm, buf));
 
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(PNG);
+    let path = if report::quick() {
+        std::env::temp_dir().join("shmkern-throughput-quick.png")
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(PNG)
+    };
     let title = "Sum of f64: throughput vs input size (shmkern, rayon, sequential)";
     let subtitle = format!(
         "{} ({} cores), {THREADS} threads for the parallel variants, median GB/s; {} (UTC)\n\
          other processes used {others:.1} CPU-s during the {secs:.0} s of measurement; \
-         regenerate: cargo bench --bench plot",
+         regenerate: cargo bench --bench tables -- plot",
         report::cpu_model(),
         report::nproc(),
         report::today_utc()

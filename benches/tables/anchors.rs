@@ -1,13 +1,17 @@
-//! shmkern's f64 sum against the anchors of the project brief, side by side in one run:
-//! `cargo bench --bench anchors_table` (about 25 s on 2 cores). Results go into `docs/performance.md`,
-//! "The anchors: rayon, paralight, oneTBB and Node.js".
+//! `anchors`: shmkern's f64 sum against the anchors of the project brief, side by side in one
+//! run, as markdown tables (docs/performance.md, "Anchors"):
+//!
+//! ```sh
+//! apt install libtbb-dev                  # oneTBB for the C++ child; Node.js: `node` on the PATH
+//! cargo bench --bench tables -- anchors   # about 25 s on 2 cores
+//! ```
 //!
 //! At 1,000 / 65,536 / 1 Mi / 128 Mi (1 GiB) elements, on as many threads as the machine has
 //! (`available_parallelism`; each parallel variant on that many):
 //!
 //! - shmkern `Pool::sum_float` (the caller is one of the participants) and, for reference, its
-//!   16-lane loop on one thread (`kernels::sequential_sum`) and the read-bandwidth loop of
-//!   `kernels_table` (the machine's limit at the large sizes);
+//!   16-lane loop on one thread (`kernels::sequential_sum`) and the read-bandwidth loop
+//!   (`common/bandwidth.rs`: the machine's limit at the large sizes);
 //! - **rayon**: `par_iter().sum()`, what a Rust user would write, and `par_chunks(CHUNK_LEN)` with
 //!   the 16-lane loop per chunk, the best a rayon user can do (each through `install`);
 //! - **paralight** 0.0.12 (`RangeStrategy::Fixed`): `par_iter().sum()`, and chunk indices mapped
@@ -23,32 +27,28 @@
 //! The children (`benches/common/anchors.rs`, sources in `benches/anchors/`) time their own loops,
 //! so no pipe latency is counted; oneTBB is compiled here with g++ and skipped, with the reason
 //! printed, where g++ or oneTBB (`apt install libtbb-dev`) is missing; Node.js likewise.
+//! `SHMKERN_ANCHOR_TBB` and `SHMKERN_ANCHOR_NODE` name other commands to start them with
+//! (`benches/device/anchors.sh` uses them).
 //!
 //! Besides the time, each parallel variant is checked outside the timing: its result on one
 //! thread and on all of them, bit for bit (shmkern and oneTBB's deterministic reduce promise the
 //! same bits; the others do not), and every result against shmkern's within the worst-case bound
 //! of recursive summation, `n·ε·Σ|x|` (a child that summed the wrong thing would fail it).
 //!
-//! Method as in `kernels_table` (helpers in `benches/common/report.rs`): the data (values in
-//! [-1, 1], as there) is one 1 GiB anonymous `SharedBuffer` written in full before any timing;
-//! smaller sizes read its prefix. Per size the variants run interleaved, in an order that rotates
-//! every repetition; medians of [`REPS`] repetitions of about [`REP_TARGET`] ([`BIG_REPS`] single
-//! calls at 1 GiB). Arguments (cargo passes `--bench`) are ignored.
+//! Method as in the `kernels` table (helpers in `benches/common/report.rs`): the data (the values
+//! of `common/buffer.rs`) is one 1 GiB anonymous `SharedBuffer` (the children open its memfd)
+//! written in full before any timing; smaller sizes read its prefix. Per size the variants run
+//! interleaved, in an order that rotates every repetition; medians of [`REPS`] repetitions of
+//! about [`REP_TARGET`] ([`BIG_REPS`] single calls at 1 GiB).
 
-#[path = "common/anchors.rs"]
-mod anchors;
-#[path = "common/bandwidth.rs"]
-mod bandwidth;
-#[path = "common/report.rs"]
-mod report;
-
-use anchors::{para, Anchor};
-use bandwidth::bandwidth;
+use crate::common::anchors::{self, para, Anchor};
+use crate::common::bandwidth::bandwidth;
+use crate::common::buffer::f64_value;
+use crate::common::report::{self, back_to_back, fmt_n, fmt_time, Variant};
 use paralight::prelude::ThreadPool;
 use rayon::prelude::*;
-use report::{back_to_back, fmt_n, fmt_time, Variant};
 use shmkern::kernels::{sequential_sum, Isa};
-use shmkern::{Pool, SharedBuffer, CHUNK_LEN};
+use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer};
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -61,13 +61,8 @@ const BIG_REPS: usize = 7;
 const REP_TARGET: Duration = Duration::from_millis(30);
 /// The largest array: 128 Mi `f64` = 1 GiB.
 const BIG: usize = 1 << 27;
-/// Element counts, as in issue 4's tables.
+/// Element counts, as in the `kernels` table.
 const SIZES: [usize; 4] = [1_000, 65_536, 1 << 20, BIG];
-
-/// f64 test values in [-1, 1], not periodic over a block (as in `kernels_table`).
-fn value(i: usize) -> f64 {
-    (i.wrapping_mul(2_654_435_761) % 2001) as f64 * 1e-3 - 1.0
-}
 
 fn size_label(n: usize) -> String {
     match n {
@@ -334,7 +329,8 @@ fn summary(medians: &Medians) {
     println!();
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Prints the tables.
+pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
     let isa = Isa::detect();
@@ -351,7 +347,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut buf = SharedBuffer::<f64>::anonymous(BIG)?;
     shm.for_each_chunk_mut(&mut buf, 1 << 20, |start, chunk: &mut [f64]| {
         for (i, x) in chunk.iter_mut().enumerate() {
-            *x = value(start + i);
+            *x = f64_value(start + i);
         }
     })?;
     let path = anchors::data_path(&buf)?;

@@ -1,12 +1,18 @@
-//! How the kernels scale with the thread count: `cargo bench --bench scaling` (under a minute on 2
-//! cores, about as long on 16) prints markdown tables for pools of 1, 2, 4, 8, 12 and 16
-//! participants (those the machine has cores for, and its own core count), which go into
-//! `docs/performance.md`.
+//! `scaling`: how the kernels scale with the thread count, and the two per-CPU choices measured
+//! on every machine, as markdown tables (docs/performance.md, "Scaling"):
+//!
+//! ```sh
+//! cargo bench --bench tables -- scaling                               # under a minute on 2 cores
+//! SHMKERN_BENCH_THREADS=1,4,16 cargo bench --bench tables -- scaling  # other thread counts
+//! ```
+//!
+//! Pools of 1, 2, 4, 8, 12 and 16 participants (those the machine has cores for, and its own core
+//! count; `SHMKERN_BENCH_THREADS` replaces the list):
 //!
 //! - **(a) 1 GiB of f64** (128 Mi elements): `Pool::sum_float`, `Pool::stats`, rayon
-//!   `par_iter().sum()` on a rayon pool of as many threads, and the read-bandwidth loop of
-//!   `kernels_table` (each participant of the pool XOR-folds its share of the same memory as `u64`)
-//!   on the same pool: GB/s, speed-up against one participant, and ratios.
+//!   `par_iter().sum()` on a rayon pool of as many threads, and the read-bandwidth loop
+//!   (`common/bandwidth.rs`: each participant of the pool XOR-folds its share of the same memory
+//!   as `u64`) on the same pool: GB/s, speed-up against one participant, and ratios.
 //! - **(b) 1 Mi f64** (8 MiB, cache-resident on a large last-level cache): the same variants, time
 //!   per call: what a pool's fork and join cost as it grows.
 //! - **(c) 1 GiB of i64 and of f32**: `sum_int` / `stats` of `i64` and `sum_float` / `stats` of
@@ -24,22 +30,17 @@
 //! Every result is checked bit for bit against the one-participant result (and `sum_float` against
 //! the sequential 16-lane loop): the binary panics if any thread count gives other bits.
 //!
-//! Measurement as in `kernels_table` (helpers of `common/report.rs`): one 1 GiB anonymous mapping
-//! written in full before any timing; pools built once per thread count and called from the main
-//! thread (the shmkern caller is participant 0, rayon's caller blocks in `install`); per thread
-//! count, the variants run interleaved in rotating order, and each number is the median over
-//! [`BIG_REPS`] single calls (1 GiB) or [`REPS`] repetitions of about [`REP_TARGET`] (1 Mi).
-//! `SHMKERN_BENCH_THREADS=1,4,16` replaces the list of thread counts. Arguments are ignored.
+//! Measurement as in the `kernels` table: the 1 GiB buffer of `common/buffer.rs`, written in full
+//! (by as many threads as the machine has cores) before any timing; pools built once per thread
+//! count and called from the main thread (the shmkern caller is participant 0, rayon's caller
+//! blocks in `install`); per thread count, the variants run interleaved in rotating order, and
+//! each number is the median over [`BIG_REPS`] single calls (1 GiB) or [`REPS`] repetitions of
+//! about [`REP_TARGET`] (1 Mi).
 
-#[path = "common/bandwidth.rs"]
-mod bandwidth;
-#[path = "common/report.rs"]
-mod report;
-
-use bandwidth::bandwidth;
-use memmap2::MmapMut;
+use crate::common::bandwidth::bandwidth;
+use crate::common::buffer::{f64_value, i64_value, Buffer, BYTES};
+use crate::common::report::{self, back_to_back, fmt_time, section, Variant};
 use rayon::prelude::*;
-use report::{back_to_back, fmt_time, section, Variant};
 use shmkern::kernels::{sequential_sum, Isa, Prefetch};
 use shmkern::Pool;
 use std::hint::black_box;
@@ -51,56 +52,12 @@ const REPS: usize = 11;
 const BIG_REPS: usize = 7;
 /// Target measured time of one repetition at 1 Mi elements.
 const REP_TARGET: Duration = Duration::from_millis(30);
-/// The buffer: 1 GiB.
-const BYTES: usize = 1 << 30;
 /// Elements of table (b).
 const MID: usize = 1 << 20;
-/// Input sizes of table (e), in bytes: below, at and past the last-level caches of the dev VMs.
+/// Input sizes of table (e), in bytes: from inside a large L2 to well past a large last-level cache.
 const STREAM_SIZES: [usize; 5] = [2 << 20, 8 << 20, 32 << 20, 128 << 20, BYTES];
 /// Thread counts tried, where the machine has the cores.
 const THREADS: [usize; 6] = [1, 2, 4, 8, 12, 16];
-
-/// The 1 GiB buffer every table reads: an anonymous mapping, page-aligned.
-struct Buffer {
-    map: MmapMut,
-}
-
-impl Buffer {
-    fn new() -> Buffer {
-        Buffer {
-            map: MmapMut::map_anon(BYTES).expect("a 1 GiB anonymous mapping"),
-        }
-    }
-    fn view<T: bytemuck::Pod>(&self) -> &[T] {
-        bytemuck::cast_slice(&self.map[..])
-    }
-    /// Writes `value(i)` to every element of the buffer seen as `[T]`, on `threads` threads;
-    /// touches every page.
-    fn fill<T: bytemuck::Pod + Send>(&mut self, threads: usize, value: impl Fn(usize) -> T + Sync) {
-        let all: &mut [T] = bytemuck::cast_slice_mut(&mut self.map[..]);
-        let share = all.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            for (k, part) in all.chunks_mut(share).enumerate() {
-                let value = &value;
-                s.spawn(move || {
-                    for (i, w) in part.iter_mut().enumerate() {
-                        *w = value(k * share + i);
-                    }
-                });
-            }
-        });
-    }
-}
-
-/// f64 test values in [-1, 1], not periodic over a block.
-fn f64_value(i: usize) -> f64 {
-    (i.wrapping_mul(2_654_435_761) % 2001) as f64 * 1e-3 - 1.0
-}
-
-/// i64 test values: both signs, magnitudes up to 2^55.
-fn i64_value(i: usize) -> i64 {
-    (i as i64).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64) >> 8
-}
 
 /// The thread counts to measure: `SHMKERN_BENCH_THREADS`, or [`THREADS`] up to the core count
 /// and the core count itself.
@@ -524,8 +481,8 @@ fn measure_single(variants: &mut [Variant<'_>]) -> Vec<f64> {
         .collect()
 }
 
-fn main() {
-    // Arguments (e.g. `--bench` from cargo) are deliberately ignored.
+/// Prints the tables.
+pub fn run() {
     let started = Instant::now();
     let isa = Isa::detect();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -544,7 +501,7 @@ fn main() {
             REP_TARGET.as_millis()
         ),
     );
-    let mut buf = Buffer::new();
+    let mut buf = Buffer::new(false);
     buf.fill(cores, f64_value);
     let pools = Pools::new(&counts, cores);
     section(|| f64_table(&buf, &pools, isa, BYTES / 8));
