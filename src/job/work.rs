@@ -29,14 +29,14 @@ impl Job {
         })
     }
 
-    /// Computes and publishes claim `c` of participant `p`, with the kernels `streaming` picks.
-    fn compute(&self, c: Claim, p: u32, streaming: VariantChoice) {
+    /// Computes and publishes claim `c` of participant `p`, with the kernels `choice` picks.
+    fn compute(&self, c: Claim, p: u32, choice: VariantChoice) {
         if !self.chunk_delay.is_zero() {
             std::thread::sleep(self.chunk_delay);
         }
         let words = match self.header.kind {
-            JobKind::Stats => dispatch_stats(self, c.chunk, streaming),
-            JobKind::Sum => dispatch_sum(self, c.chunk, streaming),
+            JobKind::Stats => dispatch_stats(self, c.chunk, choice),
+            JobKind::Sum => dispatch_sum(self, c.chunk, choice),
         };
         let table = self.table();
         if table.begin_write(c, p) {
@@ -79,8 +79,8 @@ impl Job {
     pub fn work(&self, pool: &Pool) -> Result<(), Error> {
         let p = self.join()?;
         let table = self.table();
-        let streaming = pool.streaming();
-        let compute = |c| self.compute(c, p, streaming);
+        let choice = pool.variant_choice();
+        let compute = |c| self.compute(c, p, choice);
         pool.broadcast(|_| members::claim_runs(&table, p, RUN, compute));
         // Woken, timed out or interrupted: the loop looks at everything again either way.
         let wait = |seen| {
@@ -93,8 +93,8 @@ impl Job {
 }
 
 /// The `Stats` of chunk `k` of the job's data, as result words. The kernels are chosen for the
-/// whole job's data and `streaming`, as a pool's calls choose them for theirs.
-fn dispatch_stats(job: &Job, k: usize, streaming: VariantChoice) -> [u64; SLOT_WORDS] {
+/// whole job's data and `choice`, as a pool's calls choose them for theirs.
+fn dispatch_stats(job: &Job, k: usize, choice: VariantChoice) -> [u64; SLOT_WORDS] {
     fn of<T: StatElement + bytemuck::Pod>(
         job: &Job,
         k: usize,
@@ -104,22 +104,22 @@ fn dispatch_stats(job: &Job, k: usize, streaming: VariantChoice) -> [u64; SLOT_W
         bytemuck::cast(kernel(job.chunk::<T>(k)))
     }
     match job.header.dtype {
-        DType::F32 => of::<f32>(job, k, streaming),
-        DType::F64 => of::<f64>(job, k, streaming),
-        DType::I8 => of::<i8>(job, k, streaming),
-        DType::I16 => of::<i16>(job, k, streaming),
-        DType::I32 => of::<i32>(job, k, streaming),
-        DType::I64 => of::<i64>(job, k, streaming),
-        DType::U8 => of::<u8>(job, k, streaming),
-        DType::U16 => of::<u16>(job, k, streaming),
-        DType::U32 => of::<u32>(job, k, streaming),
-        DType::U64 => of::<u64>(job, k, streaming),
+        DType::F32 => of::<f32>(job, k, choice),
+        DType::F64 => of::<f64>(job, k, choice),
+        DType::I8 => of::<i8>(job, k, choice),
+        DType::I16 => of::<i16>(job, k, choice),
+        DType::I32 => of::<i32>(job, k, choice),
+        DType::I64 => of::<i64>(job, k, choice),
+        DType::U8 => of::<u8>(job, k, choice),
+        DType::U16 => of::<u16>(job, k, choice),
+        DType::U32 => of::<u32>(job, k, choice),
+        DType::U64 => of::<u64>(job, k, choice),
     }
 }
 
 /// The sum of chunk `k` of the job's data, as result words: an `f64` for floats, the `i128`/`u128`
 /// exact sum for integers; kernels chosen as in [`dispatch_stats`].
-fn dispatch_sum(job: &Job, k: usize, streaming: VariantChoice) -> [u64; SLOT_WORDS] {
+fn dispatch_sum(job: &Job, k: usize, choice: VariantChoice) -> [u64; SLOT_WORDS] {
     fn float<T: Float + bytemuck::Pod>(job: &Job, k: usize, s: VariantChoice) -> [u64; SLOT_WORDS] {
         let mut w = [0u64; SLOT_WORDS];
         let kernel = crate::kernels::chunk_sum_for(job.all::<T>(), s);
@@ -134,15 +134,15 @@ fn dispatch_sum(job: &Job, k: usize, streaming: VariantChoice) -> [u64; SLOT_WOR
         w
     }
     match job.header.dtype {
-        DType::F32 => float::<f32>(job, k, streaming),
-        DType::F64 => float::<f64>(job, k, streaming),
-        DType::I8 => int::<i8>(job, k, streaming),
-        DType::I16 => int::<i16>(job, k, streaming),
-        DType::I32 => int::<i32>(job, k, streaming),
-        DType::I64 => int::<i64>(job, k, streaming),
-        DType::U8 => int::<u8>(job, k, streaming),
-        DType::U16 => int::<u16>(job, k, streaming),
-        DType::U32 => int::<u32>(job, k, streaming),
-        DType::U64 => int::<u64>(job, k, streaming),
+        DType::F32 => float::<f32>(job, k, choice),
+        DType::F64 => float::<f64>(job, k, choice),
+        DType::I8 => int::<i8>(job, k, choice),
+        DType::I16 => int::<i16>(job, k, choice),
+        DType::I32 => int::<i32>(job, k, choice),
+        DType::I64 => int::<i64>(job, k, choice),
+        DType::U8 => int::<u8>(job, k, choice),
+        DType::U16 => int::<u16>(job, k, choice),
+        DType::U32 => int::<u32>(job, k, choice),
+        DType::U64 => int::<u64>(job, k, choice),
     }
 }

@@ -237,8 +237,8 @@ mod tests {
             bytes: 0,
             prefetch: Prefetch::FloatPasses,
         };
-        assert_eq!(pool.streaming(), want);
+        assert_eq!(pool.variant_choice(), want);
         let default = crate::Pool::builder().threads(1).build().unwrap();
-        assert_eq!(default.streaming(), super::VariantChoice::detect());
+        assert_eq!(default.variant_choice(), super::VariantChoice::detect());
     }
 }

@@ -17,7 +17,7 @@
 //! `kernels::stream_bytes`) take a `PREFETCH` parameter, chosen per CPU, and with it prefetch
 //! [`PREFETCH_BYTES`] ahead, through the end of the chunk into the next one (usually the
 //! participant's next claim). On cache-resident input they never do: there the prefetch
-//! instructions only take issue slots.
+//! instructions only take dispatch slots.
 
 use super::element::{Float, Lanes};
 use super::f32x16::F32x16;

@@ -1,4 +1,4 @@
-//! Which kernels issue software prefetches on input that streams from memory: a choice per CPU,
+//! Which kernels emit software prefetches on input that streams from memory: a choice per CPU,
 //! because the hardware prefetchers differ, and one that changes speed only, never a result bit
 //! (a prefetch is a hint; every variant performs the same arithmetic in the same order).
 //!

@@ -779,7 +779,7 @@ impl Pool {
         self.reduce_with(
             data,
             opts,
-            chunk_stats_for(data, self.streaming()),
+            chunk_stats_for(data, self.variant_choice()),
             Stats::merge,
         )
     }

@@ -151,7 +151,7 @@ impl Pool {
             Accuracy::Fast => canonical(self.reduce_with(
                 data,
                 opts,
-                chunk_sum_for(data, self.streaming()),
+                chunk_sum_for(data, self.variant_choice()),
                 |a, b| a + b,
             )?),
             Accuracy::Compensated => canonical(compensated::finish(self.reduce_with(
@@ -186,7 +186,7 @@ impl Pool {
         self.reduce_with(
             data,
             contract(opts),
-            int_chunk_sum_for(data, self.streaming()),
+            int_chunk_sum_for(data, self.variant_choice()),
             |a, b| a + b,
         )
     }

@@ -204,7 +204,7 @@ impl Builder {
         self
     }
 
-    /// Which kernels issue software prefetches on input that streams from memory; default
+    /// Which kernels emit software prefetches on input that streams from memory; default
     /// [`Prefetch::detect`], the choice measured best for this CPU. Results do not depend on it:
     /// this is for measuring, or for a CPU whose prefetchers behave otherwise.
     ///
@@ -289,7 +289,7 @@ impl Builder {
             spin: self.spin,
             inline_below: self.inline_below,
             #[cfg(not(shmkern_loom))]
-            streaming: VariantChoice {
+            variant_choice: VariantChoice {
                 bytes: self.stream_bytes.unwrap_or_else(stream_bytes),
                 prefetch: self.prefetch.unwrap_or_else(Prefetch::detect),
             },

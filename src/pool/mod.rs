@@ -64,7 +64,7 @@ pub(crate) struct Inner {
     /// From which input size the kernels stream, and which of them prefetch (speed only, never a
     /// result bit).
     #[cfg(not(shmkern_loom))]
-    streaming: VariantChoice,
+    variant_choice: VariantChoice,
 }
 
 impl Inner {
@@ -204,7 +204,7 @@ impl Pool {
     /// ```
     #[cfg(not(shmkern_loom))]
     pub fn prefetch(&self) -> Prefetch {
-        self.inner.streaming.prefetch
+        self.inner.variant_choice.prefetch
     }
 
     /// From which input size, in bytes, this pool's calls take the streaming kernels
@@ -220,14 +220,14 @@ impl Pool {
     /// ```
     #[cfg(not(shmkern_loom))]
     pub fn stream_bytes(&self) -> usize {
-        self.inner.streaming.bytes
+        self.inner.variant_choice.bytes
     }
 
     /// [`stream_bytes`](Pool::stream_bytes) and [`prefetch`](Pool::prefetch) together, as the
     /// kernels take them.
     #[cfg(not(shmkern_loom))]
-    pub(crate) fn streaming(&self) -> VariantChoice {
-        self.inner.streaming
+    pub(crate) fn variant_choice(&self) -> VariantChoice {
+        self.inner.variant_choice
     }
 
     /// Runs `f` on a worker; the [`Task`] handle joins it, times out, cancels it or `.await`s it.
