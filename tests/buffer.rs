@@ -182,6 +182,76 @@ fn bad_files_are_errors_that_name_the_path_and_the_problem() {
     );
 }
 
+/// A FIFO, a directory and a pseudo-file are refused by every path-taking constructor, at once
+/// (the open does not block) and naming the cause; so is a FIFO handed over as a descriptor.
+#[test]
+#[cfg(target_os = "linux")]
+fn what_cannot_be_mapped_is_refused_without_blocking() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let d = dir();
+    let fifo = d.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: `c` is a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    let proc_file = Path::new("/proc/self/status");
+    // Each open runs on a thread the test can give up on, so a regression fails instead of hanging.
+    let within = |what: &'static str, f: Box<dyn FnOnce() -> Result<(), Error> + Send>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()).unwrap());
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("{what}: still blocked after 30 s"))
+    };
+    let f2 = fifo.clone();
+    // SAFETY (every `open*` below): nothing writes the files; they are refused before any mapping.
+    let r = within(
+        "open",
+        Box::new(move || unsafe { SharedBuffer::<u8, ReadOnly>::open(&f2) }.map(drop)),
+    );
+    assert_error(r, &fifo, &["not a regular file"]);
+    let f2 = fifo.clone();
+    let r = within(
+        "open_mut",
+        Box::new(move || unsafe { SharedBuffer::<u8>::open_mut(&f2) }.map(drop)),
+    );
+    assert_error(r, &fifo, &["not a regular file"]);
+    let f2 = fifo.clone();
+    let r = within(
+        "open_npy",
+        Box::new(move || unsafe { SharedBuffer::<f64, ReadOnly>::open_npy(&f2) }.map(drop)),
+    );
+    assert_error(r, &fifo, &["not a regular file"]);
+    let f2 = fifo.clone();
+    let r = within(
+        "is_npy_file",
+        Box::new(move || npy::is_npy_file(&f2).map(drop)),
+    );
+    assert_error(r, &fifo, &["not a regular file"]);
+    let r = within(
+        "pseudo-file",
+        Box::new(move || unsafe { SharedBuffer::<u8, ReadOnly>::open(proc_file) }.map(drop)),
+    );
+    assert_error(r, proc_file, &["pseudo-file", "length of 0"]);
+    // SAFETY: as above.
+    let r = unsafe { SharedBuffer::<u8, ReadOnly>::open(d.path()) };
+    assert_error(r, d.path(), &["directory"]);
+    // A descriptor of a FIFO (opened without blocking) is refused too.
+    let fd = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    // SAFETY: as above.
+    let e = unsafe { SharedBuffer::<u8>::from_file(fd) }.unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    // A really empty regular file is still an empty buffer, not an error.
+    let empty = d.path().join("empty");
+    fs::write(&empty, b"").unwrap();
+    // SAFETY: as above.
+    assert!(unsafe { SharedBuffer::<u8, ReadOnly>::open(&empty) }
+        .unwrap()
+        .is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn permission_problems_are_errors() {

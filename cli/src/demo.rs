@@ -40,13 +40,24 @@ fn available_memory() -> Option<u64> {
 pub fn run(args: DemoArgs) -> Result<(), Failure> {
     let mut bytes = args.size.unwrap_or(DEFAULT_SIZE);
     let mut note = String::new();
-    if args.size.is_none() {
-        if let Some(avail) = available_memory() {
-            if avail / 4 < bytes {
-                bytes = (avail / 4).max(8 << 20);
-                note = format!(" (less than 1 GiB: {} of memory available)", size(avail));
-            }
+    let avail = available_memory();
+    match (args.size, avail) {
+        (None, Some(avail)) if avail / 4 < bytes => {
+            bytes = (avail / 4).max(8 << 20);
+            note = format!(" (less than 1 GiB: {} of memory available)", size(avail));
         }
+        // The buffer is memory, not a file: filling more than the machine has free would end in
+        // swapping or the OOM killer, not in an error.
+        (Some(asked), Some(avail)) if asked > avail / 2 => {
+            return Err(Failure::Other(format!(
+                "--size {}: the demo's buffer lives in memory, and only {} is available (at most \
+                 half of it, {}, can be used)",
+                size(asked),
+                size(avail),
+                size(avail / 2)
+            )));
+        }
+        _ => {}
     }
     let len = (bytes / 8) as usize;
     let all = crate::run::pool(None)?;

@@ -4,7 +4,6 @@
 use crate::Failure;
 use shmkern::buffer::{npy, DType, Element, ReadOnly};
 use shmkern::SharedBuffer;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The input file and what it holds.
@@ -14,24 +13,20 @@ pub struct Source {
     npy: bool,
 }
 
-/// Whether `path` looks like a `.npy` file: by its name, or by its first bytes.
-fn is_npy(path: &Path) -> bool {
-    if path
+/// Whether `path` is to be read as a `.npy` file: by its name, or by its first bytes. An error when
+/// it cannot be opened or is not a regular file (a FIFO or device is never opened for a blocking
+/// read), so that the message names the real cause.
+fn is_npy(path: &Path) -> Result<bool, Failure> {
+    let by_name = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
-    {
-        return true;
-    }
-    let mut magic = [0u8; 6];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok_and(|()| npy::has_magic(&magic))
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+    Ok(npy::is_npy_file(path)? || by_name)
 }
 
 /// Works out the element type of `path` from its `.npy` header or from `--dtype`.
 pub fn inspect(path: &Path, dtype: Option<DType>) -> Result<Source, Failure> {
     let shown = path.display();
-    if is_npy(path) {
+    if is_npy(path)? {
         let header = npy::read_header(path)?;
         if let Some(asked) = dtype.filter(|&t| t != header.dtype) {
             return Err(Failure::Other(format!(

@@ -21,6 +21,13 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
                 KindArg::Stats => JobKind::Stats,
                 KindArg::Sum => JobKind::Sum,
             };
+            if a.mode & 0o002 != 0 && !a.world_writable {
+                return Err(Failure::Usage(format!(
+                    "--mode {:o} lets every user of the machine write the job file, and any of \
+                     them could spoil the job's result; add --world-writable if that is intended",
+                    a.mode
+                )));
+            }
             // A raw file without --dtype is a usage error, said the same way as by `stats`.
             let src = inspect(&a.data, a.dtype)?;
             // SAFETY: the command's documented contract: the data file is not modified while the

@@ -82,6 +82,10 @@ pub struct JobCreateArgs {
     /// the job's result.
     #[arg(long, default_value = "600", value_name = "OCTAL", value_parser = processes::parse_mode)]
     mode: u32,
+    /// Accept a --mode that lets every user of the machine write the job file (o+w): any of them
+    /// could then spoil the job's result.
+    #[arg(long)]
+    world_writable: bool,
 }
 
 #[derive(Args)]
@@ -244,7 +248,10 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("shmkern: internal error (please report): {info}");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Stats(a) => run::stats(a),
         Command::Sum(a) => run::sum(a),
@@ -265,6 +272,66 @@ fn main() -> ExitCode {
         }
         Err(_) => ExitCode::from(1),
     }
+}
+
+/// Reports a command-line error as the command's other errors are: one line naming the problem,
+/// then one line saying where the usage is; exit status 2. Help and version requests print as clap
+/// prints them.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    // clap's message: "error: …" (a line ending in ':' continues with a list), a blank line,
+    // "Usage: …", and a line pointing to --help.
+    let text = e.to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let usage_at = lines.iter().position(|l| l.starts_with("Usage: "));
+    let problem = lines[..usage_at.unwrap_or(lines.len().min(1))]
+        .join(" ")
+        .trim_start_matches("error: ")
+        .to_owned();
+    eprintln!("shmkern: error: {problem}");
+    match usage_at.map(|i| &lines[i]["Usage: ".len()..]) {
+        Some(usage) => {
+            let command = usage
+                .split([' '].as_ref())
+                .take_while(|w| !w.starts_with(['[', '<']));
+            let command: Vec<&str> = command.collect();
+            eprintln!(
+                "shmkern: usage: {usage} (more: {} --help)",
+                command.join(" ")
+            );
+        }
+        None => eprintln!("shmkern: usage: see {} --help", invoked_command()),
+    }
+    ExitCode::from(2)
+}
+
+/// `shmkern` and the subcommands named on the command line (`shmkern job create`), for a hint.
+fn invoked_command() -> String {
+    let known = [
+        "stats", "sum", "gen", "demo", "job", "create", "work", "wait", "status",
+    ];
+    let mut words = vec!["shmkern".to_owned()];
+    for arg in std::env::args().skip(1) {
+        let subcommand = known.contains(&arg.as_str())
+            && (words.len() == 1 || (words.len() == 2 && words[1] == "job"));
+        if !subcommand {
+            break;
+        }
+        words.push(arg);
+    }
+    words.join(" ")
 }
 
 /// With `SHMKERN_REPORT_MEMORY=1`, prints the process's resident memory by kind on stderr (Linux):

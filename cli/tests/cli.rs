@@ -643,3 +643,255 @@ fn job_commands_run_a_job_started_by_hand() {
         &["--mode"],
     );
 }
+
+/// Runs the command and fails the test if it has not exited after `bound` (a hang guard for inputs
+/// that used to block forever: a generous bound, not a timing assertion).
+fn shmkern_within(args: &[&str], bound: std::time::Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run shmkern");
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > bound {
+            child.kill().unwrap();
+            panic!("{args:?} still running after {bound:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A FIFO, a pseudo-file and a missing file: each is refused at once with one line naming the
+/// file and the real cause, exit status 1 — never a blocked open, never "0 values".
+#[test]
+fn unmappable_inputs_are_refused_at_once_naming_the_cause() {
+    let d = tempfile::tempdir().unwrap();
+    let fifo = d.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: `c` is a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    let f = s(&fifo);
+    let job = d.path().join("fifo.job");
+    let missing = d.path().join("missing.bin");
+    let bound = std::time::Duration::from_secs(30);
+    let cases: [(&[&str], &[&str]); 8] = [
+        (&["stats", f, "--dtype", "u8"], &[f, "not a regular file"]),
+        (&["stats", f], &[f, "not a regular file"]),
+        (&["sum", f, "--dtype", "f64"], &[f, "not a regular file"]),
+        (&["job", "create", s(&job), f], &[f, "not a regular file"]),
+        (&["job", "status", f], &[f, "not a regular file"]),
+        (
+            &["stats", "/proc/self/status", "--dtype", "u8"],
+            &["/proc/self/status", "pseudo-file"],
+        ),
+        (&["stats", s(&missing)], &[s(&missing), "No such file"]),
+        (&["sum", s(&missing)], &[s(&missing), "No such file"]),
+    ];
+    for (args, want) in cases {
+        let out = shmkern_within(args, bound);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
+        for w in want {
+            assert!(stderr.contains(w), "{args:?}: {stderr:?} should name {w:?}");
+        }
+    }
+    assert!(!job.exists(), "no job file is left for a refused data file");
+}
+
+/// A tmpfs of one page, mounted for one test and unmounted when dropped.
+struct TinyFs(PathBuf);
+
+impl TinyFs {
+    /// `None` where this process may not mount (not root, or in a container without the right).
+    fn mount(at: PathBuf) -> Option<TinyFs> {
+        std::fs::create_dir(&at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4k", "tmpfs", s(&at)])
+            .status()
+            .is_ok_and(|st| st.success());
+        ok.then_some(TinyFs(at))
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Files are allocated before they are mapped: on a full file system `gen`, `job create` and
+/// `--processes` (whose job file lives in TMPDIR) fail with one line naming the file and the cause,
+/// exit status 1, and leave no file behind — rather than dying of SIGBUS at the first write.
+#[test]
+fn a_full_file_system_is_an_error_not_a_crash() {
+    let d = tempfile::tempdir().unwrap();
+    let Some(full) = TinyFs::mount(d.path().join("full")) else {
+        eprintln!("skipped: cannot mount a tmpfs here (the test needs root)");
+        return;
+    };
+    let dir = full.0.clone();
+    let big = dir.join("big.f64");
+    fails(
+        &["gen", s(&big), "--dtype", "f64", "--count", "100000"],
+        1,
+        &[s(&big), "No space left"],
+    );
+    let data = write_raw(d.path(), "data.f64", &vec![0.5f64; 300_000]);
+    let job = dir.join("data.job");
+    fails(
+        &["job", "create", s(&job), s(&data), "--dtype", "f64"],
+        1,
+        &[s(&job), "No space left"],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_shmkern"))
+        .args(["stats", s(&data), "--dtype", "f64", "--processes", "2"])
+        .env("TMPDIR", &dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--processes with a full TMPDIR: {stderr}"
+    );
+    assert!(stderr.contains("No space left"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "files left on the full file system: {left:?}"
+    );
+}
+
+/// `job create` creates its header under a temporary name of its own: files that happen to sit
+/// beside the job file (the name an older version used included) are never touched, and an error
+/// names the job file, not a temporary one.
+#[test]
+fn job_create_touches_no_file_it_did_not_create() {
+    let d = tempfile::tempdir().unwrap();
+    let data = write_raw(d.path(), "data.f64", &[1.0f64, 2.0, 3.0]);
+    let job = d.path().join("x.job");
+    let bystanders: Vec<PathBuf> = ["x.tmp-1", "x.job.tmp", ".x.job.tmp-1-0-0"]
+        .iter()
+        .map(|n| d.path().join(n))
+        .collect();
+    for b in &bystanders {
+        std::fs::write(b, b"not ours").unwrap();
+    }
+    let v = shmkern(&["job", "create", s(&job), s(&data), "--dtype", "f64"]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    fails(
+        &["job", "create", s(&job), s(&data), "--dtype", "f64"],
+        1,
+        &[s(&job), "exists"],
+    );
+    let nowhere = d.path().join("no/such/dir/y.job");
+    let out = shmkern(&["job", "create", s(&nowhere), s(&data), "--dtype", "f64"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(s(&nowhere)) && !stderr.contains("y.job.tmp"),
+        "{stderr}"
+    );
+    for b in &bystanders {
+        assert_eq!(
+            std::fs::read(b).unwrap(),
+            b"not ours",
+            "{} was touched",
+            b.display()
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            ".x.job.tmp-1-0-0",
+            "data.f64",
+            "x.job",
+            "x.job.tmp",
+            "x.tmp-1"
+        ]
+    );
+}
+
+/// Command-line errors are one line naming the problem plus one line of usage, exit status 2;
+/// a world-writable job file needs saying so; `demo` refuses a buffer larger than free memory.
+#[test]
+fn usage_errors_are_short_and_risky_requests_are_refused() {
+    for (args, want) in [
+        (&["frobnicate"][..], "frobnicate"),
+        (&["stats"][..], "<FILE>"),
+        (&["stats", "x", "--threads", "0"][..], "--threads"),
+        (&["job", "wait", "x", "--timeout", "abc"][..], "abc"),
+    ] {
+        let out = shmkern(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            2,
+            "{args:?}: error and usage lines: {stderr:?}"
+        );
+        assert!(
+            lines[0].starts_with("shmkern: error: ") && lines[0].contains(want),
+            "{stderr}"
+        );
+        assert!(
+            lines[1].starts_with("shmkern: usage: ") && lines[1].contains("--help"),
+            "{stderr}"
+        );
+    }
+    let d = tempfile::tempdir().unwrap();
+    let data = write_raw(d.path(), "data.f64", &[1.0f64, 2.0]);
+    let job = d.path().join("w.job");
+    for mode in ["666", "602", "777"] {
+        fails(
+            &[
+                "job",
+                "create",
+                s(&job),
+                s(&data),
+                "--dtype",
+                "f64",
+                "--mode",
+                mode,
+            ],
+            2,
+            &["every user", "--world-writable"],
+        );
+        assert!(!job.exists(), "--mode {mode} created the job file anyway");
+    }
+    let ok = shmkern(&[
+        "job",
+        "create",
+        s(&job),
+        s(&data),
+        "--dtype",
+        "f64",
+        "--mode",
+        "666",
+        "--world-writable",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let out = shmkern_within(
+        &["demo", "--size", "1000000G"],
+        std::time::Duration::from_secs(30),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("available"), "{stderr}");
+}

@@ -42,7 +42,7 @@ use std::mem::{align_of, size_of};
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::ptr::NonNull;
-use std::{fmt, fs};
+use std::fmt;
 
 mod sealed {
     pub trait Sealed {}
@@ -213,17 +213,52 @@ fn type_name<T>() -> &'static str {
     std::any::type_name::<T>()
 }
 
-/// Checks that `path` is an existing regular file (not a directory, FIFO or device, whose open
-/// could block or whose length means nothing) and returns its length.
-pub(crate) fn regular_file_len(path: &Path) -> Result<u64, Error> {
-    let meta = fs::metadata(path).map_err(|e| Error::io(path, "open", &e))?;
+/// Opens `path` for reading (and writing, if `write`) and checks, on the opened descriptor, that
+/// it is a regular file whose length means what it says; returns the file and its length.
+///
+/// - The open is non-blocking: opening a FIFO or some devices for reading blocks until a writer
+///   appears, and the check below must run before anything waits on the file. (`O_NONBLOCK` has no
+///   effect on reads and writes of regular files, the only kind that gets past the check.)
+/// - The type is checked with `fstat` on the descriptor, not `stat` on the path, so a file replaced
+///   between a check and the open cannot slip through.
+/// - Pseudo-files (`/proc`, `/sys`) are regular files that report a length of 0 and yet have
+///   contents: a mapping of them would be empty. A file of length 0 is read once (at offset 0,
+///   without moving the file position) to tell it from a really empty one.
+pub(crate) fn open_regular(path: &Path, write: bool) -> Result<(File, u64), Error> {
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(write);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut opts, libc::O_NONBLOCK);
+    let verb = if write { "open for writing" } else { "open" };
+    let file = opts.open(path).map_err(|e| Error::io(path, verb, &e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, "stat", &e))?;
     if meta.is_dir() {
         return Err(Error::file(path, "is a directory, not a data file"));
     }
     if !meta.is_file() {
-        return Err(Error::file(path, "is not a regular file"));
+        return Err(Error::file(
+            path,
+            "is not a regular file (a FIFO, socket or device cannot be mapped)",
+        ));
     }
-    Ok(meta.len())
+    if meta.len() == 0 && has_unreported_contents(&file) {
+        return Err(Error::file(
+            path,
+            "reports a length of 0 but has contents (a pseudo-file, as under /proc or /sys): it \
+             cannot be mapped; copy it to a regular file first",
+        ));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Whether a file that reports a length of 0 yields bytes when read.
+fn has_unreported_contents(file: &File) -> bool {
+    let mut byte = [0u8; 1];
+    #[cfg(unix)]
+    let read = std::os::unix::fs::FileExt::read_at(file, &mut byte, 0);
+    #[cfg(not(unix))]
+    let read = std::io::Read::read(&mut &*file, &mut byte);
+    matches!(read, Ok(n) if n > 0)
 }
 
 /// The element count of `bytes` bytes of `T`, or an error saying the length does not divide.
@@ -511,13 +546,8 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
     /// ```
     pub unsafe fn open_mut(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let bytes = regular_file_len(path)?;
+        let (file, bytes) = open_regular(path, true)?;
         let len = element_count::<T>(path, bytes)?;
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(path, "open for writing", &e))?;
         Self::map(file, path, 0, len)
     }
 
@@ -545,10 +575,15 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
     /// ```
     pub unsafe fn from_file(file: File) -> Result<Self, Error> {
         let what = Path::new("<descriptor>");
-        let bytes = file
-            .metadata()
-            .map_err(|e| Error::io(what, "stat", &e))?
-            .len();
+        let meta = file.metadata().map_err(|e| Error::io(what, "stat", &e))?;
+        if !meta.is_file() {
+            return Err(Error::file(
+                what,
+                "is not a regular file or memfd (a FIFO, socket, device or directory cannot be \
+                 mapped)",
+            ));
+        }
+        let bytes = meta.len();
         let len = element_count::<T>(what, bytes)?;
         Self::map(file, what, 0, len)
     }
@@ -609,9 +644,8 @@ impl<T: Pod> SharedBuffer<T, ReadOnly> {
     /// ```
     pub unsafe fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let bytes = regular_file_len(path)?;
+        let (file, bytes) = open_regular(path, false)?;
         let len = element_count::<T>(path, bytes)?;
-        let file = File::open(path).map_err(|e| Error::io(path, "open", &e))?;
         Self::map(file, path, 0, len)
     }
 
@@ -679,14 +713,46 @@ impl<T: Pod> SharedBuffer<T, ReadOnly> {
     }
 }
 
-/// Creates `path` exclusively (mode 0600 on Unix) and sizes it to `bytes` zero bytes.
+/// Creates `path` exclusively (mode 0600 on Unix) with `bytes` zero bytes allocated
+/// ([`allocate`]). On failure nothing is left behind: the file is removed again.
 fn create_file(path: &Path, bytes: u64) -> Result<File, Error> {
     let mut opts = OpenOptions::new();
     opts.read(true).write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     let file = opts.open(path).map_err(|e| Error::io(path, "create", &e))?;
+    if let Err(e) = allocate(&file, path, bytes) {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(e);
+    }
+    Ok(file)
+}
+
+/// Sizes `file` to `bytes` zero bytes and reserves its blocks on the file system.
+///
+/// A file that is only sized (`set_len`) is sparse: its blocks are allocated by the first write
+/// to each page, and a write through a mapping that finds the file system full cannot fail
+/// politely — the kernel sends SIGBUS and the process dies. Reserving the blocks up front
+/// (`posix_fallocate`) turns a full disk into this function's error instead. Where the file system
+/// cannot reserve blocks, the file stays sparse (the old behaviour).
+pub(crate) fn allocate(file: &File, path: &Path, bytes: u64) -> Result<(), Error> {
     file.set_len(bytes)
         .map_err(|e| Error::io(path, "size", &e))?;
-    Ok(file)
+    #[cfg(target_os = "linux")]
+    if bytes > 0 {
+        use std::os::fd::AsRawFd;
+        let len = libc::off_t::try_from(bytes)
+            .map_err(|_| Error::file(path, format!("{bytes} bytes do not fit a file offset")))?;
+        // SAFETY: posix_fallocate(3) on a descriptor this function borrows, over [0, len), len > 0.
+        let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
+        match rc {
+            0 | libc::EOPNOTSUPP | libc::ENOSYS => {}
+            e => {
+                let e = std::io::Error::from_raw_os_error(e);
+                return Err(Error::io(path, "allocate", &e));
+            }
+        }
+    }
+    Ok(())
 }

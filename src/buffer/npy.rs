@@ -67,6 +67,41 @@ pub fn has_magic(prefix: &[u8]) -> bool {
     prefix.starts_with(MAGIC)
 }
 
+/// Whether the file at `path` starts with the `.npy` magic string. Unlike a plain read of its
+/// first bytes, this never blocks and never mistakes what cannot be mapped for a raw data file: the
+/// file is opened without blocking and must be a regular file (not a directory, FIFO, socket,
+/// device or pseudo-file), or the answer is an error naming the cause.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::buffer::{npy::is_npy_file, DType};
+/// use shmkern::SharedBuffer;
+///
+/// let dir = std::env::temp_dir().join(format!("shmkern-doc-is-npy-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// # let _ = std::fs::remove_file(dir.join("a.npy"));
+/// SharedBuffer::<f64>::create_npy(dir.join("a.npy"), 3)?;
+/// std::fs::write(dir.join("a.raw"), [0u8; 24]).unwrap();
+/// assert!(is_npy_file(dir.join("a.npy"))?);
+/// assert!(!is_npy_file(dir.join("a.raw"))?);
+/// let missing = is_npy_file(dir.join("missing")).unwrap_err();
+/// assert!(missing.to_string().contains("No such file"), "{missing}");
+/// assert!(is_npy_file(&dir).unwrap_err().to_string().ends_with("is a directory, not a data file"));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+pub fn is_npy_file(path: impl AsRef<Path>) -> Result<bool, Error> {
+    let path = path.as_ref();
+    let (mut file, _) = super::open_regular(path, false)?;
+    let mut prefix = Vec::with_capacity(MAGIC.len());
+    (&mut file)
+        .take(MAGIC.len() as u64)
+        .read_to_end(&mut prefix)
+        .map_err(|e| Error::io(path, "read", &e))?;
+    Ok(has_magic(&prefix))
+}
+
 impl NpyHeader {
     /// The number of elements: the product of the shape (1 for a 0-d array).
     ///
@@ -217,8 +252,7 @@ pub fn read_header(path: impl AsRef<Path>) -> Result<NpyHeader, Error> {
 /// Opens `path`, reads and checks its `.npy` header; returns it with the open file and the file's
 /// length in bytes.
 pub(crate) fn read_header_from(path: &Path) -> Result<(NpyHeader, File, u64), Error> {
-    let bytes = super::regular_file_len(path)?;
-    let mut file = File::open(path).map_err(|e| Error::io(path, "open", &e))?;
+    let (mut file, bytes) = super::open_regular(path, false)?;
     let mut prefix = Vec::new();
     let mut read_to = |prefix: &mut Vec<u8>, len: usize| {
         let missing = len.saturating_sub(prefix.len()) as u64;
@@ -315,7 +349,8 @@ impl<'a> Lexer<'a> {
         text.parse::<u64>()
             .map_err(|_| format!("malformed .npy header: dimension {text} is too large"))
     }
-    fn value(&mut self) -> Result<Value, String> {
+    /// The value of `key`: a string, a bool or a tuple of dimensions.
+    fn value(&mut self, key: &str) -> Result<Value, String> {
         self.ws();
         let rest = &self.s[self.pos..];
         if rest.starts_with('\'') || rest.starts_with('"') {
@@ -328,9 +363,15 @@ impl<'a> Lexer<'a> {
             }
         }
         if rest.starts_with('[') {
-            return Err(
-                "unsupported .npy dtype: structured (record) arrays are not supported".into(),
-            );
+            // A list is a structured dtype's field list under 'descr'; anywhere else it is a
+            // malformed header (NumPy writes the shape as a tuple).
+            return Err(if key == "descr" {
+                "unsupported .npy dtype: structured (record) arrays are not supported".into()
+            } else {
+                format!(
+                    "malformed .npy header: '{key}' is a list; NumPy writes a tuple, such as (10,)"
+                )
+            });
         }
         self.expect('(')?;
         let mut dims = Vec::new();
@@ -360,7 +401,7 @@ fn parse_dict(text: &str) -> Result<NpyHeader, String> {
             return Err(format!("malformed .npy header: unexpected key '{key}'"));
         }
         lx.expect(':')?;
-        let value = lx.value()?;
+        let value = lx.value(&key)?;
         let slot_taken = match (key.as_str(), value) {
             ("descr", Value::Str(s)) => descr.replace(s).is_some(),
             ("fortran_order", Value::Bool(b)) => fortran.replace(b).is_some(),
@@ -493,6 +534,10 @@ mod tests {
             (
                 "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (3,), }",
                 "structured",
+            ),
+            (
+                "{'descr': '<f8', 'fortran_order': False, 'shape': [10], }",
+                "'shape' is a list; NumPy writes a tuple",
             ),
             (
                 "{'descr': '<f8', 'fortran_order': True, 'shape': (3, 2), }",

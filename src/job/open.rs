@@ -24,12 +24,8 @@ struct DataFile {
 }
 
 fn inspect_data(path: &Path, dtype: Option<DType>) -> Result<DataFile, Error> {
-    let file_len = crate::buffer::regular_file_len(path)?;
-    let mut magic = [0u8; 6];
-    let is_npy = File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok_and(|()| npy::has_magic(&magic));
-    if is_npy {
+    let (_, file_len) = crate::buffer::open_regular(path, false)?;
+    if npy::is_npy_file(path)? {
         let h = npy::read_header(path)?;
         if let Some(t) = dtype.filter(|&t| t != h.dtype) {
             return Err(Error::file(
@@ -126,20 +122,17 @@ impl Job {
             .layout()
             .ok_or_else(|| Error::file(data_path, "too large for a job"))?;
         // Written under a temporary name and linked into place, so an attacher never sees a
-        // half-written header, and an existing job file is never replaced.
-        let tmp = job_path.with_extension(format!("tmp-{}", std::process::id()));
-        let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        // half-written header, and an existing job file is never replaced. The temporary file is
+        // one this call created (`create_new` on a fresh name), so removing it afterwards can
+        // never delete somebody else's file; errors name the job file, the one the caller knows.
+        let (tmp, mut f) = create_temporary(job_path)?;
         let written = (|| {
-            let mut f = opts.open(&tmp).map_err(|e| Error::io(&tmp, "create", &e))?;
-            f.set_len(layout.file_len as u64)
-                .map_err(|e| Error::io(&tmp, "size", &e))?;
+            crate::buffer::allocate(&f, job_path, layout.file_len as u64)?;
             std::io::Write::write_all(&mut f, &header.encode())
-                .map_err(|e| Error::io(&tmp, "write", &e))?;
+                .map_err(|e| Error::io(job_path, "write", &e))?;
             std::fs::hard_link(&tmp, job_path).map_err(|e| Error::io(job_path, "create", &e))
         })();
+        drop(f);
         let _ = std::fs::remove_file(&tmp);
         written?;
         // SAFETY: the caller's contract covers the data file.
@@ -183,15 +176,7 @@ impl Job {
     /// ```
     pub unsafe fn attach(path: impl AsRef<Path>) -> Result<Job, Error> {
         let path = path.as_ref();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(path, "open", &e))?;
-        let file_len = file
-            .metadata()
-            .map_err(|e| Error::io(path, "stat", &e))?
-            .len();
+        let (file, file_len) = crate::buffer::open_regular(path, true)?;
         let mut head = Vec::with_capacity(HEADER_LEN);
         (&file)
             .take(HEADER_LEN as u64)
@@ -228,6 +213,40 @@ impl Job {
             chunk_delay: Duration::ZERO,
         })
     }
+}
+
+/// Creates a new file (mode 0600) beside `job_path` under a name nobody else uses, for the job's
+/// header to be written before the file is linked into place. A name that exists is never
+/// touched: the next one is tried.
+fn create_temporary(job_path: &Path) -> Result<(PathBuf, File), Error> {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    // Distinct names for the calls of one process; the PID and the clock for other processes.
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let file_name = job_path.file_name().unwrap_or_default().to_string_lossy();
+    for _ in 0..100 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!(
+            ".{file_name}.tmp-{}-{}-{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Relaxed)
+        );
+        let tmp = job_path.with_file_name(name);
+        match opts.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(job_path, "create", &e)),
+        }
+    }
+    Err(Error::file(
+        job_path,
+        "cannot create: 100 temporary names beside it were all taken",
+    ))
 }
 
 /// The data file's path as the header records it.

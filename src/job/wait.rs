@@ -2,7 +2,7 @@
 //! [`Job::wait_sum_int`] sleep on the job's done count until every chunk is published, then merge
 //! the chunk results in index order in the kernels' fixed tree.
 
-use super::table::SLOT_WORDS;
+use super::table::{ChunkTable, SLOT_WORDS};
 use super::{Job, JobKind, POLL};
 use crate::buffer::DType;
 use crate::error::Error;
@@ -33,6 +33,7 @@ impl Job {
     /// // Nobody works on the job yet: the wait times out, saying how far the job got.
     /// let err = job.wait_stats::<f64>(Duration::from_millis(10)).unwrap_err();
     /// assert!(err.to_string().contains("timed out after 0.0 s with 0 of 4 chunks done"), "{err}");
+    /// assert!(err.to_string().ends_with("not done: chunks 0-3"), "{err}");
     /// let pool = Pool::builder().threads(2).build()?;
     /// job.work(&pool)?;
     /// assert_eq!(job.wait_stats::<f64>(Duration::from_secs(10))?, pool.stats(&values));
@@ -157,11 +158,12 @@ impl Job {
                     &self.path,
                     format!(
                         "timed out after {:.1} s with {} of {} chunks done and {} live \
-                         participants",
+                         participants; not done: {}",
                         timeout.as_secs_f64(),
                         s.done,
                         s.chunks,
-                        s.live_participants
+                        s.live_participants,
+                        not_done(&table)
                     ),
                 ));
             }
@@ -182,6 +184,30 @@ impl Job {
             })
             .collect()
     }
+}
+
+/// The chunks without a published result, as index ranges (`0-3, 7, 9-12`), the first few only.
+fn not_done(table: &ChunkTable<'_>) -> String {
+    const SHOWN: usize = 8;
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for k in (0..table.chunks()).filter(|&k| table.result(k).is_none()) {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == k => *end = k,
+            _ => ranges.push((k, k)),
+        }
+    }
+    let mut text: Vec<String> = ranges
+        .iter()
+        .take(SHOWN)
+        .map(|&(a, b)| if a == b { format!("chunk {a}") } else { format!("chunks {a}-{b}") })
+        .collect();
+    if ranges.len() > SHOWN {
+        text.push(format!("and {} more ranges", ranges.len() - SHOWN));
+    }
+    if text.is_empty() {
+        text.push("none (the done count is behind)".to_owned());
+    }
+    text.join(", ")
 }
 
 /// The chunk results merged in the kernels' fixed tree (what `Pool::reduce_with` does), or `empty`
