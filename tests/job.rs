@@ -267,6 +267,66 @@ fn jobs_give_the_same_bits_under_every_prefetch_choice() {
     }
 }
 
+/// The job records which file it was made for: another file renamed over the data path (of the
+/// same length, even of another dtype), or a write into the file, makes attaching, working and
+/// waiting errors that name the data file, never a result that belongs to neither file.
+#[test]
+fn a_replaced_or_modified_data_file_is_an_error_never_a_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = data(dir.path(), 5 * CHUNK_LEN);
+    let job_path = dir.path().join("r.job");
+    // SAFETY: the test changes the data file on purpose; the job must notice, and the mappings
+    // here only read it.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    let pool = Pool::builder().threads(2).build().unwrap();
+    job.work(&pool).unwrap();
+    // A same-length .npy of another dtype, renamed over the data file.
+    let other = dir.path().join("other.npy");
+    SharedBuffer::<i64>::create_npy(&other, 5 * CHUNK_LEN)
+        .unwrap()
+        .fill(7);
+    std::fs::rename(&other, &data).unwrap();
+    let shown = data.display().to_string();
+    let e = job.wait_stats::<f64>(Duration::from_secs(5)).unwrap_err();
+    assert!(
+        e.to_string().contains(&shown) && e.to_string().contains("another file now"),
+        "{e}"
+    );
+    // SAFETY: as above.
+    let e = unsafe { Job::attach(&job_path) }.unwrap_err();
+    assert!(e.to_string().contains("another file now"), "{e}");
+    drop(job);
+
+    // A write in place: same inode, new modification time.
+    let (data, _) = {
+        let d = dir.path().join("second");
+        std::fs::create_dir(&d).unwrap();
+        self::data(&d, 3 * CHUNK_LEN)
+    };
+    let job_path = dir.path().join("m.job");
+    // SAFETY: as above.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum) }.unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&data).unwrap();
+        f.seek(SeekFrom::End(-8)).unwrap();
+        f.write_all(&1.5f64.to_le_bytes()).unwrap();
+    }
+    let e = job.work(&pool).unwrap_err();
+    assert!(e.to_string().contains("written to"), "{e}");
+    let e = job
+        .wait_sum_float::<f64>(Duration::from_secs(5))
+        .unwrap_err();
+    assert!(e.to_string().contains("written to"), "{e}");
+    // SAFETY: as above.
+    let e = unsafe { Job::attach(&job_path) }.unwrap_err();
+    assert!(e.to_string().contains("written to"), "{e}");
+    // The typed waits check the element type too.
+    let e = job.wait_sum_float::<f32>(Duration::ZERO).unwrap_err();
+    assert!(e.to_string().contains("over f64"), "{e}");
+}
+
 #[test]
 fn waiting_without_workers_times_out_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

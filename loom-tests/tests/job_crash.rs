@@ -189,13 +189,20 @@ fn compute(s: &Shared, c: Claim, p: u32, pid: u64) {
 /// then `members::help`), with the helping loop's timed wait ending at once (module docs).
 fn work(s: &Shared, p: u32, pid: u64) {
     let t = s.table();
-    members::claim_runs(&t, p, RUN, |c| compute(s, c, p, pid));
+    members::claim_runs(&t, p, RUN, |c| {
+        compute(s, c, p, pid);
+        true
+    });
     let wait = |seen| {
         futex::wait(&s.done, seen, Some(POLL));
         // The timeout expired (module docs): let the others run before polling again.
         thread::yield_now();
     };
-    members::help(&t, p, |o| s.owner_dead(o), |c| compute(s, c, p, pid), wait);
+    let compute = |c| {
+        compute(s, c, p, pid);
+        true
+    };
+    members::help(&t, p, |o| s.owner_dead(o), compute, wait);
 }
 
 /// The crasher: claims one chunk, stops for good at `at`, and is gone.

@@ -23,10 +23,13 @@ use crate::buffer::DType;
 use crate::sched::{CHUNK_LEN, MAX_CHUNKS};
 
 pub(crate) const MAGIC: [u8; 8] = *b"SHMKJOB\0";
-pub(crate) const VERSION: u32 = 1;
+/// 2: the header records the data file's identity ([`DataIdentity`]).
+pub(crate) const VERSION: u32 = 2;
 pub(crate) const HEADER_LEN: usize = 4096;
 /// Bytes of the data file's path the header can hold (the last 8 header bytes are a checksum).
-pub(crate) const PATH_CAP: usize = HEADER_LEN - 72 - 8;
+pub(crate) const PATH_CAP: usize = HEADER_LEN - FIXED_LEN - 8;
+/// Bytes of the header's fixed fields, before the data path.
+const FIXED_LEN: usize = 104;
 /// Participants a job can have at once ([`Job::MAX_PARTICIPANTS`](super::Job::MAX_PARTICIPANTS)).
 pub(crate) const MAX_PARTICIPANTS: u32 = 1024;
 pub(crate) const PARTICIPANT_BYTES: usize = 64;
@@ -100,7 +103,53 @@ pub(crate) struct Header {
     pub(crate) data_offset: u64,
     pub(crate) data_file_len: u64,
     pub(crate) chunks: u64,
+    pub(crate) identity: DataIdentity,
     pub(crate) data_path: Vec<u8>,
+}
+
+/// What identifies the data file a job was made for, beyond its path and length: the file system
+/// and inode (another file renamed over the path has another inode) and the last modification
+/// time (a write in place changes it). Checked when a participant attaches, before it publishes,
+/// and by a waiter before it reports the result, so a job never reports a result computed over
+/// another file, or over this one after it was written to, as its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct DataIdentity {
+    pub(crate) device: u64,
+    pub(crate) inode: u64,
+    pub(crate) mtime_sec: i64,
+    pub(crate) mtime_nsec: i64,
+}
+
+impl DataIdentity {
+    /// The identity of the file `meta` describes (all zero where the platform has no inodes).
+    pub(crate) fn of(meta: &std::fs::Metadata) -> DataIdentity {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            DataIdentity {
+                device: meta.dev(),
+                inode: meta.ino(),
+                mtime_sec: meta.mtime(),
+                mtime_nsec: meta.mtime_nsec(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            DataIdentity::default()
+        }
+    }
+
+    /// How `now` differs from the identity recorded in the job, in words; `None` if it does not.
+    pub(crate) fn differs(&self, now: &DataIdentity) -> Option<&'static str> {
+        if (self.device, self.inode) != (now.device, now.inode) {
+            Some("it is another file now (replaced, or renamed over)")
+        } else if (self.mtime_sec, self.mtime_nsec) != (now.mtime_sec, now.mtime_nsec) {
+            Some("it was written to (its modification time changed)")
+        } else {
+            None
+        }
+    }
 }
 
 /// Offsets of the shared regions, derived from a validated header.
@@ -161,6 +210,10 @@ impl Header {
             CHUNK_LEN as u64,
             self.chunks,
             self.data_path.len() as u64,
+            self.identity.device,
+            self.identity.inode,
+            self.identity.mtime_sec as u64,
+            self.identity.mtime_nsec as u64,
         ] {
             b.extend_from_slice(&v.to_le_bytes());
         }
@@ -243,6 +296,12 @@ impl Header {
             .filter(|&n| (1..=PATH_CAP).contains(&n))
             .ok_or_else(|| format!("data path length {path_len} is out of range"))?;
         let start = HEADER_LEN - 8 - PATH_CAP;
+        let identity = DataIdentity {
+            device: u64_at(72),
+            inode: u64_at(80),
+            mtime_sec: u64_at(88) as i64,
+            mtime_nsec: u64_at(96) as i64,
+        };
         let header = Header {
             kind,
             dtype,
@@ -251,6 +310,7 @@ impl Header {
             data_offset,
             data_file_len,
             chunks,
+            identity,
             data_path: b[start..start + path_len].to_vec(),
         };
         let layout = header
@@ -309,6 +369,7 @@ pub fn fuzz_decode_header(bytes: &[u8], file_len: Option<u64>, fix: u8) -> bool 
             data_offset: 0,
             data_file_len: 0,
             chunks: u64_at(&b, 56),
+            identity: DataIdentity::default(),
             data_path: Vec::new(),
         };
         implied = counts.layout().map_or(0, |l| l.file_len as u64);
@@ -370,6 +431,12 @@ mod tests {
             data_offset: 128,
             data_file_len: 128 + 800_000,
             chunks: 4,
+            identity: DataIdentity {
+                device: 2049,
+                inode: 1234,
+                mtime_sec: 1_700_000_000,
+                mtime_nsec: 5,
+            },
             data_path: b"/data/x.npy".to_vec(),
         }
     }

@@ -87,12 +87,20 @@ pub trait Members {
 
 /// The claiming phase of `Job::work` for participant `p` (one call per thread working for it):
 /// reserve runs of `run` chunks from the cursor, [`try_claim`](ChunkTable::try_claim) each chunk
-/// of a run and `compute` the claims that succeed, until the cursor passes the end.
-pub fn claim_runs(table: &ChunkTable<'_>, p: u32, run: usize, mut compute: impl FnMut(Claim)) {
+/// of a run and `compute` the claims that succeed, until the cursor passes the end. `compute`
+/// returns `false` when the participant must stop (it publishes nothing more): the loop returns.
+pub fn claim_runs(
+    table: &ChunkTable<'_>,
+    p: u32,
+    run: usize,
+    mut compute: impl FnMut(Claim) -> bool,
+) {
     while let Some(run) = table.reserve(run) {
         for k in run {
             if let Some(c) = table.try_claim(k, p) {
-                compute(c);
+                if !compute(c) {
+                    return;
+                }
             }
         }
     }
@@ -103,12 +111,13 @@ pub fn claim_runs(table: &ChunkTable<'_>, p: u32, run: usize, mut compute: impl 
 /// made no progress, `wait(seen)` on the done count (`seen` its value before the sweep). A dead
 /// process announces nothing, so `wait` must end by itself (a timeout) for the loop to notice a
 /// crash: the loom twin `twin_job_crash_helper_without_timeout_is_rejected` shows the deadlock
-/// otherwise.
+/// otherwise. As in [`claim_runs`], `compute` returning `false` ends the loop: the participant
+/// stops, and its unpublished claims are given back once it has left its slot.
 pub fn help(
     table: &ChunkTable<'_>,
     p: u32,
     owner_dead: impl Fn(u32) -> bool,
-    mut compute: impl FnMut(Claim),
+    mut compute: impl FnMut(Claim) -> bool,
     mut wait: impl FnMut(u32),
 ) {
     loop {
@@ -120,7 +129,9 @@ pub fn help(
         for k in 0..table.chunks() {
             table.reclaim(k, &owner_dead);
             if let Some(c) = table.try_claim(k, p) {
-                compute(c);
+                if !compute(c) {
+                    return;
+                }
                 progressed = true;
             }
         }

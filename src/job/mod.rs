@@ -62,13 +62,15 @@ use members::Members;
 use open::data_path_of;
 
 use crate::buffer::{DType, ReadOnly};
+use crate::error::Error;
 use crate::sched::CHUNK_LEN;
-use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering, Ordering::Relaxed};
 use crate::SharedBuffer;
-use layout::{Header, Layout, PARTICIPANT_BYTES};
+use layout::{DataIdentity, Header, Layout, PARTICIPANT_BYTES};
 use memmap2::MmapRaw;
 use std::path::PathBuf;
 use std::time::Duration;
+use std::time::Instant;
 use table::{ChunkTable, SLOT_WORDS};
 
 /// How long a waiter sleeps before it looks again at the participants' liveness.
@@ -110,6 +112,13 @@ pub struct Job {
     map: MmapRaw,
     data: SharedBuffer<u8, ReadOnly>,
     chunk_delay: Duration,
+    /// When this handle was made: the origin of `data_checked`.
+    opened: Instant,
+    /// Nanoseconds after `opened` of the last check of the data file's identity by `work` (a
+    /// hint shared by this process's threads; Relaxed: the check itself is the syscall).
+    data_checked: AtomicU64,
+    /// Set when a check found the data file changed: this participant publishes nothing more.
+    data_changed: AtomicBool,
 }
 
 impl std::fmt::Debug for Job {
@@ -374,6 +383,67 @@ impl Job {
             None => false,
             Some(now) => start == 0 || (now as u32).max(1) == start,
         }
+    }
+
+    /// Checks that the data file this handle mapped is still the one the job was made for (same
+    /// file system, inode, length and modification time): an error naming the file otherwise.
+    pub(super) fn check_data_file(&self) -> Result<(), Error> {
+        let data_path = self.data_path();
+        let file = self.data.file().ok_or_else(|| {
+            Error::file(&data_path, "has no descriptor to check (not a mapped file)")
+        })?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io(&data_path, "stat", &e))?;
+        self.compare_data(&data_path, &meta)
+    }
+
+    /// [`check_data_file`](Self::check_data_file), and the same for the file the data path names
+    /// now (another file may have been renamed over it since this handle mapped it).
+    pub(super) fn check_data_path(&self) -> Result<(), Error> {
+        self.check_data_file()?;
+        let data_path = self.data_path();
+        let meta = std::fs::metadata(&data_path).map_err(|e| Error::io(&data_path, "stat", &e))?;
+        self.compare_data(&data_path, &meta)
+    }
+
+    fn compare_data(&self, data_path: &std::path::Path, meta: &std::fs::Metadata) -> Result<(), Error> {
+        let how = if meta.len() != self.header.data_file_len {
+            Some("its length changed")
+        } else {
+            self.header.identity.differs(&DataIdentity::of(meta))
+        };
+        match how {
+            None => Ok(()),
+            Some(how) => Err(Error::file(
+                data_path,
+                format!(
+                    "changed since the job {} was made for it: {how}; the job's result would \
+                     not be this file's",
+                    self.path.display()
+                ),
+            )),
+        }
+    }
+
+    /// Whether the data file is unchanged, as far as `work` can tell before publishing a chunk:
+    /// checked at most once a millisecond (an `fstat` per chunk would cost a few per cent of a
+    /// chunk's time), and `false` for good once a check failed.
+    pub(super) fn data_unchanged(&self) -> bool {
+        if self.data_changed.load(Relaxed) {
+            return false;
+        }
+        let now = self.opened.elapsed().as_nanos() as u64;
+        let last = self.data_checked.load(Relaxed);
+        if now.saturating_sub(last) < 1_000_000 {
+            return true;
+        }
+        self.data_checked.store(now, Relaxed);
+        if self.check_data_file().is_err() {
+            self.data_changed.store(true, Relaxed);
+            return false;
+        }
+        true
     }
 
     /// The job's data as `T`s.

@@ -1,7 +1,7 @@
 //! Making and joining a job: [`Job::create`] writes a new job file for a data file, [`Job::attach`]
 //! maps an existing one after validating its header (`layout.rs`) against the file lengths.
 
-use super::layout::{self, Header, HEADER_LEN};
+use super::layout::{self, DataIdentity, Header, HEADER_LEN};
 use super::{Job, JobKind};
 use crate::buffer::{npy, DType, ReadOnly};
 use crate::error::Error;
@@ -9,6 +9,7 @@ use crate::sched::CHUNK_LEN;
 use crate::SharedBuffer;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
+use crate::sync::atomic::{AtomicBool, AtomicU64};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,10 +22,13 @@ struct DataFile {
     offset: u64,
     len: u64,
     file_len: u64,
+    identity: DataIdentity,
 }
 
 fn inspect_data(path: &Path, dtype: Option<DType>) -> Result<DataFile, Error> {
-    let (_, file_len) = crate::buffer::open_regular(path, false)?;
+    let (file, file_len) = crate::buffer::open_regular(path, false)?;
+    let meta = file.metadata().map_err(|e| Error::io(path, "stat", &e))?;
+    let identity = DataIdentity::of(&meta);
     if npy::is_npy_file(path)? {
         let h = npy::read_header(path)?;
         if let Some(t) = dtype.filter(|&t| t != h.dtype) {
@@ -38,6 +42,7 @@ fn inspect_data(path: &Path, dtype: Option<DType>) -> Result<DataFile, Error> {
             offset: h.data_offset,
             len: h.count(),
             file_len,
+            identity,
         });
     }
     let dtype = dtype.ok_or_else(|| Error::file(path, "a raw data file needs its element type"))?;
@@ -55,6 +60,7 @@ fn inspect_data(path: &Path, dtype: Option<DType>) -> Result<DataFile, Error> {
         offset: 0,
         len: file_len / dtype.size() as u64,
         file_len,
+        identity,
     })
 }
 
@@ -116,6 +122,7 @@ impl Job {
             data_offset: data.offset,
             data_file_len: data.file_len,
             chunks: data.len.div_ceil(CHUNK_LEN as u64),
+            identity: data.identity,
             data_path: path_bytes,
         };
         let layout = header
@@ -204,14 +211,19 @@ impl Job {
                 ),
             ));
         }
-        Ok(Job {
+        let job = Job {
             path: path.to_owned(),
             header,
             layout,
             map,
             data,
             chunk_delay: Duration::ZERO,
-        })
+            opened: std::time::Instant::now(),
+            data_checked: AtomicU64::new(0),
+            data_changed: AtomicBool::new(false),
+        };
+        job.check_data_file()?;
+        Ok(job)
     }
 }
 

@@ -138,7 +138,9 @@ impl Job {
     }
 
     /// Waits up to `timeout` until every chunk is published, then decodes the chunk results in
-    /// index order.
+    /// index order. The data file must still be the one the job was made for, before and after the
+    /// wait (each time the waiter wakes, too): a result computed over a file replaced or written
+    /// to since is an error, never a result.
     fn wait_parts<R>(
         &self,
         timeout: Duration,
@@ -147,6 +149,7 @@ impl Job {
         let deadline = Instant::now() + timeout;
         let table = self.table();
         loop {
+            self.check_data_path()?;
             let seen = table.done_count();
             if u64::from(seen) >= self.header.chunks {
                 break;
@@ -169,6 +172,8 @@ impl Job {
             }
             futex::wait(table.done, seen, Some(POLL.min(deadline - now)));
         }
+        // Every chunk was computed before this check: a change after it cannot reach the result.
+        self.check_data_path()?;
         (0..table.chunks())
             .map(|k| {
                 let words = table.result(k).ok_or_else(|| {

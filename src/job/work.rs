@@ -9,6 +9,7 @@ use crate::buffer::DType;
 use crate::error::Error;
 use crate::kernels::{Float, Int, StatElement, VariantChoice};
 use crate::sync::futex;
+use crate::sync::atomic::Ordering::Relaxed;
 use crate::Pool;
 
 /// Chunks a participant thread reserves at a time (4 MiB of f64): long sequential stretches of
@@ -29,8 +30,9 @@ impl Job {
         })
     }
 
-    /// Computes and publishes claim `c` of participant `p`, with the kernels `choice` picks.
-    fn compute(&self, c: Claim, p: u32, choice: VariantChoice) {
+    /// Computes and publishes claim `c` of participant `p`, with the kernels `choice` picks;
+    /// `false` (nothing published) once the data file is found changed since the job was made.
+    fn compute(&self, c: Claim, p: u32, choice: VariantChoice) -> bool {
         if !self.chunk_delay.is_zero() {
             std::thread::sleep(self.chunk_delay);
         }
@@ -38,10 +40,14 @@ impl Job {
             JobKind::Stats => dispatch_stats(self, c.chunk, choice),
             JobKind::Sum => dispatch_sum(self, c.chunk, choice),
         };
+        if !self.data_unchanged() {
+            return false;
+        }
         let table = self.table();
         if table.begin_write(c, p) {
             table.publish(c, p, &words);
         }
+        true
     }
 
     /// Claims and computes chunks on `pool` until every chunk of the job is published, taking
@@ -86,8 +92,17 @@ impl Job {
         let wait = |seen| {
             futex::wait(table.done, seen, Some(POLL));
         };
-        members::help(&table, p, |o| self.owner_dead(o), compute, wait);
+        if !self.data_changed.load(Relaxed) {
+            members::help(&table, p, |o| self.owner_dead(o), compute, wait);
+        }
         self.leave(p, Self::me());
+        // The flag was set by this participant's own threads, which `broadcast` joined (or by
+        // this thread in `help`): Relaxed sees it.
+        if self.data_changed.load(Relaxed) {
+            return Err(self.check_data_file().err().unwrap_or_else(|| {
+                Error::file(&self.path, "stopped: the data file changed while it was read")
+            }));
+        }
         Ok(())
     }
 }
