@@ -54,6 +54,15 @@ pub fn inspect(path: &Path, dtype: Option<DType>) -> Result<Source, Failure> {
     })
 }
 
+/// Test hook: with `SHMKERN_TEST_DELAY_AFTER_MAP_MS` set, sleeps that long after mapping the input
+/// or attaching to a job, so a test can truncate a file between the mapping and the reads.
+pub fn delay_after_map() {
+    if let Some(ms) = std::env::var_os("SHMKERN_TEST_DELAY_AFTER_MAP_MS") {
+        let ms = ms.to_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 impl Source {
     /// Maps the data read-only.
     pub fn map<T: Element>(&self) -> Result<SharedBuffer<T, ReadOnly>, Failure> {
@@ -67,6 +76,8 @@ impl Source {
                 SharedBuffer::<T, ReadOnly>::open(&self.path)
             }
         }?;
+        crate::sigbus::watch(buf.as_bytes(), &self.path);
+        delay_after_map();
         Ok(buf)
     }
 }

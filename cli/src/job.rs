@@ -151,5 +151,12 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
 fn attach(path: &Path) -> Result<Job, Failure> {
     // SAFETY: the command's documented contract: the job's data file is not modified while the job
     // runs.
-    Ok(unsafe { Job::attach(path) }?)
+    let job = unsafe { Job::attach(path) }?;
+    crate::sigbus::fallback(&format!(
+        "{} (or its data file {})",
+        path.display(),
+        job.data_path().display()
+    ));
+    crate::input::delay_after_map();
+    Ok(job)
 }

@@ -14,6 +14,7 @@ mod output;
 mod processes;
 mod progress;
 mod run;
+mod sigbus;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shmkern::buffer::DType;
@@ -248,6 +249,7 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("shmkern: internal error (please report): {info}");
     }));
+    sigbus::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

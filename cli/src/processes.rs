@@ -69,6 +69,23 @@ fn job_path() -> PathBuf {
     std::env::temp_dir().join(format!("shmkern-{}-{nanos}.job", std::process::id()))
 }
 
+/// How helpers reach the job file at `path`: on Linux an open descriptor of it (to pass as their
+/// standard input) and the path `/proc/self/fd/0`, with `path` itself unlinked at once; elsewhere
+/// `path`.
+fn job_for_helpers(path: &Path) -> Result<(PathBuf, Option<std::fs::File>), Failure> {
+    if cfg!(target_os = "linux") {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Failure::Other(format!("{}: cannot open: {e}", path.display())))?;
+        let _ = std::fs::remove_file(path);
+        Ok((PathBuf::from("/proc/self/fd/0"), Some(file)))
+    } else {
+        Ok((path.to_owned(), None))
+    }
+}
+
 /// Runs a `kind` job over `src` in `n` processes (this one included) of `input.threads` threads
 /// each (default: the cores divided among the processes), then calls `report` with the finished
 /// job and the run's figures.
@@ -85,20 +102,42 @@ pub fn run(
         .threads
         .map_or((cores / n as usize).max(1), |t| t as usize);
     let path = job_path();
+    crate::sigbus::remove_on_crash(&path);
     // SAFETY: the command's documented contract: its input is not modified while it runs.
     let job = unsafe { Job::create(&path, &src.path, Some(src.dtype), kind) }?;
     let _remove = RemoveOnDrop(path.clone());
+    crate::sigbus::fallback(&format!(
+        "the job file {} (or the input {})",
+        path.display(),
+        src.path.display()
+    ));
+    // The job file must not outlive the command, even one killed with SIGKILL: on Linux it is
+    // unlinked at once, and the helpers attach to it through the descriptor they inherit as
+    // their standard input (`/proc/self/fd/0`). Elsewhere they attach by path, and the file is
+    // removed when the command ends.
+    let (helper_job, helper_stdin) = job_for_helpers(&path)?;
+    crate::input::delay_after_map();
     let exe = std::env::current_exe()
         .map_err(|e| Failure::Other(format!("cannot find the shmkern executable: {e}")))?;
     let mut helpers = Helpers(Vec::new());
     for _ in 1..n {
+        let stdin =
+            match &helper_stdin {
+                Some(f) => Stdio::from(f.try_clone().map_err(|e| {
+                    Failure::Other(format!("{}: cannot share: {e}", path.display()))
+                })?),
+                None => Stdio::null(),
+            };
         let child = Command::new(&exe)
             .arg("job")
             .arg("work")
-            .arg(&path)
+            .arg(&helper_job)
             .args(["--threads", &threads.to_string(), "--quiet"])
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::null())
+            // The command's own error or result is the one line the user gets; a helper that
+            // fails is reported by the parent (`Helpers::finish`), and its chunks are recomputed.
+            .stderr(Stdio::null())
             .spawn()
             .map_err(|e| Failure::Other(format!("{}: cannot start: {e}", exe.display())))?;
         helpers.0.push(child);

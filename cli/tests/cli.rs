@@ -895,3 +895,83 @@ fn usage_errors_are_short_and_risky_requests_are_refused() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("available"), "{stderr}");
 }
+
+/// A file truncated while the command reads it: one line naming the file, exit status 1, never a
+/// SIGBUS death; the job file of `--processes` is not left behind. (The test hook
+/// `SHMKERN_TEST_DELAY_AFTER_MAP_MS` holds the command between mapping and reading.)
+#[test]
+fn a_file_truncated_under_the_command_is_an_error_not_a_crash() {
+    let d = tempfile::tempdir().unwrap();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (&["stats"], "the file shrank"),
+        (&["sum", "--processes", "2"], "a file shrank"),
+        (
+            &["stats", "--processes", "2", "--threads", "1"],
+            "a file shrank",
+        ),
+    ];
+    for (i, (args, want)) in cases.into_iter().enumerate() {
+        let data = write_raw(d.path(), &format!("d{i}.f64"), &vec![0.25f64; 1 << 20]);
+        let mut full = args.to_vec();
+        full.extend([s(&data), "--dtype", "f64"]);
+        let child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
+            .args(&full)
+            .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "1500")
+            .env("TMPDIR", &tmp)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&data)
+            .unwrap()
+            .set_len(4096)
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{full:?}: {:?}: {stderr}",
+            out.status
+        );
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{full:?}: one line: {stderr:?}"
+        );
+        assert!(
+            stderr.contains(s(&data)) && stderr.contains(want),
+            "{full:?}: {stderr}"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "job files left behind: {left:?}");
+}
+
+/// `--processes` unlinks its job file at once (the helpers attach through an inherited
+/// descriptor), so even a command killed with SIGKILL leaves no job file behind.
+#[test]
+fn processes_leave_no_job_file_even_when_killed() {
+    let d = tempfile::tempdir().unwrap();
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let data = write_raw(d.path(), "d.f64", &vec![0.5f64; 1 << 20]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
+        .args(["stats", s(&data), "--dtype", "f64", "--processes", "2"])
+        .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "2000")
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    child.kill().unwrap(); // SIGKILL: no destructor runs
+    child.wait().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "job files left behind: {left:?}");
+}
