@@ -327,6 +327,105 @@ fn a_replaced_or_modified_data_file_is_an_error_never_a_result() {
     assert!(e.to_string().contains("over f64"), "{e}");
 }
 
+/// A participant stopped with SIGSTOP while it holds claims keeps its process alive but makes no
+/// progress: once its lease expires the others run its chunks again, the job completes with the
+/// single-process bits, and the stopped process's late writes (after SIGCONT) change nothing.
+#[test]
+fn a_stopped_participant_loses_its_claims_when_its_lease_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 24 * CHUNK_LEN);
+    let job_path = dir.path().join("s.job");
+    // SAFETY: the test's own data file; nothing modifies it.
+    let mut job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    let mut stopped = spawn_worker(&job_path, 200);
+    let start = Instant::now();
+    while job.status().live_participants < 1 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Mid-chunk: the helper holds a claim it will not finish while stopped.
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = stopped.id() as libc::pid_t;
+    // SAFETY: signals a child of this test.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    assert!(
+        job.status().done < 24,
+        "the helper finished before it was stopped"
+    );
+    job.set_lease(Duration::from_millis(500));
+    let t0 = Instant::now();
+    job.work(&Pool::builder().threads(2).build().unwrap())
+        .unwrap();
+    let got = job.wait_stats::<f64>(Duration::from_secs(10)).unwrap();
+    assert_eq!(got, expected(&v));
+    assert!(
+        t0.elapsed() < Duration::from_secs(60),
+        "work took {:?} with a stopped participant",
+        t0.elapsed()
+    );
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    std::thread::sleep(Duration::from_millis(300)); // its late writes, if any, are refused
+    assert_eq!(job.wait_stats::<f64>(Duration::ZERO).unwrap(), expected(&v));
+    let _ = stopped.kill();
+    stopped.wait().unwrap();
+}
+
+/// Forged words in the chunk table (a chunk claimed under the worker's own slot, a chunk claimed
+/// by a slot naming pid 1 with no lease, a chunk marked done without the done count) end `work`
+/// within a bounded time: with the job complete, or with an error naming the inconsistency.
+#[test]
+fn forged_chunk_table_words_end_work_in_bounded_time() {
+    use std::os::unix::fs::FileExt;
+    // The layout of a job made by `Job::create` (src/job/layout.rs): 64 participant slots of 64
+    // bytes from byte 4224, then the chunk states, 8 bytes each.
+    const PARTICIPANTS: u64 = 4224;
+    const STATES: u64 = PARTICIPANTS + 64 * 64;
+    let claimed = |owner: u64| (owner << 2) | 1; // generation 0
+    let done_by = |owner: u64| (owner << 2) | 3;
+    let forge = |job_path: &Path, at: u64, word: u64| {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(job_path)
+            .unwrap();
+        f.write_all_at(&word.to_le_bytes(), at).unwrap();
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 6 * CHUNK_LEN);
+    let pool = Pool::builder().threads(2).build().unwrap();
+    let bound = Duration::from_secs(60);
+
+    // Chunk 0 claimed under slot 0 (the slot the worker will take), chunk 1 claimed by slot 5,
+    // whose word names pid 1 (alive) with start time 0 and no lease.
+    let job_path = dir.path().join("a.job");
+    // SAFETY: the test's own data file; nothing modifies it.
+    let mut job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    forge(&job_path, STATES, claimed(0));
+    forge(&job_path, PARTICIPANTS + 5 * 64, 1);
+    forge(&job_path, STATES + 8, claimed(5));
+    job.set_lease(Duration::from_millis(200));
+    let t0 = Instant::now();
+    job.work(&pool).unwrap();
+    assert!(t0.elapsed() < bound, "work took {:?}", t0.elapsed());
+    assert_eq!(
+        job.wait_stats::<f64>(Duration::from_secs(5)).unwrap(),
+        expected(&v)
+    );
+
+    // Chunk 2 marked done (by slot 9) without the done count: the count can never be reached.
+    let job_path = dir.path().join("b.job");
+    // SAFETY: as above.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    forge(&job_path, STATES + 16, done_by(9));
+    let t0 = Instant::now();
+    let e = job.work(&pool).unwrap_err();
+    assert!(t0.elapsed() < bound, "work took {:?}", t0.elapsed());
+    assert!(e.to_string().contains("inconsistent"), "{e}");
+    let e = job
+        .wait_stats::<f64>(Duration::from_millis(200))
+        .unwrap_err();
+    assert!(e.to_string().contains("timed out"), "{e}");
+}
+
 #[test]
 fn waiting_without_workers_times_out_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();

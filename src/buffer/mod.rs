@@ -35,6 +35,7 @@ use crate::error::Error;
 use bytemuck::Pod;
 use memmap2::{MmapOptions, MmapRaw};
 use npy::NpyHeader;
+use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::marker::PhantomData;
@@ -42,7 +43,6 @@ use std::mem::{align_of, size_of};
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::ptr::NonNull;
-use std::fmt;
 
 mod sealed {
     pub trait Sealed {}

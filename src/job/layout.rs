@@ -5,7 +5,9 @@
 //! 4096   done: u32 (futex word: chunks published)   | own cache line
 //! 4160   cursor: u64 (next never-claimed chunk)      | own cache line
 //! 4224   participants: max_participants × 64 bytes   (a u64 `pid | start_time << 32`, 0 = free;
-//!                                                     the rest of each 64-byte line unused)
+//!                                                     then a u64 lease: when the participant last
+//!                                                     showed progress, monotonic ms; the rest of
+//!                                                     each 64-byte line unused)
 //! …      chunk states: chunks × u64                  (64-byte aligned)
 //! …      results: chunks × 2 slots × 80 bytes        (64-byte aligned)
 //! ```

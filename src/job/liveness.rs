@@ -32,6 +32,30 @@ pub(crate) fn start_time(_pid: u32) -> Option<u64> {
     Some(1) // no way to tell: every participant counts as alive
 }
 
+/// Milliseconds of `CLOCK_MONOTONIC`: one clock for every process of the machine (in one time
+/// namespace), so a lease renewed by one participant can be judged by another.
+#[cfg(unix)]
+pub(crate) fn monotonic_ms() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime(2) writes the live local `ts`; CLOCK_MONOTONIC always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    (ts.tv_sec as u64) * 1000 + (ts.tv_nsec as u64) / 1_000_000
+}
+
+/// Without a shared monotonic clock: this process's own (cross-process jobs need Unix anyway).
+#[cfg(not(unix))]
+pub(crate) fn monotonic_ms() -> u64 {
+    static ORIGIN: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
+        + 1
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;

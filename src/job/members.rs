@@ -36,6 +36,13 @@ pub trait Members {
     fn slot(&self, i: u32) -> &AtomicU64;
     /// Whether the process a non-zero slot word names still exists.
     fn alive(&self, word: u64) -> bool;
+    /// Whether participant `i`'s lease has expired: alive or not, it has not shown progress for
+    /// longer than the lease, so its claims may be run again (the generation bump makes a late
+    /// write of it fail; the result cannot change). Never, by default.
+    fn expired(&self, i: u32) -> bool {
+        let _ = i;
+        false
+    }
 
     /// Whether participant `owner` (an index read from shared memory) is dead: out of range
     /// (garbage: nobody can hold such a claim), free, or its process gone.
@@ -45,7 +52,7 @@ pub trait Members {
         }
         // Acquire: pairs with the joiner's CAS, so a slot taken over is read whole.
         let word = self.slot(owner).load(Ordering::Acquire);
-        word == 0 || !self.alive(word)
+        word == 0 || !self.alive(word) || self.expired(owner)
     }
 
     /// Takes the first slot that is free or whose process is gone for the process `me`, after
@@ -136,6 +143,11 @@ pub fn help(
             }
         }
         if !progressed {
+            // Every chunk is done but the count is short: the count was not written by
+            // participants (a forged table). Nothing more can happen; the caller reports it.
+            if (0..table.chunks()).all(|k| table.result(k).is_some()) {
+                return;
+            }
             wait(seen);
         }
     }

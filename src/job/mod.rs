@@ -119,6 +119,8 @@ pub struct Job {
     data_checked: AtomicU64,
     /// Set when a check found the data file changed: this participant publishes nothing more.
     data_changed: AtomicBool,
+    /// After how long without progress another participant's claims are run again.
+    lease: Duration,
 }
 
 impl std::fmt::Debug for Job {
@@ -371,6 +373,59 @@ impl Job {
         &self.atomics::<AtomicU64>(offset, 1)[0]
     }
 
+    /// Participant slot `i`'s lease: when it last showed progress ([`liveness::monotonic_ms`]).
+    fn lease_word(&self, i: u32) -> &AtomicU64 {
+        let offset = self.layout.participants + i as usize * PARTICIPANT_BYTES + 8;
+        &self.atomics::<AtomicU64>(offset, 1)[0]
+    }
+
+    /// Renews participant `p`'s lease. Relaxed: the lease is a verdict on time alone; what keeps
+    /// the result right when the verdict is wrong is the chunk table's generation check.
+    pub(super) fn renew(&self, p: u32) {
+        self.lease_word(p).store(liveness::monotonic_ms(), Relaxed);
+    }
+
+    /// The default lease of [`set_lease`](Job::set_lease).
+    pub const DEFAULT_LEASE: Duration = Duration::from_secs(10);
+
+    /// Sets how long another participant may go without progress before this participant runs
+    /// its claimed chunks again (default [`DEFAULT_LEASE`](Job::DEFAULT_LEASE)). A participant
+    /// renews its lease with every chunk it publishes and while it waits, so only one that is
+    /// stopped (SIGSTOP), stuck, or slower than the lease per chunk loses its claims — and then
+    /// only the time: the first publication of a chunk wins, a late one is refused by the chunk's
+    /// generation, and the result's bits are the same either way. A lease shorter than a chunk's
+    /// compute time makes participants redo each other's work; zero is treated as one millisecond.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use shmkern::job::{Job, JobKind};
+    /// # use shmkern::{Pool, SharedBuffer};
+    /// # use std::time::Duration;
+    /// # let name = format!("shmkern-doc-job-lease-{}", std::process::id());
+    /// # let dir = std::env::temp_dir().join(name);
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let (data, job_path) = (dir.join("data.npy"), dir.join("data.job"));
+    /// # let _ = std::fs::remove_file(&job_path);
+    /// # SharedBuffer::<f64>::create_npy(&data, 1000)?;
+    /// // SAFETY: nothing modifies the data file while the job runs.
+    /// let mut job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
+    /// assert_eq!(job.lease(), Job::DEFAULT_LEASE);
+    /// job.set_lease(Duration::from_secs(2));
+    /// job.work(&Pool::builder().threads(1).build()?)?;
+    /// # drop(job);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn set_lease(&mut self, lease: Duration) {
+        self.lease = lease.max(Duration::from_millis(1));
+    }
+
+    /// This participant's lease length ([`set_lease`](Job::set_lease)).
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
     fn me() -> u64 {
         let pid = std::process::id();
         let start = liveness::start_time(pid).unwrap_or(1) as u32;
@@ -407,7 +462,11 @@ impl Job {
         self.compare_data(&data_path, &meta)
     }
 
-    fn compare_data(&self, data_path: &std::path::Path, meta: &std::fs::Metadata) -> Result<(), Error> {
+    fn compare_data(
+        &self,
+        data_path: &std::path::Path,
+        meta: &std::fs::Metadata,
+    ) -> Result<(), Error> {
         let how = if meta.len() != self.header.data_file_len {
             Some("its length changed")
         } else {
@@ -479,5 +538,12 @@ impl Members for Job {
     }
     fn alive(&self, word: u64) -> bool {
         Self::slot_alive(word)
+    }
+    fn expired(&self, i: u32) -> bool {
+        // Relaxed: see `renew`. A lease word never written (0) or from the future (forged)
+        // counts as expired.
+        let renewed = self.lease_word(i).load(Relaxed);
+        let now = liveness::monotonic_ms();
+        renewed == 0 || renewed > now || now - renewed > self.lease.as_millis() as u64
     }
 }

@@ -6,10 +6,10 @@ use super::{Job, JobKind};
 use crate::buffer::{npy, DType, ReadOnly};
 use crate::error::Error;
 use crate::sched::CHUNK_LEN;
+use crate::sync::atomic::{AtomicBool, AtomicU64};
 use crate::SharedBuffer;
 use std::fs::{File, OpenOptions};
 use std::io::Read;
-use crate::sync::atomic::{AtomicBool, AtomicU64};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -221,6 +221,7 @@ impl Job {
             opened: std::time::Instant::now(),
             data_checked: AtomicU64::new(0),
             data_changed: AtomicBool::new(false),
+            lease: Job::DEFAULT_LEASE,
         };
         job.check_data_file()?;
         Ok(job)

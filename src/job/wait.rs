@@ -204,7 +204,13 @@ fn not_done(table: &ChunkTable<'_>) -> String {
     let mut text: Vec<String> = ranges
         .iter()
         .take(SHOWN)
-        .map(|&(a, b)| if a == b { format!("chunk {a}") } else { format!("chunks {a}-{b}") })
+        .map(|&(a, b)| {
+            if a == b {
+                format!("chunk {a}")
+            } else {
+                format!("chunks {a}-{b}")
+            }
+        })
         .collect();
     if ranges.len() > SHOWN {
         text.push(format!("and {} more ranges", ranges.len() - SHOWN));

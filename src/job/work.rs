@@ -8,8 +8,8 @@ use super::{Job, JobKind, POLL};
 use crate::buffer::DType;
 use crate::error::Error;
 use crate::kernels::{Float, Int, StatElement, VariantChoice};
-use crate::sync::futex;
 use crate::sync::atomic::Ordering::Relaxed;
+use crate::sync::futex;
 use crate::Pool;
 
 /// Chunks a participant thread reserves at a time (4 MiB of f64): long sequential stretches of
@@ -19,7 +19,7 @@ const RUN: usize = 16;
 impl Job {
     /// Takes a participant slot ([`Members::join`]).
     fn join(&self) -> Result<u32, Error> {
-        Members::join(self, &self.table(), Self::me()).ok_or_else(|| {
+        let p = Members::join(self, &self.table(), Self::me()).ok_or_else(|| {
             Error::file(
                 &self.path,
                 format!(
@@ -27,7 +27,9 @@ impl Job {
                     self.header.max_participants
                 ),
             )
-        })
+        })?;
+        self.renew(p);
+        Ok(p)
     }
 
     /// Computes and publishes claim `c` of participant `p`, with the kernels `choice` picks;
@@ -47,6 +49,7 @@ impl Job {
         if table.begin_write(c, p) {
             table.publish(c, p, &words);
         }
+        self.renew(p);
         true
     }
 
@@ -90,18 +93,37 @@ impl Job {
         pool.broadcast(|_| members::claim_runs(&table, p, RUN, compute));
         // Woken, timed out or interrupted: the loop looks at everything again either way.
         let wait = |seen| {
+            self.renew(p);
             futex::wait(table.done, seen, Some(POLL));
         };
+        // Once the claiming phase has returned, none of this participant's own claims is being
+        // computed, so a chunk still claimed under its slot is stale or forged: it is given back
+        // like a dead owner's.
+        let dead = |o| o == p || self.owner_dead(o);
         if !self.data_changed.load(Relaxed) {
-            members::help(&table, p, |o| self.owner_dead(o), compute, wait);
+            members::help(&table, p, dead, compute, wait);
         }
         self.leave(p, Self::me());
         // The flag was set by this participant's own threads, which `broadcast` joined (or by
         // this thread in `help`): Relaxed sees it.
         if self.data_changed.load(Relaxed) {
             return Err(self.check_data_file().err().unwrap_or_else(|| {
-                Error::file(&self.path, "stopped: the data file changed while it was read")
+                Error::file(
+                    &self.path,
+                    "stopped: the data file changed while it was read",
+                )
             }));
+        }
+        let done = table.done_count();
+        if u64::from(done) < self.header.chunks {
+            return Err(Error::file(
+                &self.path,
+                format!(
+                    "the chunk table is inconsistent: every chunk is marked done but the count \
+                     says {done} of {}; the file was written by something other than a participant",
+                    self.header.chunks
+                ),
+            ));
         }
         Ok(())
     }
