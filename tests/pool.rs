@@ -1299,3 +1299,230 @@ fn reduce_over_too_many_zero_sized_elements_does_not_hit_unreachable() {
         "reduce hit unreachable!(): {msg:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 10. Nested tasks: a join inside the pool helps while it waits
+// ---------------------------------------------------------------------------------------------
+
+/// How long a nested-task test may run before it is declared hung. A hang guard, not a timed
+/// assertion: each of these tests takes well under a second when it passes, and a regression
+/// (a join inside the pool that only waits) deadlocks forever.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// Runs `body` on a thread of its own and fails with a clear message if it has not returned within
+/// [`HANG_GUARD`] (the deadlocked thread is left behind; the test process ends anyway). A panic in
+/// `body` is re-raised here.
+fn hang_guard<T: Send + 'static>(what: &str, body: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let h = thread::spawn(move || {
+        // A failed send means the guard gave up already.
+        let _ = tx.send(body());
+    });
+    match rx.recv_timeout(HANG_GUARD) {
+        Ok(v) => {
+            h.join().unwrap();
+            v
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => match h.join() {
+            Err(p) => panic::resume_unwind(p),
+            Ok(()) => unreachable!("the body returned without sending its result"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: not finished after {HANG_GUARD:?}: nested spawn/join deadlocked")
+        }
+    }
+}
+
+/// The reproduction: on a pool with one worker, a task spawns a task and joins it. The
+/// worker, busy with the outer task, must run the inner one itself while it waits.
+#[test]
+fn nested_join_in_a_task_does_not_deadlock() {
+    quiet_expected_panics();
+    hang_guard("spawn + join inside a task", || {
+        let pool = Arc::new(Pool::builder().threads(2).build().unwrap());
+        let p = Arc::clone(&pool);
+        assert_eq!(pool.spawn(move || p.spawn(|| 7).join()).join(), Ok(Ok(7)));
+        // Three levels deep, with `join_timeout`, `wait_timeout` and a panicking child, which fails
+        // only itself.
+        let p = Arc::clone(&pool);
+        let outer = pool.spawn(move || {
+            let q = Arc::clone(&p);
+            let mid = p.spawn(move || {
+                let bad = q.spawn(|| -> u32 { panic!("inner {MARKER}") });
+                let good = q.spawn(|| 5u32);
+                assert!(good.wait_timeout(LIMIT), "wait_timeout did not help");
+                (bad.join(), good.join_timeout(LIMIT))
+            });
+            mid.join_timeout(LIMIT)
+        });
+        let (bad, good) = outer.join().unwrap().unwrap();
+        assert_eq!(bad, Err(TaskError::Panicked(format!("inner {MARKER}"))));
+        assert_eq!(good, Ok(5));
+        // The pool lives on; the outer tasks ran on the worker, the inner ones there too.
+        assert_eq!(pool.spawn(|| 1).join(), Ok(1));
+        let m = pool.metrics();
+        assert_eq!(m[0].tasks_run, 0, "a thread outside the pool only waits");
+        assert_eq!(m[1].tasks_run, 7);
+    });
+}
+
+/// The same from data-parallel closures of a two-participant pool: both the caller (participant 0)
+/// and the worker spawn and join inside `broadcast`, `reduce` and `for_each_chunk_mut`. Neither is
+/// free to run the other's task unless a join helps.
+#[test]
+fn nested_join_in_data_parallel_closures_does_not_deadlock() {
+    hang_guard("spawn + join inside data-parallel closures", || {
+        let pool = Pool::builder().threads(2).inline_below(0).build().unwrap();
+        let seen = AtomicUsize::new(0);
+        pool.broadcast(|i| {
+            let v = pool.spawn(move || 1usize << i).join().unwrap();
+            seen.fetch_or(v, SeqCst);
+        });
+        assert_eq!(seen.load(SeqCst), 0b11);
+        let data: Vec<u64> = (0..64).collect();
+        let sum = pool
+            .reduce_with(
+                &data,
+                opts_len(1),
+                |c| {
+                    let x = c[0];
+                    pool.spawn(move || x * 2).join().unwrap()
+                },
+                |a, b| a + b,
+            )
+            .unwrap();
+        assert_eq!(sum, 63 * 64);
+        let mut v = vec![0u64; 64];
+        pool.for_each_chunk_mut(&mut v, 4, |off, c| {
+            let base = pool.spawn(move || off as u64).join().unwrap();
+            c.iter_mut()
+                .enumerate()
+                .for_each(|(i, x)| *x = base + i as u64);
+        })
+        .unwrap();
+        assert!(v.iter().enumerate().all(|(i, &x)| x == i as u64));
+        // Every task ran exactly once, on one participant or the other.
+        let run: u64 = pool.metrics().iter().map(|m| m.tasks_run).sum();
+        assert_eq!(run, 2 + 64 + 16);
+    });
+}
+
+/// `fib(n)` with a spawned task per recursive call, each joined by its parent.
+fn fib(pool: &Arc<Pool>, n: u32) -> u64 {
+    if n < 2 {
+        return u64::from(n);
+    }
+    let (p1, p2) = (Arc::clone(pool), Arc::clone(pool));
+    let a = pool.spawn(move || fib(&p1, n - 1));
+    let b = pool.spawn(move || fib(&p2, n - 2));
+    a.join().unwrap() + b.join().unwrap()
+}
+
+/// Recursive spawn/join (a Fibonacci of depth 20: 21,890 tasks) on pools of 1, 2 and 4
+/// participants. With one participant `spawn` runs each task at once on its caller; with workers,
+/// every join on a worker runs queued tasks while it waits. Each task is counted once, on the
+/// participant that ran it, and busy time is not counted twice for tasks nested in others.
+#[test]
+fn recursive_fib_by_spawn_and_join() {
+    let (n, expected) = if cfg!(miri) { (7, 13) } else { (20, 6765) };
+    // fib(n) spawns 2 tasks per call with n >= 2: 2 * fib(n + 1) - 2 of them.
+    let tasks: u64 = if cfg!(miri) {
+        2 * 21 - 2
+    } else {
+        2 * 10_946 - 2
+    };
+    for threads in [1, 2, 4] {
+        hang_guard(&format!("fib({n}) on {threads} threads"), move || {
+            let pool = Arc::new(Pool::builder().threads(threads).build().unwrap());
+            let t0 = Instant::now();
+            assert_eq!(fib(&pool, n), expected, "{threads} threads");
+            // The root's own spawns are joined from this (outside) thread, which only waits: the
+            // last worker may still be counting its task.
+            wait_tasks_run(&pool, tasks);
+            let wall = t0.elapsed();
+            let m = pool.metrics();
+            if threads == 1 {
+                assert_eq!(
+                    m[0].tasks_run, tasks,
+                    "one participant: all inline on the caller"
+                );
+            } else {
+                assert_eq!(
+                    m[0].tasks_run, 0,
+                    "{threads} threads: the outside caller ran a task"
+                );
+            }
+            for w in &m {
+                assert!(
+                    w.busy <= wall,
+                    "participant {} busy {:?} in {wall:?}: nested tasks counted twice",
+                    w.index,
+                    w.busy
+                );
+            }
+        });
+    }
+}
+
+/// A join on a worker whose task runs on another worker helps with other queued tasks meanwhile —
+/// but never runs one that was cancelled while queued.
+#[test]
+fn helping_join_runs_other_tasks_but_never_a_cancelled_one() {
+    hang_guard("helping join with a cancelled task queued", || {
+        let pool = Arc::new(Pool::builder().threads(3).build().unwrap());
+        let ran = Arc::new(AtomicBool::new(false));
+        let p = Arc::clone(&pool);
+        let r = Arc::clone(&ran);
+        let outer = pool.spawn(move || {
+            // `busy` runs on the other worker until the task `release` (queued below) frees it.
+            let (started_tx, started_rx) = mpsc::channel();
+            let (release_tx, release_rx) = mpsc::channel::<()>();
+            let busy = p.spawn(move || {
+                started_tx.send(()).unwrap();
+                release_rx.recv_timeout(LIMIT).is_ok()
+            });
+            started_rx.recv_timeout(LIMIT).unwrap();
+            let victim = p.spawn(move || r.store(true, SeqCst));
+            assert!(victim.cancel());
+            let release = p.spawn(move || release_tx.send(()).unwrap());
+            // Only this worker is free: its join must run `release` (and skip `victim`).
+            let released = busy.join();
+            (released, release.join(), victim.join())
+        });
+        let (released, release, victim) = outer.join().unwrap();
+        assert_eq!(
+            released,
+            Ok(true),
+            "the join did not run the queued `release`"
+        );
+        assert_eq!(release, Ok(()));
+        assert_eq!(victim, Err(TaskError::Cancelled));
+        assert!(!ran.load(SeqCst), "a helping join ran a cancelled task");
+    });
+}
+
+/// A worker of one pool joining a task of another pool does not run the other pool's work: it
+/// waits, and the task runs on its own pool's worker.
+#[test]
+fn join_across_pools_only_waits() {
+    hang_guard("join of another pool's task", || {
+        let a = Arc::new(
+            Pool::builder()
+                .threads(2)
+                .thread_name(|i| format!("pool-a-{i}"))
+                .build()
+                .unwrap(),
+        );
+        let b = Pool::builder()
+            .threads(2)
+            .thread_name(|i| format!("pool-b-{i}"))
+            .build()
+            .unwrap();
+        let name = || thread::current().name().map(str::to_owned);
+        let a2 = Arc::clone(&a);
+        let r = b.spawn(move || (name(), a2.spawn(name).join()));
+        let (outer, inner) = r.join().unwrap();
+        assert_eq!(outer.as_deref(), Some("pool-b-1"));
+        assert_eq!(inner, Ok(Some("pool-a-1".to_string())));
+    });
+}

@@ -1,6 +1,7 @@
 //! Models of the worker pool, run on the real `Pool` with 2 participants (the caller and one
 //! worker), one call slot and no spinning (loom cfg): call publication vs. a worker deciding to sleep,
-//! completion and partials, the panic path, shutdown while the worker sleeps, and a task's `Future`.
+//! completion and partials, the panic path, shutdown while the worker sleeps, a task's `Future`, and
+//! a nested spawn/join on the busy worker (help while waiting).
 #![cfg(shmkern_loom)]
 
 use loom_tests::{expect_rejected, DEADLOCK, RACE};
@@ -166,4 +167,51 @@ fn twin_task_waker_taken_early_is_rejected() {
             loom::model(task_future);
         },
     );
+}
+
+/// A task spawns a task and joins it while the pool's only worker is busy with the outer task (the
+/// issue's reproduction): the worker's join must run the queued inner task itself. The caller, a
+/// thread outside the pool, only waits for the outer task; the pool is dropped at the end, so the
+/// worker's later sleep and shutdown are explored too.
+fn nested_join() {
+    let pool = std::sync::Arc::new(pool());
+    let p = std::sync::Arc::clone(&pool);
+    let outer = pool.spawn(move || p.spawn(|| 7u32).join());
+    assert_eq!(outer.join(), Ok(Ok(7)));
+}
+
+#[test]
+fn pool_nested_join_helps_while_waiting() {
+    loom::model(nested_join);
+}
+
+#[test]
+fn twin_nested_join_without_helping_is_rejected() {
+    expect_rejected(
+        "twin_nested_join_without_helping_is_rejected",
+        &[DEADLOCK],
+        || {
+            let _bug = inject(Fault::JoinSkipsHelping);
+            loom::model(nested_join);
+        },
+    );
+}
+
+/// Inside a broadcast both participants spawn a task and join it: the caller (participant 0, not a
+/// worker) and the worker each help while they wait — either may run either task — and no
+/// interleaving deadlocks, nor does the worker run the broadcast twice (its join skips the call it
+/// is in). With `JoinSkipsHelping` both wait for ever; that fault's twin is the cheaper model above.
+fn nested_join_in_broadcast() {
+    let pool = pool();
+    let sum = AtomicUsize::new(0);
+    pool.broadcast(|i| {
+        let v = pool.spawn(move || i + 1).join().unwrap();
+        sum.fetch_add(v, Relaxed);
+    });
+    assert_eq!(sum.load(Relaxed), 3);
+}
+
+#[test]
+fn pool_nested_join_in_broadcast_helps() {
+    loom::model(nested_join_in_broadcast);
 }

@@ -2,7 +2,7 @@
 
 use super::call::CallSlot;
 use super::metrics::Metrics;
-use super::{worker, Inner, Pool, CALL_SLOTS, WORKER_OF};
+use super::{worker, Inner, Pool, CALL_SLOTS};
 use crate::error::{Error, ErrorKind};
 #[cfg(not(shmkern_loom))]
 use crate::kernels::{stream_bytes, Prefetch, VariantChoice};
@@ -304,10 +304,7 @@ impl Builder {
                 b = b.stack_size(s);
             }
             let inner = pool.inner.clone();
-            let spawned = b.spawn(move || {
-                WORKER_OF.with(|w| w.set(Arc::as_ptr(&inner) as usize));
-                worker::main_loop(&inner, me);
-            });
+            let spawned = b.spawn(move || worker::run(inner, me));
             match spawned {
                 Ok(h) => pool.workers.push(h),
                 // Dropping `pool` stops and joins the workers started so far.

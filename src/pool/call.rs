@@ -9,6 +9,7 @@ use crate::sync::atomic::{
 };
 use crate::sync::{fault, EventCount, FaultId, Latch};
 use std::any::Any;
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// What participants run: chunk index (or, for a broadcast, participant index) → work.
@@ -146,12 +147,14 @@ impl CallSlot {
 
     /// Worker side: if the slot holds a call this worker has not handled (`seen`), joins it and
     /// helps until no chunk is left. Returns whether it joined.
-    pub(crate) fn help(&self, me: usize, seen: &mut u64, counters: &Counters) -> bool {
+    pub(crate) fn help(&self, me: usize, seen: &Cell<u64>, counters: &Counters) -> bool {
         let ticket = self.ticket.load(Acquire);
-        if ticket == 0 || ticket == *seen {
+        if ticket == 0 || ticket == seen.get() {
             return false;
         }
-        *seen = ticket;
+        // Before running anything: a join inside this call's closure, helping while it waits, must
+        // not handle this call again (a broadcast would run twice on this worker).
+        seen.set(ticket);
         let Some(round) = Round::from_ticket(ticket) else {
             return false;
         };

@@ -88,7 +88,9 @@ pub struct WorkerMetrics {
     pub chunks_run: u64,
     /// Chunks claimed by stealing from another participant's range.
     pub chunks_stolen: u64,
-    /// Time spent running tasks and data-parallel work (workers only).
+    /// Time spent running tasks and data-parallel work: the workers', and for participant 0 the
+    /// tasks that calling threads ran themselves (a one-participant pool's, and those a join in a
+    /// data-parallel call ran while it waited). Work nested in other work is counted once.
     pub busy: Duration,
     /// Times the worker went to sleep on the futex after its spin budget ran out.
     pub sleeps: u64,

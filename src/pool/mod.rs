@@ -26,11 +26,11 @@ use crate::sync::atomic::{
 use crate::sync::{thread, Arc, EventCount, Mutex};
 use call::{CallSlot, ChunkFn, Payload};
 use crossbeam_utils::CachePadded;
-use metrics::Metrics;
+use metrics::{Counters, Metrics};
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use task::Queued;
 
 /// Data-parallel calls that can run at once; a call that finds every slot taken runs inline on its
@@ -38,15 +38,147 @@ use task::Queued;
 /// target; under loom one slot keeps the state space small.
 const CALL_SLOTS: usize = if cfg!(shmkern_loom) { 1 } else { 4 };
 
+/// What the current thread is to the pools it works in: the worker of one, the caller of a
+/// data-parallel call of one, or neither. `Task::join` reads it to decide whether to help while it
+/// waits (`README.md` § Helping while waiting). Every field is this thread's alone.
+pub(crate) struct Local {
+    /// The `Inner` of the pool whose worker this thread is; null on every other thread. Set by
+    /// `worker::run` before the worker loop and cleared after it, while the thread holds an `Arc` of
+    /// that `Inner`: non-null, it points to a live `Inner`.
+    worker_of: Cell<*const Inner>,
+    /// This worker's participant index (meaningful while `worker_of` is set).
+    me: Cell<usize>,
+    /// Per call slot, the last ticket this worker handled, so that it never handles one call twice:
+    /// the worker loop and the joins that help while they wait share them.
+    seen: [Cell<u64>; CALL_SLOTS],
+    /// The `Inner` of the pool whose data-parallel call this thread runs as participant 0 (the
+    /// innermost, if calls of several pools nest), or null. Set by `run_chunks` for the call's
+    /// duration, while `&Pool` borrows the `Inner`: non-null, it points to a live `Inner`.
+    caller_of: Cell<*const Inner>,
+    /// How deep this thread is inside timed work ([`run_timed`]): helping nests tasks and chunks
+    /// in others, and only the outermost is added to the busy time.
+    depth: Cell<u32>,
+}
+
+impl Local {
+    const fn new() -> Self {
+        Self {
+            worker_of: Cell::new(std::ptr::null()),
+            me: Cell::new(0),
+            seen: [const { Cell::new(0) }; CALL_SLOTS],
+            caller_of: Cell::new(std::ptr::null()),
+            depth: Cell::new(0),
+        }
+    }
+}
+
 #[cfg(not(shmkern_loom))]
 std::thread_local! {
-    /// The `Inner` address of the pool whose worker this thread is (0: none).
-    static WORKER_OF: Cell<usize> = const { Cell::new(0) };
+    static LOCAL: Local = const { Local::new() };
 }
 // loom runs its threads as coroutines on one OS thread: a std thread-local would be shared by them.
 #[cfg(shmkern_loom)]
 loom::thread_local! {
-    static WORKER_OF: Cell<usize> = Cell::new(0);
+    static LOCAL: Local = Local::new();
+}
+
+/// Runs `f` and, if it returns true (it did some work), adds its duration to `counters`' busy time
+/// — unless this thread already runs timed work further out: a task or chunk run by a join that
+/// helps while it waits is inside another one, whose measurement covers it (counting both would
+/// make busy time exceed wall time).
+pub(crate) fn run_timed(counters: &Counters, f: impl FnOnce() -> bool) -> bool {
+    struct Depth<'a>(&'a Cell<u32>);
+    impl Drop for Depth<'_> {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() - 1);
+        }
+    }
+    LOCAL.with(|l| {
+        let outermost = l.depth.get() == 0;
+        l.depth.set(l.depth.get() + 1);
+        let _depth = Depth(&l.depth);
+        let t0 = Instant::now();
+        let worked = f();
+        if worked && outermost {
+            counters.add_busy(t0.elapsed());
+        }
+        worked
+    })
+}
+
+/// A thread that may help the pool it waits on: one of its workers, or the caller of one of its
+/// data-parallel calls. Made by [`with_helper`] only.
+pub(crate) struct Helper<'a> {
+    inner: &'a Inner,
+    /// `(me, seen)` for a worker; `None` for a caller (participant 0), which helps with tasks only:
+    /// index 0 of every call slot belongs to that slot's own caller.
+    worker: Option<(usize, &'a [Cell<u64>; CALL_SLOTS])>,
+}
+
+/// Calls `f` with a [`Helper`] if this thread may help the pool whose `Inner` is at address `pool`
+/// while it waits for one of the pool's tasks — it is one of that pool's workers, or inside one of
+/// its data-parallel calls as the caller — and with `None` otherwise (a thread outside the pool,
+/// or inside another pool: it only waits).
+///
+/// A stale `pool` (a task of a pool since dropped, whose `Inner` address now belongs to another
+/// pool) can only make a thread help the pool it is really in: such a task has finished, since
+/// dropping a pool cancels its queued tasks and joins the workers running the others.
+pub(crate) fn with_helper<R>(pool: usize, f: impl FnOnce(Option<&Helper<'_>>) -> R) -> R {
+    LOCAL.with(|l| {
+        let w = l.worker_of.get();
+        if !w.is_null() && w.addr() == pool {
+            // SAFETY: a non-null `worker_of` points to the `Inner` that this worker thread holds an
+            // `Arc` of until after it clears the field (`worker::run`); `f` runs on this thread,
+            // inside that span.
+            let inner = unsafe { &*w };
+            return f(Some(&Helper {
+                inner,
+                worker: Some((l.me.get(), &l.seen)),
+            }));
+        }
+        let c = l.caller_of.get();
+        if !c.is_null() && c.addr() == pool {
+            // SAFETY: a non-null `caller_of` was set by `run_chunks` on this thread, which holds
+            // `&Pool` (so the `Inner`) borrowed until it restores the field; `f` runs on this
+            // thread inside that call.
+            let inner = unsafe { &*c };
+            return f(Some(&Helper {
+                inner,
+                worker: None,
+            }));
+        }
+        f(None)
+    })
+}
+
+impl Helper<'_> {
+    /// Runs one piece of queued work of the pool, if there is any: the awaited task itself if it is
+    /// still queued (`own`, the address `Queued::id` gives it; `own_queued`, a hint), else (workers
+    /// only) a data-parallel call this worker has not handled yet, else the newest queued task.
+    /// Returns whether it ran anything.
+    pub(crate) fn help_once(&self, own: usize, own_queued: bool) -> bool {
+        let inner = self.inner;
+        let me = self.worker.map_or(0, |(me, _)| me);
+        let counters = inner.metrics.get(me);
+        if own_queued {
+            if let Some(t) = inner.take_task(own) {
+                t.run(counters);
+                return true;
+            }
+        }
+        if let Some((me, seen)) = self.worker {
+            for (slot, seen) in inner.calls.iter().zip(seen) {
+                if run_timed(counters, || slot.help(me, seen, counters)) {
+                    return true;
+                }
+            }
+        }
+        if let Some(t) = inner.pop_newest_task() {
+            t.run(counters);
+            return true;
+        }
+        false
+    }
 }
 
 pub(crate) struct Inner {
@@ -83,22 +215,53 @@ impl Inner {
         self.sleep.notify(1);
     }
 
+    /// The oldest queued task (the worker loop: first in, first out).
     fn pop_task(&self) -> Option<Box<dyn Queued>> {
+        self.take_where(|q| q.pop_front())
+    }
+
+    /// The newest queued task (a join helping while it waits: the work most likely spawned by the
+    /// task it waits for, and the shortest; oldest-first would run the tree breadth-first and nest
+    /// ever more waiting tasks on the helper's stack).
+    fn pop_newest_task(&self) -> Option<Box<dyn Queued>> {
+        self.take_where(|q| q.pop_back())
+    }
+
+    /// The queued task whose `Queued::id` is `id`, taken out of the queue; searched from the back,
+    /// where a task that spawned and then joins it finds its own child.
+    fn take_task(&self, id: usize) -> Option<Box<dyn Queued>> {
+        self.take_where(|q| {
+            q.iter()
+                .rposition(|t| t.id() == id)
+                .and_then(|i| q.remove(i))
+        })
+    }
+
+    fn take_where(
+        &self,
+        take: impl FnOnce(&mut VecDeque<Box<dyn Queued>>) -> Option<Box<dyn Queued>>,
+    ) -> Option<Box<dyn Queued>> {
+        // Relaxed: a hint; the mutex orders the queue itself, and a task pushed just now is found by
+        // the next look (its pusher also notifies the event count).
         if self.queued.load(Relaxed) == 0 {
             return None;
         }
         let mut q = self.lock_tasks();
-        let t = q.pop_front();
+        let t = take(&mut q);
         self.queued.store(q.len(), Relaxed);
         t
     }
 
     /// Whether an idle worker has something to do. Loaded after `prepare_wait`'s fence, so a
     /// condition stored before a `notify` is seen or the notification is (event-count protocol).
-    fn has_work(&self, seen: &[u64]) -> bool {
+    fn has_work(&self, seen: &[Cell<u64>]) -> bool {
         self.shutdown.load(Relaxed) != 0
             || self.queued.load(Relaxed) != 0
-            || self.calls.iter().zip(seen).any(|(j, s)| j.has_news(*s))
+            || self
+                .calls
+                .iter()
+                .zip(seen)
+                .any(|(j, s)| j.has_news(s.get()))
     }
 }
 
@@ -231,7 +394,12 @@ impl Pool {
     }
 
     /// Runs `f` on a worker; the [`Task`] handle joins it, times out, cancels it or `.await`s it.
-    /// With one participant (no workers) the task runs at once on the calling thread.
+    /// With one participant (no workers) the task runs at once on the calling thread, before
+    /// `spawn` returns (so a task that spawns and joins tasks is plain recursion there).
+    ///
+    /// Tasks may spawn and join tasks of the same pool, to any depth: a join on one of the pool's
+    /// workers, or in one of its data-parallel calls, runs queued work while it waits
+    /// ([Joining inside the pool](Task#joining-inside-the-pool)).
     ///
     /// # Examples
     ///
@@ -275,7 +443,7 @@ impl Pool {
         &self,
         f: impl FnOnce(&CancelToken) -> R + Send + 'static,
     ) -> Task<R> {
-        let (queued, handle) = task::new_task(f);
+        let (queued, handle) = task::new_task(Arc::as_ptr(&self.inner).addr(), f);
         if self.workers.is_empty() {
             queued.run(self.inner.metrics.get(0));
         } else {
@@ -337,13 +505,16 @@ impl Pool {
     }
 
     fn is_own_worker(&self) -> bool {
-        WORKER_OF.with(|w| w.get()) == Arc::as_ptr(&self.inner) as usize
+        LOCAL.with(|l| std::ptr::eq(l.worker_of.get(), Arc::as_ptr(&self.inner)))
     }
 
     /// Runs `f(k)` for `k < chunks` (or once per participant if `broadcast`) on a call slot, the
     /// caller taking part; inline if every slot is taken (a broadcast waits for a slot instead).
     fn run_chunks(&self, broadcast: bool, chunks: u32, f: &ChunkFn<'_>) -> Result<(), Payload> {
         let inner = &*self.inner;
+        // For the call's duration this thread is the caller of a call of this pool: a join in the
+        // closure (or in a task that such a join runs) helps with the pool's queued tasks.
+        let _caller = CallerOf::enter(inner);
         let workers = inner.participants - 1;
         let wake = if broadcast {
             usize::MAX
@@ -370,6 +541,25 @@ impl Pool {
             }
             backoff.snooze();
         }
+    }
+}
+
+/// Marks this thread as the caller of a data-parallel call of one pool until dropped, when the
+/// previous mark (an outer call, of this pool or another) comes back.
+struct CallerOf {
+    previous: *const Inner,
+}
+
+impl CallerOf {
+    fn enter(inner: &Inner) -> Self {
+        let previous = LOCAL.with(|l| l.caller_of.replace(inner));
+        Self { previous }
+    }
+}
+
+impl Drop for CallerOf {
+    fn drop(&mut self) {
+        LOCAL.with(|l| l.caller_of.set(self.previous));
     }
 }
 

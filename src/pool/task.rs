@@ -16,6 +16,14 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::metrics::Counters;
+use super::{run_timed, with_helper, Helper};
+
+/// How long a join that helps while it waits first sleeps on its task's latch when it finds no
+/// work, before it looks again; each fruitless look doubles it, up to [`HELP_PAUSE_MAX`]. The latch
+/// wakes it at once when the task finishes; the pause bounds how late it notices new work.
+const HELP_PAUSE_MIN: Duration = Duration::from_micros(50);
+/// The longest pause of a helping join between two looks for work.
+const HELP_PAUSE_MAX: Duration = Duration::from_millis(1);
 
 /// Why a task produced no value.
 ///
@@ -199,6 +207,8 @@ pub(crate) trait Queued: Send {
     /// so `metrics()` after `join()` includes it.
     fn run(self: Box<Self>, counters: &Counters);
     fn cancel(self: Box<Self>);
+    /// The task's identity, the address of its shared state: [`Task::id`] of its handle.
+    fn id(&self) -> usize;
 }
 
 struct Job<F, R> {
@@ -222,17 +232,23 @@ where
             return; // cancelled before it started: the canceller wrote the result
         }
         let Job { f, inner } = *self;
-        let t0 = Instant::now();
-        let out = catch_unwind(AssertUnwindSafe(|| f(&inner.token)))
-            .map_err(|p| TaskError::Panicked(panic_message(&*p)));
+        let mut out = Err(TaskError::Cancelled); // overwritten: the closure below always runs
+        run_timed(counters, || {
+            out = catch_unwind(AssertUnwindSafe(|| f(&inner.token)))
+                .map_err(|p| TaskError::Panicked(panic_message(&*p)));
+            true
+        });
         counters.add_task();
-        counters.add_busy(t0.elapsed());
         inner.state.store(DONE, Release);
         inner.finish(out);
     }
 
     fn cancel(self: Box<Self>) {
         self.inner.try_cancel();
+    }
+
+    fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner).addr()
     }
 }
 
@@ -251,8 +267,8 @@ impl<R> TaskInner<R> {
     }
 }
 
-/// Makes a queued job and its handle.
-pub(crate) fn new_task<F, R>(f: F) -> (Box<dyn Queued>, Task<R>)
+/// Makes a queued job and its handle, for the pool whose `Inner` is at address `pool`.
+pub(crate) fn new_task<F, R>(pool: usize, f: F) -> (Box<dyn Queued>, Task<R>)
 where
     F: FnOnce(&CancelToken) -> R + Send + 'static,
     R: Send + 'static,
@@ -268,13 +284,27 @@ where
         f,
         inner: inner.clone(),
     });
-    (job, Task { inner })
+    (job, Task { inner, pool })
 }
 
 /// The handle of a task started with [`Pool::spawn`](crate::Pool::spawn) — the `Promise` of a
 /// `pool.exec(task)`.
 ///
 /// Dropping the handle detaches the task: it still runs, and its result is dropped.
+///
+/// # Joining inside the pool
+///
+/// Tasks may spawn and join tasks of their own pool, to any depth, on a pool of any size. A join
+/// ([`join`](Task::join), [`join_timeout`](Task::join_timeout),
+/// [`wait_timeout`](Task::wait_timeout)) on one of the pool's workers — in a task or in a
+/// data-parallel closure — or on the thread that runs one of the pool's data-parallel calls does
+/// not only wait: until the task has finished it runs the pool's queued work, the awaited task
+/// itself first if it has not started, so no thread waits for work that nobody is free to run.
+/// A thread outside the pool (or in another pool) only waits; `.await` never runs pool work.
+///
+/// What helping implies: a helped task runs on the joining thread, nested in its stack; a timed
+/// join may return late by the length of the task or chunk it was running when its time ran out;
+/// and a join must not hold a lock that a queued task may take (it might run that task itself).
 ///
 /// # Examples
 ///
@@ -289,12 +319,37 @@ where
 /// // The pool lives on.
 /// assert_eq!(pool.spawn(|| 1).join(), Ok(1));
 /// ```
+///
+/// Recursive spawn and join on a pool with a single worker:
+///
+/// ```
+/// use shmkern::Pool;
+/// use std::sync::Arc;
+///
+/// fn fib(pool: &Arc<Pool>, n: u64) -> u64 {
+///     if n < 2 {
+///         return n;
+///     }
+///     let p = Arc::clone(pool);
+///     let a = pool.spawn(move || fib(&p, n - 1));
+///     let b = fib(pool, n - 2);
+///     a.join().unwrap() + b // on the worker, this join runs queued tasks while it waits
+/// }
+///
+/// let pool = Arc::new(Pool::builder().threads(2).build().unwrap());
+/// let p = Arc::clone(&pool);
+/// assert_eq!(pool.spawn(move || fib(&p, 15)).join(), Ok(610));
+/// ```
 pub struct Task<R> {
     inner: Arc<TaskInner<R>>,
+    /// The address of the pool's `Inner`: only compared with the pool a joining thread works in
+    /// (never dereferenced), to decide whether the join helps while it waits.
+    pool: usize,
 }
 
 impl<R> Task<R> {
-    /// Waits for the task and returns its value, or why there is none.
+    /// Waits for the task and returns its value, or why there is none. Inside the task's pool it
+    /// runs queued work while it waits ([Joining inside the pool](Task#joining-inside-the-pool)).
     ///
     /// # Examples
     ///
@@ -308,12 +363,14 @@ impl<R> Task<R> {
     /// assert_eq!(failed, Err(TaskError::Panicked("bad row 7".into())));
     /// ```
     pub fn join(self) -> Result<R, TaskError> {
-        let _ = self.inner.done.wait(None);
+        self.wait(None);
         self.take()
     }
 
     /// Like [`join`](Task::join), giving up after `timeout` with `Err(TaskError::TimedOut)`; the task
     /// then goes on, detached. Use [`wait_timeout`](Task::wait_timeout) to wait and keep the handle.
+    /// Inside the task's pool it runs queued work while it waits, and may return late by the length
+    /// of the work it ran ([Joining inside the pool](Task#joining-inside-the-pool)).
     ///
     /// # Examples
     ///
@@ -329,13 +386,14 @@ impl<R> Task<R> {
     /// assert_eq!(pool.spawn(|| 1).join_timeout(Duration::from_secs(10)), Ok(1));
     /// ```
     pub fn join_timeout(self, timeout: Duration) -> Result<R, TaskError> {
-        if self.inner.done.wait(Some(timeout)).is_err() {
+        if !self.wait(Some(timeout)) {
             return Err(TaskError::TimedOut);
         }
         self.take()
     }
 
-    /// Waits at most `timeout`; true if the task has finished (or was cancelled).
+    /// Waits at most `timeout`; true if the task has finished (or was cancelled). Inside the task's
+    /// pool it runs queued work while it waits, as [`join_timeout`](Task::join_timeout) does.
     ///
     /// # Examples
     ///
@@ -351,7 +409,7 @@ impl<R> Task<R> {
     /// assert_eq!(task.join(), Ok(5)); // the handle was kept
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.inner.done.wait(Some(timeout)).is_ok()
+        self.wait(Some(timeout))
     }
 
     /// Whether the task has finished (value, panic or cancellation).
@@ -394,6 +452,62 @@ impl<R> Task<R> {
     /// ```
     pub fn cancel(&self) -> bool {
         self.inner.try_cancel()
+    }
+
+    /// Waits until the task has finished, for at most `timeout` (`None`: no limit); true if it has.
+    ///
+    /// On a worker of the task's pool, or on the caller of one of its data-parallel calls, it runs
+    /// the pool's queued work while it waits (`README.md` § Helping while waiting): a thread that
+    /// only waited there could wait for work that nobody is free to run. Anywhere else it only waits.
+    fn wait(&self, timeout: Option<Duration>) -> bool {
+        if self.inner.done.is_open() {
+            return true;
+        }
+        // Broken twin `twin_nested_join_without_helping_is_rejected`: every join only waits.
+        if !fault(FaultId::JoinSkipsHelping) {
+            let helped = with_helper(self.pool, |h| h.map(|h| self.wait_helping(h, timeout)));
+            if let Some(done) = helped {
+                return done;
+            }
+        }
+        self.inner.done.wait(timeout).is_ok()
+    }
+
+    /// [`wait`](Task::wait) on a thread that helps `helper`'s pool: look for the task's end, run one
+    /// piece of queued work, and only when there is none sleep on the latch for a bounded pause.
+    /// A helped task or chunk runs to its end, so with a `timeout` this may return that much late.
+    fn wait_helping(&self, helper: &Helper<'_>, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let id = self.id();
+        let mut pause = HELP_PAUSE_MIN;
+        loop {
+            if self.inner.done.is_open() {
+                return true;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+            // Relaxed: a hint of whether the task may still be in the queue, which saves a search
+            // once it has started; `take_task` finds it under the queue's mutex, and `run`'s CAS out
+            // of QUEUED decides who runs it (a cancelled task is never run).
+            let own_queued = self.inner.state.load(Relaxed) == QUEUED;
+            if helper.help_once(id, own_queued) {
+                pause = HELP_PAUSE_MIN;
+                continue;
+            }
+            let wait = deadline.map_or(pause, |d| {
+                pause.min(d.saturating_duration_since(Instant::now()))
+            });
+            if self.inner.done.wait(Some(wait)).is_ok() {
+                return true;
+            }
+            pause = (pause * 2).min(HELP_PAUSE_MAX);
+        }
+    }
+
+    /// The task's identity: the address of the state it shares with its queued job ([`Queued::id`]).
+    fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner).addr()
     }
 
     fn take(&self) -> Result<R, TaskError> {
