@@ -14,6 +14,11 @@
 //!   process (a supervisor restarting the crashed one, say) joins as `Job::join` does — it gives
 //!   back the dead process's chunks and takes over its slot 1 — and works, while the survivor's
 //!   helping loop judges slot 1 dead and reclaims: the verdict and the takeover race.
+//! - `job_lease_stopped_for_good`, `job_lease_expired_takeover`: a participant that is alive but
+//!   stalled (SIGSTOP) holds the one chunk, and its lease has expired in the survivor's eyes
+//!   (`Members::expired`, which `Job` answers from the slot's renewal time). Stopped for good, only
+//!   the expiry lets the survivor reclaim and finish; resumed, its late write races with the
+//!   takeover and the chunk is still published exactly once, with the chunk's words.
 //!
 //! Each model checks: every chunk is published exactly once (`DONE` is final, so every chunk done
 //! plus a done count equal to the chunk count once everyone finished means once each); the result
@@ -58,6 +63,9 @@
 //!   without giving its chunks back (`Fault::JoinKeepsDeadClaims`). The crasher's `CLAIMED(1, 0)`
 //!   then names the live newcomer: the survivor never judges it dead, nobody can claim it, and
 //!   both helping loops poll forever — loom's branch limit (a livelock).
+//! - `twin_job_lease_expiry_ignored_is_rejected`: `Members::owner_dead` ignores an expired lease
+//!   (`Fault::LeaseExpiryIgnored`): the stalled participant's claim is never given back, and the
+//!   survivor polls forever (a livelock).
 //! - `twin_job_crash_helper_without_timeout_is_rejected`: the helping loop's wait never times out
 //!   (the faithful mock: sleep until woken). A survivor that went to sleep while the crasher was
 //!   still alive is never woken — nobody publishes again — and loom reports the deadlock. This is
@@ -112,6 +120,9 @@ struct Shared {
     slots: Vec<AtomicU64>,
     /// Whether PID `i` still exists (what `/proc` answers).
     alive: Vec<AtomicBool>,
+    /// Whether slot `i`'s lease has expired in the survivor's eyes (`Job` compares the slot's
+    /// renewal time with its clock; here the verdict is given).
+    expired: Vec<AtomicBool>,
 }
 
 impl Shared {
@@ -130,6 +141,7 @@ impl Shared {
             alive: (0..=NEWCOMER_PID)
                 .map(|pid| AtomicBool::new(pid != 0))
                 .collect(),
+            expired: (0..SLOTS).map(|_| AtomicBool::new(false)).collect(),
         })
     }
 
@@ -161,6 +173,9 @@ impl Members for Shared {
     }
     fn alive(&self, word: u64) -> bool {
         self.pid_alive(word)
+    }
+    fn expired(&self, i: u32) -> bool {
+        self.expired[i as usize].load(Ordering::Relaxed)
     }
 }
 
@@ -295,6 +310,60 @@ fn slot_reuse_model() {
     assert_eq!(s.table().done_count(), 1, "published more than once");
 }
 
+/// A lease expires while its holder is alive: the stalled process (slot 1, alive) claimed the one
+/// chunk before the threads start, and in the survivor's eyes its lease has expired, so the
+/// survivor's helping loop gives the chunk back and runs it. If `resumes`, the stalled process
+/// comes back and its stalled thread tries to write its old claim, racing with the takeover. (A
+/// second thread of the stalled process claiming the chunk again as well made the state space too
+/// large to explore exhaustively.) Every writer of a
+/// chunk writes the same words (the kernels are deterministic and the data file is checked), so
+/// what is checked is that the chunk is published exactly once, with those words, and that the
+/// job completes — with the stalled process gone for good too (`resumes` false), where only the
+/// lease lets anyone finish.
+fn lease_model(resumes: bool) {
+    let s = Shared::new(1);
+    s.expired[CRASHER_SLOT as usize].store(true, Ordering::Relaxed);
+    let stale = s
+        .table()
+        .claim_next(CRASHER_SLOT)
+        .expect("the stalled thread's claim");
+    // The chunk's one true result, whoever computes it.
+    let value = |c: Claim| words(Claim { generation: 0, ..c }, 0, 0);
+    let stalled = resumes.then(|| {
+        let s = s.clone();
+        thread::spawn(move || {
+            let t = s.table();
+            if t.begin_write(stale, CRASHER_SLOT) {
+                t.publish(stale, CRASHER_SLOT, &value(stale));
+            }
+        })
+    });
+    let survivor = {
+        let s = s.clone();
+        thread::spawn(move || {
+            let t = s.table();
+            let wait = |seen| {
+                futex::wait(&s.done, seen, Some(POLL));
+                thread::yield_now();
+            };
+            let compute = |c: Claim| {
+                assert!(t.begin_write(c, SURVIVOR_SLOT), "a live claim was stolen");
+                assert!(t.publish(c, SURVIVOR_SLOT, &value(c)), "a live claim lost its publish");
+                true
+            };
+            members::claim_runs(&t, SURVIVOR_SLOT, RUN, compute);
+            members::help(&t, SURVIVOR_SLOT, |o| s.owner_dead(o), compute, wait);
+        })
+    };
+    let t = s.table();
+    if let Some(stalled) = stalled {
+        stalled.join().unwrap();
+    }
+    survivor.join().unwrap();
+    assert_eq!(t.done_count(), 1, "published more than once, or never");
+    assert_eq!(t.result(0), Some(value(stale)), "the result is not the chunk's");
+}
+
 /// Restores the faithful futex mock when a test ends, even by panic.
 struct ModeGuard;
 impl Drop for ModeGuard {
@@ -328,6 +397,36 @@ fn job_crash_mid_write_survivor_takes_over() {
 fn job_crash_slot_reused() {
     let _m = timeouts_expire();
     loom::model(slot_reuse_model);
+}
+
+/// A participant whose lease expired while it was alive (stopped, then resumed) loses its claim
+/// to the survivor's takeover; its late writes change nothing.
+#[test]
+fn job_lease_expired_takeover() {
+    let _m = timeouts_expire();
+    loom::model(|| lease_model(true));
+}
+
+/// A participant stopped for good while alive: only its lease's expiry lets the survivor finish.
+#[test]
+fn job_lease_stopped_for_good() {
+    let _m = timeouts_expire();
+    loom::model(|| lease_model(false));
+}
+
+/// Twin: the liveness verdict ignores expired leases (`Fault::LeaseExpiryIgnored`), so the claim
+/// of a participant stopped for good is never given back: the survivor polls forever.
+#[test]
+fn twin_job_lease_expiry_ignored_is_rejected() {
+    expect_rejected(
+        "twin_job_lease_expiry_ignored_is_rejected",
+        &[LIVELOCK],
+        || {
+            let _m = timeouts_expire();
+            let _bug = inject(Fault::LeaseExpiryIgnored);
+            loom::model(|| lease_model(false));
+        },
+    );
 }
 
 /// Twin: reclaim keeps the generation, so the survivor's stale reclaim of the crasher's

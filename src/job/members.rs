@@ -52,7 +52,9 @@ pub trait Members {
         }
         // Acquire: pairs with the joiner's CAS, so a slot taken over is read whole.
         let word = self.slot(owner).load(Ordering::Acquire);
-        word == 0 || !self.alive(word) || self.expired(owner)
+        let expired =
+            self.expired(owner) && !crate::sync::fault(crate::sync::FaultId::LeaseExpiryIgnored);
+        word == 0 || !self.alive(word) || expired
     }
 
     /// Takes the first slot that is free or whose process is gone for the process `me`, after

@@ -143,8 +143,13 @@ mod fault_id {
         ReclaimKeepsGeneration,
         /// Joining a job takes a dead process's slot without giving its chunks back first.
         JoinKeepsDeadClaims,
+        /// A job's liveness verdict ignores an expired lease: a stopped participant keeps its
+        /// claims forever.
+        LeaseExpiryIgnored,
         /// The last participant to leave a round does not wake an owner asleep in `close`.
         LeaveSkipsWake,
+        /// `Task::join` on a worker of the task's pool only waits: it never runs queued work.
+        JoinSkipsHelping,
     }
 }
 pub(crate) use fault_id::FaultId;
