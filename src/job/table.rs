@@ -25,7 +25,11 @@
 //!   write; but "dead" is a verdict from outside — a process in another PID namespace, say, can be
 //!   misjudged — and the generation makes a wrong verdict cost a recomputation, never a wrong result.)
 //! - Each chunk has **two** result slots; generation `g` writes slot `g % 2`, so even a misjudged
-//!   writer of generation `g` cannot tear the result of generation `g + 1`.
+//!   writer of generation `g` cannot tear the result of generation `g + 1`. Writers two
+//!   generations apart (a participant stalled mid-write through two takeovers, which leases make
+//!   possible) share a slot; that is harmless because every honest writer of a chunk writes the
+//!   same words (deterministic kernels over a data file whose identity is checked), and a
+//!   dishonest one can spoil the result anyway.
 //!
 //! # Orderings
 //!

@@ -143,6 +143,9 @@ impl Builder {
     ///     .unwrap();
     /// let name = pool.spawn(|| std::thread::current().name().map(String::from)).join();
     /// assert_eq!(name, Ok(Some("crunch-1".to_string())));
+    /// // A name that cannot be a thread name is an error of `build`, not a panic.
+    /// let err = shmkern::Pool::builder().threads(2).thread_name(|_| "a\0b".into()).build();
+    /// assert!(err.unwrap_err().to_string().contains("NUL"));
     /// ```
     pub fn thread_name(mut self, name: impl Fn(usize) -> String + 'static) -> Self {
         self.name = Box::new(name);
@@ -299,7 +302,14 @@ impl Builder {
             workers: Vec::with_capacity(n - 1),
         };
         for me in 1..n {
-            let mut b = thread::Builder::new().name((self.name)(me));
+            let name = (self.name)(me);
+            if name.contains('\0') {
+                // std would panic in `spawn` (a thread name is a C string).
+                return Err(Error::new(ErrorKind::Spawn(format!(
+                    "the worker name {name:?} (from `thread_name`) contains a NUL byte"
+                ))));
+            }
+            let mut b = thread::Builder::new().name(name);
             if let Some(s) = self.stack_size {
                 b = b.stack_size(s);
             }
