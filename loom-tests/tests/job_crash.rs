@@ -348,7 +348,10 @@ fn lease_model(resumes: bool) {
             };
             let compute = |c: Claim| {
                 assert!(t.begin_write(c, SURVIVOR_SLOT), "a live claim was stolen");
-                assert!(t.publish(c, SURVIVOR_SLOT, &value(c)), "a live claim lost its publish");
+                assert!(
+                    t.publish(c, SURVIVOR_SLOT, &value(c)),
+                    "a live claim lost its publish"
+                );
                 true
             };
             members::claim_runs(&t, SURVIVOR_SLOT, RUN, compute);
@@ -361,7 +364,11 @@ fn lease_model(resumes: bool) {
     }
     survivor.join().unwrap();
     assert_eq!(t.done_count(), 1, "published more than once, or never");
-    assert_eq!(t.result(0), Some(value(stale)), "the result is not the chunk's");
+    assert_eq!(
+        t.result(0),
+        Some(value(stale)),
+        "the result is not the chunk's"
+    );
 }
 
 /// Restores the faithful futex mock when a test ends, even by panic.
