@@ -188,7 +188,7 @@ pub fn run() {
         })
         .collect();
 
-    println!("| operation | shared ns | private ns | shared/private |");
+    println!("| operation | shared ns | private ns | shared ÷ private |");
     println!("|---|---:|---:|---:|");
     for (op, s, p) in &results {
         println!(
