@@ -953,6 +953,42 @@ fn a_file_truncated_under_the_command_is_an_error_not_a_crash() {
     assert!(left.is_empty(), "job files left behind: {left:?}");
 }
 
+/// A job file truncated under `job work`: one line naming the job file, exit status 1.
+#[test]
+fn a_job_file_truncated_under_job_work_is_an_error_not_a_crash() {
+    let d = tempfile::tempdir().unwrap();
+    let data = write_raw(d.path(), "d.f64", &vec![0.75f64; 1 << 20]);
+    let job = d.path().join("d.job");
+    let made = shmkern(&["job", "create", s(&job), s(&data), "--dtype", "f64"]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
+        .args(["job", "work", s(&job), "--quiet"])
+        .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "1500")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&job)
+        .unwrap()
+        .set_len(4096)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
+    assert!(
+        stderr.contains(s(&job)) && stderr.contains("shrank"),
+        "{stderr}"
+    );
+}
+
 /// `--processes` unlinks its job file at once (the helpers attach through an inherited
 /// descriptor), so even a command killed with SIGKILL leaves no job file behind.
 #[test]
