@@ -896,6 +896,50 @@ fn usage_errors_are_short_and_risky_requests_are_refused() {
     assert!(stderr.contains("available"), "{stderr}");
 }
 
+/// Runs the command held for 1.5 s between mapping its files and reading them (the test hook
+/// `SHMKERN_TEST_DELAY_AFTER_MAP_MS`), with TMPDIR at `tmp`; truncates `victim` to one page 0.5 s
+/// in; returns what the command printed and how it ended.
+fn truncated_while_running(args: &[&str], tmp: &Path, victim: &Path) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
+        .args(args)
+        .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "1500")
+        .env("TMPDIR", tmp)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(victim)
+        .unwrap()
+        .set_len(4096)
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Expects exit status 1 and one line on stderr holding every `want`.
+fn one_line_error(what: &str, out: &Output, want: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{what}: {:?}: {stderr}",
+        out.status
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{what}: one line: {stderr:?}"
+    );
+    for w in want {
+        assert!(
+            stderr.contains(w),
+            "{what}: {stderr:?} should contain {w:?}"
+        );
+    }
+}
+
 /// A file truncated while the command reads it: one line naming the file, exit status 1, never a
 /// SIGBUS death; the job file of `--processes` is not left behind. (The test hook
 /// `SHMKERN_TEST_DELAY_AFTER_MAP_MS` holds the command between mapping and reading.)
@@ -916,38 +960,8 @@ fn a_file_truncated_under_the_command_is_an_error_not_a_crash() {
         let data = write_raw(d.path(), &format!("d{i}.f64"), &vec![0.25f64; 1 << 20]);
         let mut full = args.to_vec();
         full.extend([s(&data), "--dtype", "f64"]);
-        let child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
-            .args(&full)
-            .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "1500")
-            .env("TMPDIR", &tmp)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&data)
-            .unwrap()
-            .set_len(4096)
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{full:?}: {:?}: {stderr}",
-            out.status
-        );
-        assert_eq!(
-            stderr.trim_end().lines().count(),
-            1,
-            "{full:?}: one line: {stderr:?}"
-        );
-        assert!(
-            stderr.contains(s(&data)) && stderr.contains(want),
-            "{full:?}: {stderr}"
-        );
+        let out = truncated_while_running(&full, &tmp, &data);
+        one_line_error(&format!("{full:?}"), &out, &[s(&data), want]);
     }
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
     assert!(left.is_empty(), "job files left behind: {left:?}");
@@ -965,28 +979,8 @@ fn a_job_file_truncated_under_job_work_is_an_error_not_a_crash() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
-        .args(["job", "work", s(&job), "--quiet"])
-        .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "1500")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&job)
-        .unwrap()
-        .set_len(4096)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{:?}: {stderr}", out.status);
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr:?}");
-    assert!(
-        stderr.contains(s(&job)) && stderr.contains("shrank"),
-        "{stderr}"
-    );
+    let out = truncated_while_running(&["job", "work", s(&job), "--quiet"], d.path(), &job);
+    one_line_error("job work", &out, &[s(&job), "shrank"]);
 }
 
 /// `--processes` unlinks its job file at once (the helpers attach through an inherited
