@@ -136,6 +136,19 @@ fn broadcast_tables(shm: &Pool, ray: &rayon::ThreadPool) {
     let b2b = measure(&mut variants);
     drop(variants);
 
+    // Each of 2,000 back-to-back calls timed on its own: the distribution of the hot round trip
+    // (a median far below the 90th percentile means some calls, or whole runs, pay a slow path).
+    let mut each: Vec<f64> = (0..2000)
+        .map(|_| {
+            let start = Instant::now();
+            shm.broadcast(|i| {
+                black_box(i);
+            });
+            start.elapsed().as_nanos() as f64
+        })
+        .collect();
+    each.sort_by(f64::total_cmp);
+
     // One timed call after each sleep, the two pools alternating call by call.
     let mut gap: [Vec<f64>; 2] = [Vec::with_capacity(GAP_CALLS), Vec::with_capacity(GAP_CALLS)];
     for i in 0..2 * GAP_CALLS {
@@ -189,6 +202,16 @@ fn broadcast_tables(shm: &Pool, ray: &rayon::ThreadPool) {
         fmt_ns(percentile(&gap[0], 0.9)),
         fmt_ns(percentile(&gap[1], 0.1)),
         fmt_ns(percentile(&gap[1], 0.9)),
+    );
+    println!();
+    let (median, p90) = (percentile(&each, 0.5), percentile(&each, 0.9));
+    println!(
+        "hot round trip, each of {} back-to-back shmkern calls timed: median {}, 90th percentile \
+         {} (×{:.2})",
+        each.len(),
+        fmt_ns(median),
+        fmt_ns(p90),
+        p90 / median
     );
     println!();
 }

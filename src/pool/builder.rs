@@ -289,6 +289,8 @@ impl Builder {
             tasks: Mutex::new(VecDeque::new()),
             queued: AtomicUsize::new(0),
             metrics: Metrics::new(n),
+            #[cfg(not(shmkern_loom))]
+            caller_cpu: AtomicU32::new(u32::MAX),
             spin: self.spin,
             inline_below: self.inline_below,
             #[cfg(not(shmkern_loom))]

@@ -191,6 +191,11 @@ pub(crate) struct Inner {
     /// Length of `tasks`, readable without the lock (a hint for idle workers).
     queued: AtomicUsize,
     metrics: Metrics,
+    /// The CPU the latest data-parallel call was published from ([`current_cpu`]), for a spinning
+    /// worker to tell whether it shares that CPU (then it yields). Relaxed: a scheduling hint, on
+    /// which no data depends.
+    #[cfg(not(shmkern_loom))]
+    caller_cpu: AtomicU32,
     spin: Duration,
     inline_below: usize,
     /// From which input size the kernels stream, and which of them prefetch (speed only, never a
@@ -521,6 +526,8 @@ impl Pool {
         } else {
             (chunks as usize).saturating_sub(1).min(workers)
         };
+        #[cfg(not(shmkern_loom))]
+        inner.caller_cpu.store(current_cpu(), Relaxed);
         let backoff = crossbeam_utils::Backoff::new();
         loop {
             for slot in inner.calls.iter() {
@@ -541,6 +548,22 @@ impl Pool {
             }
             backoff.snooze();
         }
+    }
+}
+
+/// The CPU this thread runs on now (`sched_getcpu`, a vDSO read on Linux), or `u32::MAX` where
+/// that cannot be known.
+#[cfg(not(shmkern_loom))]
+pub(crate) fn current_cpu() -> u32 {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: sched_getcpu(3) takes no arguments and only returns a number (-1 on failure).
+        let cpu = unsafe { libc::sched_getcpu() };
+        u32::try_from(cpu).unwrap_or(u32::MAX)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        u32::MAX
     }
 }
 
