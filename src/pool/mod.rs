@@ -552,16 +552,16 @@ impl Pool {
 }
 
 /// The CPU this thread runs on now (`sched_getcpu`, a vDSO read on Linux), or `u32::MAX` where
-/// that cannot be known.
+/// that cannot be known (other systems, and Miri, which has no CPUs to tell).
 #[cfg(not(shmkern_loom))]
 pub(crate) fn current_cpu() -> u32 {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(miri)))]
     {
         // SAFETY: sched_getcpu(3) takes no arguments and only returns a number (-1 on failure).
         let cpu = unsafe { libc::sched_getcpu() };
         u32::try_from(cpu).unwrap_or(u32::MAX)
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(all(target_os = "linux", not(miri))))]
     {
         u32::MAX
     }
