@@ -36,12 +36,13 @@
 //!   flag (`Release`) as its very last step: a process is seen dead only once it is gone, and whoever
 //!   sees it gone (`Acquire`) sees everything it did (its exit is ordered before a `/proc` lookup
 //!   that misses it). Nothing else about the crash is announced: nobody wakes `done`.
-//! - **The helping loop's timed wait** (`futex::wait(done, seen, Some(POLL))`). The survivor
-//!   notices a crash only because that wait times out and it polls liveness again. loom cannot
-//!   let time pass, so the futex mock runs in `Mode::TimeoutsExpire` (a timed wait whose value
-//!   matches returns `TimedOut` at once) and the loop then calls `loom::thread::yield_now()`,
-//!   loom's rule for polling loops: the poller runs again only after another thread made
-//!   progress, which keeps the exploration finite. Ending the wait at once covers whatever a real
+//! - **The helping loop's timed wait** (`members::help`'s `futex::wait(done, seen, Some(POLL))`,
+//!   the production loop itself). The survivor notices a crash only because that wait times out
+//!   and it polls liveness again. loom cannot let time pass, so the futex runs in
+//!   `Mode::TimeoutsExpire` (a timed wait whose value matches returns `TimedOut` at once), and the
+//!   hook `help` calls before each sleep (where `Job` renews its lease) is
+//!   `loom::thread::yield_now()`, loom's rule for polling loops: the poller runs again only after
+//!   another thread made progress, which keeps the exploration finite. Ending the wait at once covers whatever a real
 //!   timeout or wake-up can do (either just ends the sleep at some point, and the loop re-checks
 //!   everything), so nothing is assumed about *when* the timeout fires.
 //! - **State space.** One chunk (with the cursor, so `claim_next`'s race is in), two participant
@@ -66,8 +67,8 @@
 //! - `twin_job_lease_expiry_ignored_is_rejected`: `Members::owner_dead` ignores an expired lease
 //!   (`Fault::LeaseExpiryIgnored`): the stalled participant's claim is never given back, and the
 //!   survivor polls forever (a livelock).
-//! - `twin_job_crash_helper_without_timeout_is_rejected`: the helping loop's wait never times out
-//!   (the faithful mock: sleep until woken). A survivor that went to sleep while the crasher was
+//! - `twin_job_crash_helper_without_timeout_is_rejected`: the helping loop's wait has no timeout
+//!   (`Fault::HelperWaitsUntimed`, in `members::help`). A survivor that went to sleep while the crasher was
 //!   still alive is never woken — nobody publishes again — and loom reports the deadlock. This is
 //!   why `Job::work` polls.
 #![cfg(shmkern_loom)]
@@ -83,10 +84,7 @@ use shmkern::sync::futex::{
     self,
     model::{set_mode, Mode},
 };
-use std::time::Duration;
 
-/// `Job::work`'s poll interval (any timeout: the mock expires it at once).
-const POLL: Duration = Duration::from_millis(50);
 /// `Job::work`'s run of chunks reserved at a time (the models have one chunk).
 const RUN: usize = 16;
 
@@ -201,23 +199,21 @@ fn compute(s: &Shared, c: Claim, p: u32, pid: u64) {
 }
 
 /// `Job::work` after the join, through the same functions (`members::claim_runs` on one thread,
-/// then `members::help`), with the helping loop's timed wait ending at once (module docs).
+/// then `members::help`, whose timed wait on the done count ends at once here: module docs).
 fn work(s: &Shared, p: u32, pid: u64) {
     let t = s.table();
-    members::claim_runs(&t, p, RUN, |c| {
-        compute(s, c, p, pid);
-        true
-    });
-    let wait = |seen| {
-        futex::wait(&s.done, seen, Some(POLL));
-        // The timeout expired (module docs): let the others run before polling again.
-        thread::yield_now();
-    };
     let compute = |c| {
         compute(s, c, p, pid);
         true
     };
-    members::help(&t, p, |o| s.owner_dead(o), compute, wait);
+    members::claim_runs(&t, p, RUN, compute);
+    members::help(&t, p, |o| s.owner_dead(o), compute, poll_yield);
+}
+
+/// What `members::help` calls before each sleep (where `Job` renews its lease): here loom's rule for
+/// polling loops, `yield_now` — the poller runs again only after another thread made progress.
+fn poll_yield() {
+    thread::yield_now();
 }
 
 /// The crasher: claims one chunk, stops for good at `at`, and is gone.
@@ -342,10 +338,6 @@ fn lease_model(resumes: bool) {
         let s = s.clone();
         thread::spawn(move || {
             let t = s.table();
-            let wait = |seen| {
-                futex::wait(&s.done, seen, Some(POLL));
-                thread::yield_now();
-            };
             let compute = |c: Claim| {
                 assert!(t.begin_write(c, SURVIVOR_SLOT), "a live claim was stolen");
                 assert!(
@@ -355,7 +347,7 @@ fn lease_model(resumes: bool) {
                 true
             };
             members::claim_runs(&t, SURVIVOR_SLOT, RUN, compute);
-            members::help(&t, SURVIVOR_SLOT, |o| s.owner_dead(o), compute, wait);
+            members::help(&t, SURVIVOR_SLOT, |o| s.owner_dead(o), compute, poll_yield);
         })
     };
     let t = s.table();
@@ -451,15 +443,17 @@ fn twin_job_crash_reclaim_without_generation_bump_is_rejected() {
     );
 }
 
-/// Twin: the helping loop's wait has no timeout, so a survivor asleep before the crash is never
-/// woken: nobody wakes the done count when a process dies.
+/// Twin: the helping loop's wait has no timeout (`Fault::HelperWaitsUntimed` in
+/// `members::help`), so a survivor asleep before the crash is never woken: nobody wakes the done
+/// count when a process dies.
 #[test]
 fn twin_job_crash_helper_without_timeout_is_rejected() {
     expect_rejected(
         "twin_job_crash_helper_without_timeout_is_rejected",
         &[DEADLOCK],
         || {
-            set_mode(Mode::Faithful);
+            let _m = timeouts_expire();
+            let _bug = inject(Fault::HelperWaitsUntimed);
             loom::model(|| crash_model(Crash::AfterClaim));
         },
     );

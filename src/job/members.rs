@@ -27,6 +27,12 @@
 
 use super::table::{ChunkTable, Claim};
 use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::{fault, futex, FaultId};
+use std::time::Duration;
+
+/// How long a participant's helping loop, or a waiter, sleeps on the done count before it looks
+/// again at the participants' liveness.
+pub(crate) const POLL: Duration = Duration::from_millis(50);
 
 /// The participant slots of a job and the liveness verdict on their words.
 pub trait Members {
@@ -52,8 +58,7 @@ pub trait Members {
         }
         // Acquire: pairs with the joiner's CAS, so a slot taken over is read whole.
         let word = self.slot(owner).load(Ordering::Acquire);
-        let expired =
-            self.expired(owner) && !crate::sync::fault(crate::sync::FaultId::LeaseExpiryIgnored);
+        let expired = self.expired(owner) && !fault(FaultId::LeaseExpiryIgnored);
         word == 0 || !self.alive(word) || expired
     }
 
@@ -68,7 +73,7 @@ pub trait Members {
             if word != 0 && self.alive(word) {
                 continue;
             }
-            if word != 0 && !crate::sync::fault(crate::sync::FaultId::JoinKeepsDeadClaims) {
+            if word != 0 && !fault(FaultId::JoinKeepsDeadClaims) {
                 // Give back the dead owner's chunks before its index can mean a live process.
                 for k in 0..table.chunks() {
                     table.reclaim(k, |o| o == i);
@@ -117,17 +122,19 @@ pub fn claim_runs(
 
 /// The helping loop of `Job::work` for participant `p`, after [`claim_runs`]: until every chunk is
 /// published, give back the chunks of dead owners and compute every unclaimed chunk; when a sweep
-/// made no progress, `wait(seen)` on the done count (`seen` its value before the sweep). A dead
-/// process announces nothing, so `wait` must end by itself (a timeout) for the loop to notice a
-/// crash: the loom twin `twin_job_crash_helper_without_timeout_is_rejected` shows the deadlock
-/// otherwise. As in [`claim_runs`], `compute` returning `false` ends the loop: the participant
-/// stops, and its unpublished claims are given back once it has left its slot.
+/// made no progress, `renew` the participant's lease and sleep on the done count (`seen`, its value
+/// before the sweep) for at most [`POLL`]. A dead process announces nothing, so the sleep must end
+/// by itself (the timeout) for the loop to notice a crash: the loom twin
+/// `twin_job_crash_helper_without_timeout_is_rejected` (the fault `HelperWaitsUntimed`, a sleep
+/// with no timeout) shows the deadlock otherwise. As in [`claim_runs`], `compute` returning `false`
+/// ends the loop: the participant stops, and its unpublished claims are given back once it has
+/// left its slot.
 pub fn help(
     table: &ChunkTable<'_>,
     p: u32,
     owner_dead: impl Fn(u32) -> bool,
     mut compute: impl FnMut(Claim) -> bool,
-    mut wait: impl FnMut(u32),
+    mut renew: impl FnMut(),
 ) {
     loop {
         let seen = table.done_count();
@@ -150,7 +157,14 @@ pub fn help(
             if (0..table.chunks()).all(|k| table.result(k).is_some()) {
                 return;
             }
-            wait(seen);
+            renew();
+            let timeout = if fault(FaultId::HelperWaitsUntimed) {
+                None
+            } else {
+                Some(POLL)
+            };
+            // Woken, timed out or interrupted: the loop looks at everything again either way.
+            futex::wait(table.done, seen, timeout);
         }
     }
 }

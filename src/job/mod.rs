@@ -73,8 +73,7 @@ use std::time::Duration;
 use std::time::Instant;
 use table::{ChunkTable, SLOT_WORDS};
 
-/// How long a waiter sleeps before it looks again at the participants' liveness.
-const POLL: Duration = Duration::from_millis(50);
+use members::POLL;
 
 /// A cross-process job over one data file. See the [module documentation](self).
 ///

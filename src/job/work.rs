@@ -4,12 +4,11 @@
 
 use super::members::{self, Members};
 use super::table::{Claim, SLOT_WORDS};
-use super::{Job, JobKind, POLL};
+use super::{Job, JobKind};
 use crate::buffer::DType;
 use crate::error::Error;
 use crate::kernels::{Float, Int, StatElement, VariantChoice};
 use crate::sync::atomic::Ordering::Relaxed;
-use crate::sync::futex;
 use crate::Pool;
 
 /// Chunks a participant thread reserves at a time (4 MiB of f64): long sequential stretches of
@@ -91,17 +90,12 @@ impl Job {
         let choice = pool.variant_choice();
         let compute = |c| self.compute(c, p, choice);
         pool.broadcast(|_| members::claim_runs(&table, p, RUN, compute));
-        // Woken, timed out or interrupted: the loop looks at everything again either way.
-        let wait = |seen| {
-            self.renew(p);
-            futex::wait(table.done, seen, Some(POLL));
-        };
         // Once the claiming phase has returned, none of this participant's own claims is being
         // computed, so a chunk still claimed under its slot is stale or forged: it is given back
         // like a dead owner's.
         let dead = |o| o == p || self.owner_dead(o);
         if !self.data_changed.load(Relaxed) {
-            members::help(&table, p, dead, compute, wait);
+            members::help(&table, p, dead, compute, || self.renew(p));
         }
         self.leave(p, Self::me());
         // The flag was set by this participant's own threads, which `broadcast` joined (or by

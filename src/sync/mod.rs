@@ -150,6 +150,9 @@ mod fault_id {
         LeaveSkipsWake,
         /// `Task::join` on a worker of the task's pool only waits: it never runs queued work.
         JoinSkipsHelping,
+        /// A job's helping loop sleeps on the done count with no timeout: it never notices a
+        /// participant that died holding a claim.
+        HelperWaitsUntimed,
     }
 }
 pub(crate) use fault_id::FaultId;

@@ -42,8 +42,9 @@
 //! later, and Windows' `WaitOnAddress` is process-private by design. [`CROSS_PROCESS`] says which case
 //! a build is in; cross-process users must check it.
 //!
-//! Under `--cfg shmkern_loom` the same functions run on a model (see `model.rs`) so that protocols built
-//! on them are model-checked, lost wake-ups included.
+//! Under `--cfg shmkern_loom` the same functions run on the portable fallback built on loom's mutex and
+//! condvar (see `model.rs`), so that protocols built on them — and the fallback itself — are
+//! model-checked, lost wake-ups included.
 //!
 //! # Examples
 //!
@@ -79,7 +80,7 @@ mod imp;
 #[cfg(any(test, not(target_os = "linux"), shmkern_loom))]
 mod queue;
 
-#[cfg(any(test, all(not(target_os = "linux"), not(shmkern_loom))))]
+#[cfg(any(test, not(target_os = "linux"), shmkern_loom))]
 mod parking;
 #[cfg(all(not(target_os = "linux"), not(shmkern_loom)))]
 use parking as imp;

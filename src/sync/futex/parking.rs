@@ -6,14 +6,22 @@
 //! first — then the waiter's check (after the lock handoff) sees the new value and returns `NotEqual` —
 //! or the waiter is queued first and the waker chooses it.
 //!
-//! Compiled on Linux too under `cfg(test)`, so its unit tests run everywhere.
+//! Compiled on Linux too under `cfg(test)`, so its unit tests run everywhere, and under loom, where
+//! the futex model (`model.rs`) runs this very code on loom's `Mutex` and `Condvar` (one bucket: loom's
+//! primitives cannot be built in a `static` array), so the check-under-the-lock argument above is
+//! model-checked on the code that other platforms ship.
 
 use super::queue::SleepQueue;
 use super::{Scope, WaitResult};
-use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use crate::sync::atomic::{AtomicU32, Ordering::SeqCst};
+use crate::sync::{fault, FaultId};
+#[cfg(shmkern_loom)]
+use loom::sync::{Condvar, Mutex, MutexGuard};
+#[cfg(not(shmkern_loom))]
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+#[cfg(not(shmkern_loom))]
 const BUCKETS: usize = 64;
 
 struct Bucket {
@@ -21,17 +29,36 @@ struct Bucket {
     cv: Condvar,
 }
 
+#[cfg(not(shmkern_loom))]
 #[allow(clippy::declare_interior_mutable_const)] // used only to initialise the table below
 const EMPTY: Bucket = Bucket {
     queue: Mutex::new(SleepQueue::new()),
     cv: Condvar::new(),
 };
+#[cfg(not(shmkern_loom))]
 static TABLE: [Bucket; BUCKETS] = [EMPTY; BUCKETS];
 
+#[cfg(not(shmkern_loom))]
 fn bucket(addr: usize) -> &'static Bucket {
     // Words are 4-byte aligned; mix the higher bits so neighbouring words spread out.
     let h = (addr >> 2).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
     &TABLE[h % BUCKETS]
+}
+
+#[cfg(shmkern_loom)]
+loom::lazy_static! {
+    static ref LOOM_BUCKET: Bucket = Bucket { queue: Mutex::new(SleepQueue::new()), cv: Condvar::new() };
+}
+
+/// Under loom every address shares one bucket: the sharing that the real table has between
+/// colliding addresses, for every address (`wake`'s `notify_all` and the tickets handle it).
+#[cfg(shmkern_loom)]
+fn bucket(_addr: usize) -> &'static Bucket {
+    &LOOM_BUCKET
+}
+
+fn addr(word: &AtomicU32) -> usize {
+    word as *const AtomicU32 as usize
 }
 
 fn lock(b: &Bucket) -> MutexGuard<'_, SleepQueue> {
@@ -46,11 +73,17 @@ pub(super) fn wait(
     _: Scope,
 ) -> WaitResult {
     let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-    let addr = word.as_ptr() as usize;
+    let addr = addr(word);
     let b = bucket(addr);
+    // Broken twin (loom only; `fault` is `false` in every other build): the value is checked
+    // before the lock, so a wake that lands between the check and the enqueue is lost.
+    let checked_early = fault(FaultId::FutexUncheckedSleep);
+    if checked_early && word.load(SeqCst) != expected {
+        return WaitResult::NotEqual;
+    }
     let mut q = lock(b);
     // Checked under the bucket lock: see the module docs for why this cannot lose a wake-up.
-    if word.load(SeqCst) != expected {
+    if !checked_early && word.load(SeqCst) != expected {
         return WaitResult::NotEqual;
     }
     let ticket = q.enqueue(addr);
@@ -78,7 +111,7 @@ pub(super) fn wait(
 }
 
 pub(super) fn wake(word: &AtomicU32, n: usize, _: Scope) -> usize {
-    let addr = word.as_ptr() as usize;
+    let addr = addr(word);
     let b = bucket(addr);
     let woken = lock(b).wake(addr, n);
     if woken > 0 {
@@ -88,7 +121,7 @@ pub(super) fn wake(word: &AtomicU32, n: usize, _: Scope) -> usize {
     woken
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(shmkern_loom)))]
 mod tests {
     use super::*;
     use std::sync::atomic::Ordering::{Acquire, Release};

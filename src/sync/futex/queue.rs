@@ -1,5 +1,5 @@
-//! The sleeper list shared by the in-process fallback ([`super::parking`]) and the loom model: who is
-//! asleep on which address, in FIFO order. Always used under its owner's mutex.
+//! The sleeper list of the in-process fallback ([`super::parking`], which the loom model runs too): who
+//! is asleep on which address, in FIFO order. Always used under its owner's mutex.
 
 #[derive(Debug, Default)]
 pub(super) struct SleepQueue {
@@ -29,7 +29,6 @@ impl SleepQueue {
         self.sleepers.iter().any(|&(_, t)| t == ticket)
     }
 
-    #[allow(dead_code)] // the loom model never times out
     /// Removes `ticket` (a timed-out sleeper leaving); false if a wake already chose it.
     pub(super) fn leave(&mut self, ticket: u64) -> bool {
         let before = self.sleepers.len();
