@@ -43,6 +43,9 @@ pub struct Builder {
     prefetch: Option<Prefetch>,
     #[cfg(not(shmkern_loom))]
     stream_bytes: Option<usize>,
+    /// How many call slots the pool gets (loom builds only; elsewhere always `CALL_SLOTS`).
+    #[cfg(shmkern_loom)]
+    call_slots: usize,
 }
 
 impl fmt::Debug for Builder {
@@ -71,6 +74,8 @@ impl Default for Builder {
             prefetch: None,
             #[cfg(not(shmkern_loom))]
             stream_bytes: None,
+            #[cfg(shmkern_loom)]
+            call_slots: 1,
         }
     }
 }
@@ -251,6 +256,24 @@ impl Builder {
         self
     }
 
+    /// How many data-parallel calls can run at once (loom builds only, for the models of several
+    /// callers): `n` call slots, at most `CALL_SLOTS` (2 under loom), at least 1. One by default,
+    /// which keeps every other model small.
+    #[cfg(shmkern_loom)]
+    #[doc(hidden)]
+    pub fn call_slots(mut self, n: usize) -> Self {
+        self.call_slots = n.clamp(1, CALL_SLOTS);
+        self
+    }
+
+    /// How many call slots `build` makes.
+    fn slots(&self) -> usize {
+        #[cfg(shmkern_loom)]
+        return self.call_slots;
+        #[cfg(not(shmkern_loom))]
+        CALL_SLOTS
+    }
+
     /// Starts the workers. Fails on a thread count out of range or a thread that cannot be spawned
     /// (then the workers already started are stopped and joined).
     ///
@@ -281,7 +304,7 @@ impl Builder {
         }
         let inner = Arc::new(Inner {
             participants: n,
-            calls: (0..CALL_SLOTS)
+            calls: (0..self.slots())
                 .map(|_| CachePadded::new(CallSlot::new(n)))
                 .collect(),
             sleep: EventCount::new(),

@@ -64,6 +64,13 @@ impl CallSlot {
 
     /// Takes the slot for one call; false if another caller holds it.
     pub(crate) fn try_acquire(&self) -> bool {
+        if fault(FaultId::SlotTakenWithoutCas) {
+            // Broken twin: check, then store: two callers can both see the slot free and take it.
+            return self.busy.load(Acquire) == 0 && {
+                self.busy.store(1, Relaxed);
+                true
+            };
+        }
         // Acquire: pairs with the previous owner's Release in `release`, so its last writes to the
         // slot (clearing the panic pointer) are ordered before ours.
         self.busy.compare_exchange(0, 1, Acquire, Relaxed).is_ok()

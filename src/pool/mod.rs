@@ -35,8 +35,9 @@ use task::Queued;
 
 /// Data-parallel calls that can run at once; a call that finds every slot taken runs inline on its
 /// caller (correct, just not parallel). Four covers several concurrent callers on any machine we
-/// target; under loom one slot keeps the state space small.
-const CALL_SLOTS: usize = if cfg!(shmkern_loom) { 1 } else { 4 };
+/// target. Under loom this is the most a model may ask for (`Builder::call_slots`, loom builds
+/// only); a pool there has one unless its model asks for more, which keeps the state space small.
+const CALL_SLOTS: usize = if cfg!(shmkern_loom) { 2 } else { 4 };
 
 /// What the current thread is to the pools it works in: the worker of one, the caller of a
 /// data-parallel call of one, or neither. `Task::join` reads it to decide whether to help while it
@@ -599,6 +600,11 @@ impl Drop for Pool {
             q.drain(..).collect()
         };
         for t in queued {
+            if crate::sync::fault(crate::sync::FaultId::DropForgetsQueued) {
+                // Broken twin: the queued task is dropped, not cancelled: its handle never opens.
+                drop(t);
+                continue;
+            }
             t.cancel();
         }
         let me = thread::current().id();

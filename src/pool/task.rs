@@ -256,10 +256,18 @@ impl<R> TaskInner<R> {
     /// QUEUED → CANCELLED; true if this prevented the run.
     fn try_cancel(&self) -> bool {
         self.token.cancel();
-        let won = self
-            .state
-            .compare_exchange(QUEUED, CANCELLED, AcqRel, Relaxed)
-            .is_ok();
+        let won = if fault(FaultId::CancelWithoutCas) {
+            // Broken twin: check, then store: a worker's QUEUED → RUNNING in between runs the task
+            // although the cancel also wins, and both write the result.
+            self.state.load(Acquire) == QUEUED && {
+                self.state.store(CANCELLED, Release);
+                true
+            }
+        } else {
+            self.state
+                .compare_exchange(QUEUED, CANCELLED, AcqRel, Relaxed)
+                .is_ok()
+        };
         if won {
             self.finish(Err(TaskError::Cancelled));
         }

@@ -153,6 +153,15 @@ mod fault_id {
         /// A job's helping loop sleeps on the done count with no timeout: it never notices a
         /// participant that died holding a claim.
         HelperWaitsUntimed,
+        /// A task's cancel checks the state, then stores `CANCELLED`: a worker may start the task
+        /// in between, and both write the result.
+        CancelWithoutCas,
+        /// Dropping the pool drops its queued tasks without cancelling them: their handles never
+        /// resolve.
+        DropForgetsQueued,
+        /// A call slot is taken with a check and a store instead of a CAS: two callers can share
+        /// one slot.
+        SlotTakenWithoutCas,
     }
 }
 pub(crate) use fault_id::FaultId;
