@@ -41,6 +41,11 @@ pub(crate) enum ErrorKind {
     },
     Cancelled,
     Spawn(String),
+    /// `sched::merge_pieces` was given pieces that do not tile the grid by canonical subtrees.
+    Pieces(String),
+    /// The columns of a kernel's input differ in length.
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    ColumnLengths(Vec<usize>),
     #[cfg_attr(shmkern_loom, allow(dead_code))] // the kernels are not built under loom
     SumOverflow {
         sum: String,
@@ -112,6 +117,16 @@ impl fmt::Display for Error {
             ),
             ErrorKind::Cancelled => f.write_str("the data-parallel call was cancelled"),
             ErrorKind::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
+            ErrorKind::Pieces(problem) => write!(f, "cannot merge the pieces: {problem}"),
+            ErrorKind::ColumnLengths(lengths) => write!(
+                f,
+                "the input columns differ in length ({}): a kernel reads equally long columns",
+                lengths
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             ErrorKind::SumOverflow { sum, ty } => {
                 write!(f, "the exact sum {sum} does not fit in {ty}")
             }

@@ -227,5 +227,5 @@ fn merge_in_tree<R>(mut parts: Vec<Option<R>>, empty: R, merge: impl Fn(R, R) ->
     if parts.is_empty() {
         return empty;
     }
-    crate::pool::tree_merge(&mut parts, &merge)
+    crate::sched::merge_tree(&mut parts, &merge)
 }

@@ -32,9 +32,11 @@ mod compensated;
 mod cpu;
 mod element;
 mod exact;
+mod extremes;
 mod f32x16;
 mod f64x8;
 mod ints;
+mod kernel;
 mod passes;
 mod prefetch;
 mod stats;
@@ -43,10 +45,14 @@ mod tree;
 
 pub(crate) use element::int_chunk_sum_for;
 pub use element::{Float, Int};
+pub use extremes::{Extremes, MinMax};
+pub use kernel::{partial, run_sequential, ChunkAt, Columns, Kernel};
 pub use prefetch::Prefetch;
 pub(crate) use stats::chunk_stats_for;
-pub use stats::{stats, StatElement, Stats};
-pub use sum::{checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy};
+pub use stats::{stats, Describe, StatElement, Stats};
+pub use sum::{
+    checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy, FloatSum, IntSum,
+};
 pub(crate) use tree::chunk_sum_for;
 pub use tree::{chunk_sum_on, Isa, LANES};
 

@@ -3,6 +3,7 @@
 //! which costs no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
 
 use super::f64x8::F64x8;
+use super::kernel::{ChunkAt, Kernel};
 use super::passes;
 use super::sum::canonical;
 use super::tree::chunk_tree;
@@ -726,6 +727,69 @@ pub(crate) fn chunk_stats_for<T: StatElement>(
     }
 }
 
+/// The statistics as a [`Kernel`]: what [`Pool::stats`] runs. Partial and result: [`Stats`];
+/// merge: [`Stats::merge`].
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{run_sequential, Describe};
+///
+/// let data: Vec<i32> = (-50_000..50_000).collect();
+/// let pool = shmkern::Pool::builder().threads(2).build()?;
+/// let s = run_sequential(&Describe::for_input(&data), &data)?;
+/// assert_eq!(s, pool.stats(&data));
+/// assert_eq!(pool.run(&Describe::new(), &data)?, s);
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Describe<T: StatElement> {
+    chunk: fn(&[T]) -> Stats<T>,
+}
+
+impl<T: StatElement> Describe<T> {
+    /// With the cache-resident chunk kernel.
+    pub fn new() -> Self {
+        Self::with_choice(&[], VariantChoice::detect())
+    }
+
+    /// With the chunk kernel the sequential functions would choose for `data`; the same bits as
+    /// [`new`](Describe::new).
+    pub fn for_input(data: &[T]) -> Self {
+        Self::with_choice(data, VariantChoice::detect())
+    }
+
+    pub(crate) fn with_choice(data: &[T], choice: VariantChoice) -> Self {
+        Self {
+            chunk: chunk_stats_for(data, choice),
+        }
+    }
+}
+
+impl<T: StatElement> Default for Describe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: StatElement> Kernel for Describe<T> {
+    type Input<'a> = &'a [T];
+    type Partial = Stats<T>;
+    type Output = Stats<T>;
+    fn chunk(&self, _: ChunkAt, x: &[T]) -> Stats<T> {
+        if x.is_empty() {
+            return Stats::empty();
+        }
+        (self.chunk)(x)
+    }
+    fn merge(&self, left: Stats<T>, right: Stats<T>) -> Stats<T> {
+        Stats::merge(left, right)
+    }
+    fn finish(&self, root: Stats<T>) -> Stats<T> {
+        root
+    }
+}
+
 impl Pool {
     /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
     /// count. See [`Stats`] for the NaN policy and special values.
@@ -776,11 +840,10 @@ impl Pool {
         if data.is_empty() {
             return Ok(Stats::empty());
         }
-        self.reduce_with(
+        self.run_with(
+            &Describe::with_choice(data, self.variant_choice()),
             data,
             opts,
-            chunk_stats_for(data, self.variant_choice()),
-            Stats::merge,
         )
     }
 }
@@ -886,7 +949,7 @@ mod tests {
         if parts.is_empty() {
             return Stats::empty();
         }
-        crate::pool::tree_merge(&mut parts, &Stats::merge)
+        crate::sched::merge_tree(&mut parts, &Stats::merge)
     }
 
     /// Edge lengths and any length up to eight chunks (600 under Miri).

@@ -3,11 +3,135 @@
 use super::compensated;
 use super::element::{int_chunk_sum_for, Float, Int};
 use super::exact;
-use super::tree::{chunk_sum_for, tree};
+use super::kernel::{run_sequential, ChunkAt, Kernel};
+use super::tree::chunk_sum_for;
 use super::VariantChoice;
 use crate::error::{Error, ErrorKind};
 use crate::pool::{ParOptions, Pool};
 use crate::sched::{ChunkGrid, CHUNK_LEN};
+
+/// The float sum ([`Accuracy::Fast`]) as a [`Kernel`]: what [`Pool::sum_float`] runs. Partial: the
+/// chunk's tree value (`f64`); merge: one add; finish: NaN made canonical.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{run_sequential, FloatSum};
+///
+/// let data: Vec<f32> = (0..100_000).map(|i| i as f32 * 0.25).collect();
+/// let pool = shmkern::Pool::builder().threads(2).build()?;
+/// let kernel = FloatSum::for_input(&data);
+/// assert_eq!(pool.run(&kernel, &data)?.to_bits(), pool.sum_float(&data).to_bits());
+/// assert_eq!(run_sequential(&FloatSum::new(), &data)?.to_bits(), pool.sum_float(&data).to_bits());
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct FloatSum<T> {
+    chunk: fn(&[T]) -> f64,
+}
+
+impl<T: Float> FloatSum<T> {
+    /// With the cache-resident chunk kernel: right for any input, fastest on input in a cache.
+    pub fn new() -> Self {
+        Self::with_choice(&[], VariantChoice::detect())
+    }
+
+    /// With the chunk kernel the sequential functions would choose for `data` (streaming on large
+    /// input); the same bits as [`new`](FloatSum::new).
+    pub fn for_input(data: &[T]) -> Self {
+        Self::with_choice(data, VariantChoice::detect())
+    }
+
+    pub(crate) fn with_choice(data: &[T], choice: VariantChoice) -> Self {
+        Self {
+            chunk: chunk_sum_for(data, choice),
+        }
+    }
+}
+
+impl<T: Float> Default for FloatSum<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Kernel for FloatSum<T> {
+    type Input<'a> = &'a [T];
+    type Partial = f64;
+    type Output = f64;
+    fn chunk(&self, _: ChunkAt, x: &[T]) -> f64 {
+        if x.is_empty() {
+            return 0.0;
+        }
+        (self.chunk)(x)
+    }
+    fn merge(&self, left: f64, right: f64) -> f64 {
+        left + right
+    }
+    fn finish(&self, root: f64) -> f64 {
+        canonical(root)
+    }
+}
+
+/// The exact integer sum as a [`Kernel`]: what [`Pool::sum_int`] runs. Partial: the chunk's sum in
+/// `T::Wide` (`i128`/`u128`); merge: one add (exact).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{run_sequential, IntSum};
+///
+/// let data = vec![u64::MAX; 70_000];
+/// assert_eq!(run_sequential(&IntSum::for_input(&data), &data)?, u64::MAX as u128 * 70_000);
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct IntSum<T: Int> {
+    chunk: fn(&[T]) -> T::Wide,
+}
+
+impl<T: Int> IntSum<T> {
+    /// With the cache-resident chunk kernel.
+    pub fn new() -> Self {
+        Self::with_choice(&[], VariantChoice::detect())
+    }
+
+    /// With the chunk kernel the sequential functions would choose for `data`; the same result as
+    /// [`new`](IntSum::new).
+    pub fn for_input(data: &[T]) -> Self {
+        Self::with_choice(data, VariantChoice::detect())
+    }
+
+    pub(crate) fn with_choice(data: &[T], choice: VariantChoice) -> Self {
+        Self {
+            chunk: int_chunk_sum_for(data, choice),
+        }
+    }
+}
+
+impl<T: Int> Default for IntSum<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Int> Kernel for IntSum<T> {
+    type Input<'a> = &'a [T];
+    type Partial = T::Wide;
+    type Output = T::Wide;
+    fn chunk(&self, _: ChunkAt, x: &[T]) -> T::Wide {
+        if x.is_empty() {
+            return T::Wide::default();
+        }
+        (self.chunk)(x)
+    }
+    fn merge(&self, left: T::Wide, right: T::Wide) -> T::Wide {
+        left + right
+    }
+    fn finish(&self, root: T::Wide) -> T::Wide {
+        root
+    }
+}
 
 /// `opts` on the grid every kernel uses: chunks of [`CHUNK_LEN`] (contract).
 fn contract(opts: ParOptions<'_>) -> ParOptions<'_> {
@@ -148,12 +272,11 @@ impl Pool {
         }
         let opts = contract(opts);
         Ok(match accuracy {
-            Accuracy::Fast => canonical(self.reduce_with(
+            Accuracy::Fast => self.run_with(
+                &FloatSum::with_choice(data, self.variant_choice()),
                 data,
                 opts,
-                chunk_sum_for(data, self.variant_choice()),
-                |a, b| a + b,
-            )?),
+            )?,
             Accuracy::Compensated => canonical(compensated::finish(self.reduce_with(
                 data,
                 opts,
@@ -183,11 +306,10 @@ impl Pool {
         if data.is_empty() {
             return Ok(T::Wide::default());
         }
-        self.reduce_with(
+        self.run_with(
+            &IntSum::with_choice(data, self.variant_choice()),
             data,
             contract(opts),
-            int_chunk_sum_for(data, self.variant_choice()),
-            |a, b| a + b,
         )
     }
 
@@ -323,11 +445,6 @@ pub fn sequential_sum_compensated<T: Float>(data: &[T]) -> f64 {
 /// assert_eq!(sequential_sum::<f64>(&[]).to_bits(), 0.0f64.to_bits()); // empty: +0.0
 /// ```
 pub fn sequential_sum<T: Float>(data: &[T]) -> f64 {
-    if data.is_empty() {
-        return 0.0;
-    }
-    let grid = ChunkGrid::new(data.len()).expect("a slice in memory has few enough chunks");
-    let chunk_sum = chunk_sum_for(data, VariantChoice::detect());
-    let mut partials: Vec<f64> = grid.iter().map(|r| chunk_sum(&data[r])).collect();
-    canonical(tree(&mut partials))
+    run_sequential(&FloatSum::for_input(data), data)
+        .expect("a slice in memory has few enough chunks")
 }

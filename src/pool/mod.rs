@@ -6,13 +6,14 @@ mod builder;
 mod call;
 mod metrics;
 mod par;
+// The kernels (and so `Pool::run`) are not built under loom.
+#[cfg(not(shmkern_loom))]
+mod run;
 mod task;
 mod worker;
 
 pub use builder::Builder;
 pub use metrics::WorkerMetrics;
-#[cfg(not(shmkern_loom))]
-pub(crate) use par::tree_merge;
 pub use par::ParOptions;
 pub use task::{CancelToken, Task, TaskError};
 

@@ -4,9 +4,10 @@
 use super::task::CancelToken;
 use super::Pool;
 use crate::error::{Error, ErrorKind};
-use crate::sched::{ChunkGrid, CHUNK_LEN};
+use crate::sched::{merge_tree, ChunkGrid, CHUNK_LEN};
 use crate::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use crate::sync::UnsafeCell;
+use std::ops::Range;
 use std::panic::resume_unwind;
 
 /// Options of a data-parallel call: a cancel token checked between chunks, a progress counter, and
@@ -47,7 +48,7 @@ impl ParOptions<'_> {
             p.fetch_add(elements as u64, Relaxed);
         }
     }
-    fn grid(&self, len: usize) -> Result<ChunkGrid, Error> {
+    pub(super) fn grid(&self, len: usize) -> Result<ChunkGrid, Error> {
         ChunkGrid::with_chunk_len(len, self.chunk_len.unwrap_or(CHUNK_LEN))
     }
 }
@@ -77,20 +78,6 @@ impl<R> Partials<R> {
             .map(|c| c.with_mut(|p| unsafe { (*p).take() }))
             .collect()
     }
-}
-
-/// Merges `parts` in the fixed tree of `docs/numerics.md` §1: a range of `m > 1` items splits into
-/// the largest power of two below `m` and the rest. The shape depends on `parts.len()` alone.
-pub(crate) fn tree_merge<R>(parts: &mut [Option<R>], merge: &impl Fn(R, R) -> R) -> R {
-    let m = parts.len();
-    if m == 1 {
-        return parts[0].take().expect("every chunk produced a partial");
-    }
-    let left = 1usize << (usize::BITS - 1 - (m - 1).leading_zeros());
-    let (l, r) = parts.split_at_mut(left);
-    let a = tree_merge(l, merge);
-    let b = tree_merge(r, merge);
-    merge(a, b)
 }
 
 /// A `*mut T` that may cross threads: the chunks it is cut into are disjoint and each is handed to
@@ -174,24 +161,39 @@ impl Pool {
         R: Send,
     {
         let grid = opts.grid(data.len())?;
+        self.reduce_grid(&grid, opts, |_, range| map(&data[range]), merge)
+    }
+
+    /// The core of every reduction: `map(k, range)` once per chunk `k` of `grid` (one call with
+    /// chunk 0 and the empty range when the grid has no chunk), the partials merged in the canonical tree. Zero or one
+    /// chunk runs on the caller; so does everything when the pool runs inline for this size.
+    pub(crate) fn reduce_grid<R: Send>(
+        &self,
+        grid: &ChunkGrid,
+        opts: ParOptions<'_>,
+        map: impl Fn(u32, Range<usize>) -> R + Sync,
+        merge: impl Fn(R, R) -> R,
+    ) -> Result<R, Error> {
         let n = grid.chunks() as usize;
         if n <= 1 {
             // Zero or one chunk: one call of `map` on the caller — no allocation, no atomics.
             if opts.cancelled() {
                 return Err(Error::new(ErrorKind::Cancelled));
             }
-            let r = map(data);
-            opts.advance(data.len());
+            let range = grid.get(0).unwrap_or(0..0);
+            let len = range.len();
+            let r = map(0, range);
+            opts.advance(len);
             return Ok(r);
         }
         let run_chunk = |k: u32| {
             let range = grid.chunk(k);
             let len = range.len();
-            let r = map(&data[range]);
+            let r = map(k, range);
             opts.advance(len);
             r
         };
-        let mut parts: Vec<Option<R>> = if self.runs_inline(data.len()) {
+        let mut parts: Vec<Option<R>> = if self.runs_inline(grid.len()) {
             let mut v = Vec::with_capacity(n);
             for k in 0..grid.chunks() {
                 if opts.cancelled() {
@@ -216,7 +218,7 @@ impl Pool {
         if opts.cancelled() && parts.iter().any(Option::is_none) {
             return Err(Error::new(ErrorKind::Cancelled));
         }
-        Ok(tree_merge(&mut parts, &merge))
+        Ok(merge_tree(&mut parts, &merge))
     }
 
     /// Runs `f(offset, chunk)` on every chunk of `data` (chunks of `chunk_len` elements; `offset` is
@@ -333,23 +335,5 @@ impl Pool {
         if let Err(payload) = self.run_chunks(true, 0, &work) {
             resume_unwind(payload);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::tree_merge;
-
-    /// The tree of docs/numerics.md §1 for 5 items: ((0+1)+(2+3))+4.
-    #[test]
-    fn tree_shape() {
-        let mut v: Vec<Option<String>> = (0..5).map(|i| Some(i.to_string())).collect();
-        let s = tree_merge(&mut v, &|a, b| format!("({a}+{b})"));
-        assert_eq!(s, "(((0+1)+(2+3))+4)");
-        let mut v: Vec<Option<String>> = (0..3).map(|i| Some(i.to_string())).collect();
-        assert_eq!(
-            tree_merge(&mut v, &|a, b| format!("({a}+{b})")),
-            "((0+1)+2)"
-        );
     }
 }

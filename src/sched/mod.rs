@@ -3,6 +3,9 @@
 
 mod grid;
 mod ranges;
+mod tree;
 
 pub use grid::{ChunkGrid, BLOCK_LEN, CHUNK_BLOCKS, CHUNK_LEN, MAX_CHUNKS};
 pub use ranges::{Claimer, Round, WorkRanges};
+pub(crate) use tree::merge_tree;
+pub use tree::{merge_pieces, Piece, TreeFold};

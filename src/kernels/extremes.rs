@@ -1,0 +1,215 @@
+//! The smallest and largest values with their positions: [`MinMax`], a [`Kernel`] like any user's,
+//! and [`Extremes`], its partial and result.
+//!
+//! Policy, as [`Stats`](super::Stats)': NaNs are skipped and counted; values compare in the total
+//! order where `−0.0 < +0.0`; a tie keeps the **first** position (numpy's `argmin`/`argmax` rule for
+//! non-NaN data). The merge of a left and a right range keeps the left on ties, so the first
+//! position wins in the tree as in one pass.
+
+use super::kernel::{ChunkAt, Kernel};
+use super::stats::StatElement;
+use bytemuck::{Pod, Zeroable};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The smallest and largest non-NaN values of a range, where each first occurs, and how many
+/// values and NaNs it holds. Plain old data (`#[repr(C)]`, 48 bytes): a partial that can sit in a
+/// shared mapping or be merged later with [`Extremes::merge`].
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{run_sequential, MinMax};
+///
+/// let data = [3.0, f64::NAN, -1.0, 7.0, -1.0, 7.0];
+/// let e = run_sequential(&MinMax::new(), &data[..])?;
+/// assert_eq!((e.min(), e.max()), (Some((-1.0, 2)), Some((7.0, 3))));
+/// assert_eq!((e.count(), e.nan_count()), (5, 1));
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[repr(C)]
+pub struct Extremes<T: StatElement> {
+    count: u64,
+    nan_count: u64,
+    /// `StatElement::key` of the minimum and maximum (meaningless while `count == 0`).
+    min_key: i64,
+    max_key: i64,
+    /// Their first positions in the whole input.
+    min_at: u64,
+    max_at: u64,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: `#[repr(C)]` with six 8-byte fields and a zero-sized `PhantomData`: no padding, and every
+// bit pattern is a valid value (the accessors decode keys through `StatElement::raw_from_key`,
+// defined for every `i64`). All-zero is the extremes of no value.
+unsafe impl<T: StatElement> Zeroable for Extremes<T> {}
+// SAFETY: as above; `Extremes<T>` is `Copy` and `'static`.
+unsafe impl<T: StatElement> Pod for Extremes<T> {}
+
+impl<T: StatElement> Clone for Extremes<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: StatElement> Copy for Extremes<T> {}
+
+impl<T: StatElement> PartialEq for Extremes<T> {
+    fn eq(&self, other: &Self) -> bool {
+        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
+    }
+}
+impl<T: StatElement> Eq for Extremes<T> {}
+
+impl<T: StatElement + fmt::Debug> fmt::Debug for Extremes<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Extremes")
+            .field("count", &self.count)
+            .field("nan_count", &self.nan_count)
+            .field("min", &self.min())
+            .field("max", &self.max())
+            .finish()
+    }
+}
+
+impl<T: StatElement> Extremes<T> {
+    /// The extremes of no value: the merge's identity.
+    pub fn empty() -> Self {
+        Zeroable::zeroed()
+    }
+
+    /// The smallest non-NaN value and where it first occurs, or `None` if there is no value.
+    pub fn min(&self) -> Option<(T, usize)> {
+        (self.count > 0).then(|| (Self::value(self.min_key), self.min_at as usize))
+    }
+
+    /// The largest non-NaN value and where it first occurs, or `None` if there is no value.
+    pub fn max(&self) -> Option<(T, usize)> {
+        (self.count > 0).then(|| (Self::value(self.max_key), self.max_at as usize))
+    }
+
+    /// Number of non-NaN values.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Number of NaNs (0 for integers).
+    pub fn nan_count(&self) -> u64 {
+        self.nan_count
+    }
+
+    fn value(key: i64) -> T {
+        T::from_raw(T::raw_from_key(key))
+    }
+
+    /// The extremes of `x`, whose first element is at position `offset` of the whole input.
+    pub fn of(x: &[T], offset: usize) -> Self {
+        let mut e = Self::empty();
+        for (i, &v) in x.iter().enumerate() {
+            if v.is_nan() {
+                e.nan_count += 1;
+                continue;
+            }
+            let (k, at) = (v.key(), (offset + i) as u64);
+            if e.count == 0 {
+                (e.min_key, e.min_at, e.max_key, e.max_at) = (k, at, k, at);
+            } else if k < e.min_key {
+                (e.min_key, e.min_at) = (k, at);
+            } else if k > e.max_key {
+                (e.max_key, e.max_at) = (k, at);
+            }
+            e.count += 1;
+        }
+        e
+    }
+
+    /// The extremes of a range whose left part gave `left` and right part `right`: ties keep the
+    /// left position (the first occurrence).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::kernels::Extremes;
+    ///
+    /// let (a, b) = (Extremes::of(&[5u8, 1], 0), Extremes::of(&[1u8, 9], 2));
+    /// let e = Extremes::merge(a, b);
+    /// assert_eq!((e.min(), e.max()), (Some((1, 1)), Some((9, 3))));
+    /// assert_eq!(Extremes::merge(Extremes::empty(), a), a);
+    /// ```
+    pub fn merge(left: Self, right: Self) -> Self {
+        let nan_count = left.nan_count + right.nan_count;
+        if right.count == 0 {
+            return Self { nan_count, ..left };
+        }
+        if left.count == 0 {
+            return Self { nan_count, ..right };
+        }
+        let (min_key, min_at) = if right.min_key < left.min_key {
+            (right.min_key, right.min_at)
+        } else {
+            (left.min_key, left.min_at)
+        };
+        let (max_key, max_at) = if right.max_key > left.max_key {
+            (right.max_key, right.max_at)
+        } else {
+            (left.max_key, left.max_at)
+        };
+        Self {
+            count: left.count + right.count,
+            nan_count,
+            min_key,
+            max_key,
+            min_at,
+            max_at,
+            _t: PhantomData,
+        }
+    }
+}
+
+/// The smallest and largest values with their first positions, as a [`Kernel`] (see
+/// [`Extremes`] for the policy). Runs on a pool with [`Pool::run`](crate::Pool::run), on one thread
+/// with [`run_sequential`](super::run_sequential).
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::MinMax;
+///
+/// let data: Vec<i64> = (0..1_000_000).map(|i| (i * 7_919) % 1_000_003 - 500_000).collect();
+/// let pool = shmkern::Pool::builder().threads(2).build()?;
+/// let e = pool.run(&MinMax::new(), &data)?;
+/// let (min, at) = e.min().unwrap();
+/// assert_eq!((min, data[at]), (*data.iter().min().unwrap(), min));
+/// assert_eq!(data.iter().position(|&v| v == min), Some(at)); // the first occurrence
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct MinMax<T>(PhantomData<T>);
+
+impl<T: StatElement> MinMax<T> {
+    /// The kernel.
+    pub fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T: StatElement> Default for MinMax<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: StatElement> Kernel for MinMax<T> {
+    type Input<'a> = &'a [T];
+    type Partial = Extremes<T>;
+    type Output = Extremes<T>;
+    fn chunk(&self, at: ChunkAt, x: &[T]) -> Extremes<T> {
+        Extremes::of(x, at.offset)
+    }
+    fn merge(&self, left: Extremes<T>, right: Extremes<T>) -> Extremes<T> {
+        Extremes::merge(left, right)
+    }
+    fn finish(&self, root: Extremes<T>) -> Extremes<T> {
+        root
+    }
+}
