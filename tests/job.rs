@@ -84,6 +84,19 @@ fn three_processes_give_the_single_process_result_bit_for_bit() {
     assert_eq!(job.status().done, 38);
 }
 
+/// A timeout too long for the clock (`Duration::MAX`) means no deadline, not a panic.
+#[test]
+fn an_unrepresentable_timeout_waits_without_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 3 * CHUNK_LEN);
+    // SAFETY: the test's own data file; nothing modifies it.
+    let job =
+        unsafe { Job::create(dir.path().join("m.job"), &data, None, JobKind::Stats) }.unwrap();
+    job.work(&Pool::builder().threads(2).build().unwrap())
+        .unwrap();
+    assert_eq!(job.wait_stats::<f64>(Duration::MAX).unwrap(), expected(&v));
+}
+
 #[test]
 fn a_participant_killed_mid_job_does_not_change_the_result() {
     let dir = tempfile::tempdir().unwrap();
@@ -424,6 +437,49 @@ fn forged_chunk_table_words_end_work_in_bounded_time() {
         .wait_stats::<f64>(Duration::from_millis(200))
         .unwrap_err();
     assert!(e.to_string().contains("timed out"), "{e}");
+}
+
+/// A done count forged to say every chunk is done (the helping loop then stops at once) while a
+/// chunk is still claimed: `work` must not return `Ok` for a job it left incomplete. It did, and
+/// only the waits noticed: the `chunk_table` fuzz target's first finding, replayed at the end.
+#[test]
+fn a_forged_complete_count_is_an_error_not_a_complete_job() {
+    use std::os::unix::fs::FileExt;
+    // The layout of a job made by `Job::create` (src/job/layout.rs): the done count (u32) at byte
+    // 4096, 64 participant slots of 64 bytes from byte 4224, then the chunk states.
+    const DONE: u64 = 4096;
+    const STATES: u64 = 4224 + 64 * 64;
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = data(dir.path(), 6 * CHUNK_LEN);
+    let job_path = dir.path().join("c.job");
+    // SAFETY: the test's own data file; nothing modifies it.
+    let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats) }.unwrap();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&job_path)
+        .unwrap();
+    f.write_all_at(&6u32.to_le_bytes(), DONE).unwrap();
+    // Chunk 0 claimed (generation 0) by slot 63, which is free: nobody computes it.
+    f.write_all_at(&((63u64 << 2) | 1).to_le_bytes(), STATES)
+        .unwrap();
+    let t0 = Instant::now();
+    let e = job
+        .work(&Pool::builder().threads(2).build().unwrap())
+        .unwrap_err();
+    assert!(t0.elapsed() < Duration::from_secs(60));
+    let e = e.to_string();
+    assert!(
+        e.contains("inconsistent") && e.contains("these are not: chunk 0;"),
+        "{e}"
+    );
+    let e = job.wait_stats::<f64>(Duration::ZERO).unwrap_err();
+    assert!(e.to_string().contains("chunk 0 is not done"), "{e}");
+
+    // The fuzzer's input (fuzz/artifacts/chunk_table/crash-fc903b2d…): a `Sum` job over i32,
+    // the cursor forged past the end, the count forged to 157, every slot but the forged four
+    // held by PID 1. `work` computed nothing and returned `Ok`; the hook panicked on that.
+    let input = [254, 188, 238, 255, 255, 255, 255, 254, 238, 157];
+    assert!(!shmkern::job::fuzz_chunk_table(&input));
 }
 
 #[test]

@@ -44,6 +44,8 @@
 //! # Ok::<(), shmkern::Error>(())
 //! ```
 
+#[cfg(any(test, feature = "internals"))]
+mod fuzz;
 mod layout;
 mod liveness;
 // Crate-private here; public (hidden) only in the loom build, for the models (`lib.rs`).
@@ -53,6 +55,11 @@ mod table;
 mod wait;
 mod work;
 
+/// Fuzzing hook (cargo feature `internals`, for `fuzz/`): runs `work` and the wait on a job whose
+/// chunk table and participant slots hold forged words, and checks how they end. Not part of the
+/// API.
+#[cfg(feature = "internals")]
+pub use fuzz::fuzz_chunk_table;
 /// Fuzzing hook (cargo feature `internals`, for `fuzz/`): decodes a job header from untrusted
 /// bytes and checks what the decoder promises. Not part of the API.
 #[cfg(feature = "internals")]

@@ -146,7 +146,8 @@ impl Job {
         timeout: Duration,
         decode: impl Fn([u64; SLOT_WORDS]) -> R,
     ) -> Result<Vec<Option<R>>, Error> {
-        let deadline = Instant::now() + timeout;
+        // A timeout too long to represent (`Duration::MAX`) means no deadline.
+        let deadline = Instant::now().checked_add(timeout);
         let table = self.table();
         loop {
             self.check_data_path()?;
@@ -155,7 +156,7 @@ impl Job {
                 break;
             }
             let now = Instant::now();
-            if now >= deadline {
+            if deadline.is_some_and(|d| now >= d) {
                 let s = self.status();
                 return Err(Error::file(
                     &self.path,
@@ -170,7 +171,8 @@ impl Job {
                     ),
                 ));
             }
-            futex::wait(table.done, seen, Some(POLL.min(deadline - now)));
+            let left = deadline.map_or(POLL, |d| d - now);
+            futex::wait(table.done, seen, Some(POLL.min(left)));
         }
         // Every chunk was computed before this check: a change after it cannot reach the result.
         self.check_data_path()?;
@@ -192,7 +194,7 @@ impl Job {
 }
 
 /// The chunks without a published result, as index ranges (`0-3, 7, 9-12`), the first few only.
-fn not_done(table: &ChunkTable<'_>) -> String {
+pub(super) fn not_done(table: &ChunkTable<'_>) -> String {
     const SHOWN: usize = 8;
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for k in (0..table.chunks()).filter(|&k| table.result(k).is_none()) {

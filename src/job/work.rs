@@ -119,6 +119,22 @@ impl Job {
                 ),
             ));
         }
+        // The count says complete, but it did not count publications only: chunks are still not
+        // done (a forged count makes `help` stop at once). Honestly, a count that reaches the
+        // chunk count was incremented after every chunk's `DONE` (Release, read Acquire), so this
+        // is never true then; the waiters report the same inconsistency.
+        if (0..table.chunks()).any(|k| table.result(k).is_none()) {
+            return Err(Error::file(
+                &self.path,
+                format!(
+                    "the chunk table is inconsistent: the count says {done} of {} chunks are \
+                     done but these are not: {}; the file was written by something other than a \
+                     participant",
+                    self.header.chunks,
+                    super::wait::not_done(&table)
+                ),
+            ));
+        }
         Ok(())
     }
 }
