@@ -168,6 +168,22 @@ fn sum_jobs_give_the_pool_sum_bit_for_bit() {
     let got = job.wait_sum_float::<f64>(Duration::from_secs(10)).unwrap();
     assert!(kid.wait().unwrap().success());
     assert_eq!(got.to_bits(), pool.sum_float(&v).to_bits());
+    // And without NaN, where a wrong chunk sum would show in the bits.
+    let finite: Vec<f64> = v
+        .iter()
+        .map(|x| if x.is_nan() { 0.25 } else { *x })
+        .collect();
+    let finite_path = dir.path().join("finite.npy");
+    SharedBuffer::<f64>::create_npy(&finite_path, finite.len())
+        .unwrap()
+        .copy_from_slice(&finite);
+    // SAFETY: as above.
+    let job =
+        unsafe { Job::create(dir.path().join("f.job"), &finite_path, None, JobKind::Sum) }.unwrap();
+    job.work(&pool).unwrap();
+    let got = job.wait_sum_float::<f64>(Duration::ZERO).unwrap();
+    assert!(got.is_finite());
+    assert_eq!(got.to_bits(), pool.sum_float(&finite).to_bits());
     // Integers: the exact wide sum, for a signed and an unsigned type, raw files with a dtype.
     let ints: Vec<i64> = (0..5 * CHUNK_LEN as i64 + 3)
         .map(|i| i64::MAX - i * 977)
