@@ -1,5 +1,11 @@
-//! The deterministic sum and statistics kernels, and what they run on.
+//! The deterministic kernels, and what they run on.
 //!
+//! - **The framework** ([`Kernel`], [`Columns`], [`ChunkAt`]): a reduction as a per-chunk partial
+//!   (plain data), a merge and a finish, run by [`Pool::run`](crate::Pool::run),
+//!   [`run_sequential`] or [`partial`] on pieces merged later
+//!   ([`merge_pieces`](crate::sched::merge_pieces)), always in the one canonical tree. The built-in
+//!   kernels below are instances: [`FloatSum`], [`IntSum`], [`Describe`] (statistics) and
+//!   [`MinMax`] (extremes with their first positions).
 //! - **Float sums** ([`sum()`], [`Pool::sum_float`](crate::Pool::sum_float),
 //!   [`sequential_sum`]): the fixed summation tree of `docs/numerics.md` §1 over `f32` or `f64`
 //!   input, accumulated in `f64`, in one of three [`Accuracy`] modes on the same tree: `Fast` (one
@@ -26,7 +32,8 @@
 //! (eight `f64` lanes per ISA) and `f32x16.rs` (sixteen `f32` lanes, for `f32` extremes);
 //! `compensated.rs` and `exact.rs` the other two accuracy modes; `ints.rs` the integer loops and
 //! `element.rs` the element types; `sum.rs` and `stats.rs` the public calls; `prefetch.rs` and
-//! `cpu.rs` what the variant choice asks of the CPU.
+//! `cpu.rs` what the variant choice asks of the CPU; `kernel.rs` the framework and `extremes.rs`
+//! the min/max kernel.
 
 mod compensated;
 mod cpu;
