@@ -40,6 +40,8 @@ pub(crate) enum ErrorKind {
         found: u32,
     },
     Cancelled,
+    /// A data-parallel call skipped chunks because its `ParOptions::deadline` had passed.
+    DeadlinePassed,
     Spawn(String),
     /// `sched::merge_pieces` was given pieces that do not tile the grid by canonical subtrees.
     Pieces(String),
@@ -116,6 +118,7 @@ impl fmt::Display for Error {
                 "round {expected} is not the open round (the generation word holds {found})"
             ),
             ErrorKind::Cancelled => f.write_str("the data-parallel call was cancelled"),
+            ErrorKind::DeadlinePassed => f.write_str("the data-parallel call passed its deadline"),
             ErrorKind::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
             ErrorKind::Pieces(problem) => write!(f, "cannot merge the pieces: {problem}"),
             ErrorKind::ColumnLengths(lengths) => write!(
@@ -160,6 +163,24 @@ impl Error {
     /// ```
     pub fn is_cancelled(&self) -> bool {
         self.kind == ErrorKind::Cancelled
+    }
+
+    /// Whether a data-parallel call skipped chunks because its
+    /// [`ParOptions::deadline`](crate::ParOptions::deadline) had passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::{ParOptions, Pool};
+    /// use std::time::Instant;
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let opts = ParOptions { deadline: Some(Instant::now()), ..ParOptions::default() };
+    /// let err = pool.reduce_with(&[1, 2, 3], opts, |c| c.len(), |a, b| a + b).unwrap_err();
+    /// assert!(err.is_timed_out() && !err.is_cancelled());
+    /// ```
+    pub fn is_timed_out(&self) -> bool {
+        self.kind == ErrorKind::DeadlinePassed
     }
 
     /// The file the error is about, for errors from [`SharedBuffer`](crate::SharedBuffer)

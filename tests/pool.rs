@@ -9,6 +9,7 @@
 
 use shmkern::{
     global,
+    kernels::Accuracy,
     sched::{WorkRanges, CHUNK_LEN},
     CancelToken, ParOptions, Pool, Task, TaskError,
 };
@@ -1525,4 +1526,98 @@ fn join_across_pools_only_waits() {
         assert_eq!(outer.as_deref(), Some("pool-b-1"));
         assert_eq!(inner, Ok(Some("pool-a-1".to_string())));
     });
+}
+
+/// A deadline that has passed skips the remaining chunks and says so; one that has not changes
+/// nothing. Both the published and the inline paths, and `for_each_chunk_mut`.
+#[test]
+#[cfg_attr(miri, ignore = "sums whole chunks: minutes under Miri")]
+fn a_passed_deadline_is_an_error_that_says_so() {
+    let data = vec![1u32; 64];
+    let slow = |c: &[u32]| {
+        thread::sleep(Duration::from_millis(2));
+        c.len()
+    };
+    for pool in [
+        Pool::builder().threads(2).inline_below(0).build().unwrap(),
+        Pool::builder().threads(1).build().unwrap(),
+    ] {
+        let past = ParOptions {
+            deadline: Some(Instant::now()),
+            chunk_len: Some(1),
+            ..ParOptions::default()
+        };
+        let err = pool
+            .reduce_with(&data, past, slow, |a, b| a + b)
+            .unwrap_err();
+        assert!(err.is_timed_out() && !err.is_cancelled(), "{err}");
+        // Passes after some chunks ran: the rest are skipped.
+        let soon = ParOptions {
+            deadline: Some(Instant::now() + Duration::from_millis(10)),
+            chunk_len: Some(1),
+            ..ParOptions::default()
+        };
+        assert!(pool
+            .reduce_with(&data, soon, slow, |a, b| a + b)
+            .unwrap_err()
+            .is_timed_out());
+        let mut v = vec![0u32; 64];
+        let err = pool
+            .for_each_chunk_mut_with(&mut v, soon, |_, c| {
+                thread::sleep(Duration::from_millis(2));
+                c.fill(1);
+            })
+            .unwrap_err();
+        assert!(err.is_timed_out());
+        assert!(v.contains(&0), "the chunks after the deadline were skipped");
+        let later = ParOptions {
+            deadline: Some(Instant::now() + Duration::from_secs(600)),
+            chunk_len: Some(1),
+            ..ParOptions::default()
+        };
+        assert_eq!(pool.reduce_with(&data, later, slow, |a, b| a + b), Ok(64));
+        assert!(pool
+            .for_each_chunk_mut_with(&mut v, later, |_, c| c.fill(2))
+            .is_ok());
+        assert!(v.iter().all(|&x| x == 2));
+        // The kernels' calls too.
+        let floats = vec![1.0f64; 3 * CHUNK_LEN];
+        assert!(pool
+            .sum_float_with(&floats, Accuracy::Fast, past)
+            .unwrap_err()
+            .is_timed_out());
+        assert!(pool.stats_with(&floats, past).unwrap_err().is_timed_out());
+    }
+}
+
+/// Participant 0's metrics count the calls that ran inline, their chunks and the caller's busy
+/// time; a published call's chunks are counted once, over all participants.
+#[test]
+#[cfg_attr(miri, ignore = "sums whole chunks: minutes under Miri")]
+fn metrics_count_inline_calls_and_the_callers_work() {
+    let data = vec![1.0f64; 4 * CHUNK_LEN];
+    let solo = Pool::builder().threads(1).build().unwrap();
+    solo.sum_float(&data);
+    let m = solo.metrics()[0];
+    assert_eq!((m.inline_calls, m.chunks_run), (1, 4));
+    assert!(m.busy > Duration::ZERO);
+
+    let pool = Pool::builder().threads(2).inline_below(0).build().unwrap();
+    pool.sum_float(&data);
+    let m = pool.metrics();
+    assert_eq!(m[0].inline_calls, 0);
+    assert_eq!(m.iter().map(|w| w.chunks_run).sum::<u64>(), 4);
+    // Small inputs run inline on the caller.
+    let small = Pool::builder()
+        .threads(2)
+        .inline_below(usize::MAX)
+        .build()
+        .unwrap();
+    small.sum_float(&data);
+    small.reduce(&data, |c| c.len(), |a, b| a + b);
+    let m = small.metrics();
+    assert_eq!(
+        (m[0].inline_calls, m[0].chunks_run, m[1].chunks_run),
+        (2, 8, 0)
+    );
 }

@@ -810,9 +810,10 @@ impl Pool {
             .unwrap_or_else(|e| panic!("stats: {e}"))
     }
 
-    /// [`stats`](Pool::stats) with a cancel token and a progress counter (elements done, updated
-    /// after each chunk). `opts.chunk_len` is ignored: the kernels always use the contract grid of
-    /// [`CHUNK_LEN`]. `Err` only when the call was cancelled.
+    /// [`stats`](Pool::stats) with a cancel token, a deadline and a progress counter (elements
+    /// done, updated after each chunk). `opts.chunk_len` is ignored: the kernels always use the
+    /// contract grid of [`CHUNK_LEN`]. `Err` only when the call was cancelled or passed its
+    /// deadline.
     ///
     /// # Examples
     ///

@@ -239,9 +239,10 @@ impl Pool {
             .unwrap_or_else(|e| panic!("sum_float_at: {e}"))
     }
 
-    /// [`sum_float_at`](Pool::sum_float_at) with a cancel token and a progress counter (elements done,
-    /// updated after each chunk). `opts.chunk_len` is ignored: the kernels always use the contract
-    /// grid of [`CHUNK_LEN`]. `Err` only when the call was cancelled.
+    /// [`sum_float_at`](Pool::sum_float_at) with a cancel token, a deadline and a progress counter
+    /// (elements done, updated after each chunk). `opts.chunk_len` is ignored: the kernels always
+    /// use the contract grid of [`CHUNK_LEN`]. `Err` only when the call was cancelled or passed its
+    /// deadline.
     ///
     /// # Examples
     ///
@@ -289,8 +290,9 @@ impl Pool {
         })
     }
 
-    /// [`sum_int`](Pool::sum_int) with a cancel token and a progress counter, as
-    /// [`sum_float_with`](Pool::sum_float_with). `Err` only when the call was cancelled.
+    /// [`sum_int`](Pool::sum_int) with a cancel token, a deadline and a progress counter, as
+    /// [`sum_float_with`](Pool::sum_float_with). `Err` only when the call was cancelled or passed
+    /// its deadline.
     ///
     /// ```
     /// use shmkern::{ParOptions, Pool};

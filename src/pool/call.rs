@@ -2,6 +2,7 @@
 //! it, and how the caller collects it — panics included. Protocol: `README.md` § Data-parallel calls.
 
 use super::metrics::Counters;
+use super::run_timed;
 use crate::sched::{Claimer, Round, WorkRanges};
 use crate::sync::atomic::{
     AtomicPtr, AtomicU32, AtomicU64,
@@ -125,7 +126,10 @@ impl CallSlot {
         sleep.notify(wake);
 
         if broadcast {
-            self.run_catching(run, 0);
+            run_timed(counters, || {
+                self.run_catching(run, 0);
+                true
+            });
             counters.add_chunks(1, 0);
             // Every worker runs the closure once, then counts down (Release); our Acquire in `wait`
             // sees their effects.
@@ -135,7 +139,10 @@ impl CallSlot {
                 .ranges
                 .join(round, 0)
                 .expect("the caller's round is open and slot 0 is free");
-            self.drain(&mut claimer, run, counters);
+            run_timed(counters, || {
+                self.drain(&mut claimer, run, counters);
+                true
+            });
         }
         // No new joiners; `close` also refuses them and waits for those inside to leave.
         self.ticket.store(0, Relaxed);

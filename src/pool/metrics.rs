@@ -13,6 +13,7 @@ pub(crate) struct Counters {
     stolen: AtomicU64,
     busy_ns: AtomicU64,
     sleeps: AtomicU64,
+    inline_calls: AtomicU64,
 }
 
 impl Counters {
@@ -23,6 +24,11 @@ impl Counters {
         if stolen > 0 {
             self.stolen.fetch_add(u64::from(stolen), Relaxed);
         }
+    }
+    /// A data-parallel call of `chunks` chunks that ran on its caller alone.
+    pub(crate) fn add_inline_call(&self, chunks: u64) {
+        self.inline_calls.fetch_add(1, Relaxed);
+        self.add_chunks(chunks, 0);
     }
     pub(crate) fn add_task(&self) {
         self.tasks.fetch_add(1, Relaxed);
@@ -42,6 +48,7 @@ impl Counters {
             chunks_stolen: self.stolen.load(Relaxed),
             busy: Duration::from_nanos(self.busy_ns.load(Relaxed)),
             sleeps: self.sleeps.load(Relaxed),
+            inline_calls: self.inline_calls.load(Relaxed),
         }
     }
 }
@@ -89,9 +96,23 @@ pub struct WorkerMetrics {
     /// Chunks claimed by stealing from another participant's range.
     pub chunks_stolen: u64,
     /// Time spent running tasks and data-parallel work: the workers', and for participant 0 the
-    /// tasks that calling threads ran themselves (a one-participant pool's, and those a join in a
-    /// data-parallel call ran while it waited). Work nested in other work is counted once.
+    /// calling threads' own share — their chunks of data-parallel calls (inline calls whole), and
+    /// the tasks they ran themselves (a one-participant pool's, and those a join in a data-parallel
+    /// call ran while it waited). Work nested in other work is counted once.
     pub busy: Duration,
     /// Times the worker went to sleep on the futex after its spin budget ran out.
     pub sleeps: u64,
+    /// Participant 0 only: data-parallel calls that ran on their caller alone — small inputs
+    /// ([`Builder::inline_below`](crate::Builder::inline_below)), one chunk, a one-participant
+    /// pool, or every call slot taken. Their chunks are in `chunks_run`.
+    ///
+    /// ```
+    /// let solo = shmkern::Pool::builder().threads(1).build().unwrap();
+    /// let data = vec![1.0f64; 4 * shmkern::sched::CHUNK_LEN];
+    /// assert_eq!(solo.sum_float(&data), data.len() as f64);
+    /// let m = solo.metrics()[0];
+    /// assert_eq!((m.inline_calls, m.chunks_run), (1, 4));
+    /// assert!(m.busy > std::time::Duration::ZERO);
+    /// ```
+    pub inline_calls: u64,
 }

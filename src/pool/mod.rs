@@ -507,6 +507,19 @@ impl Pool {
         self.inner.metrics.snapshot()
     }
 
+    /// Runs `f`, a data-parallel call of `chunks` chunks, on the calling thread alone, and counts it
+    /// in participant 0's metrics: one inline call, its chunks, and its busy time.
+    fn inline<R>(&self, chunks: u64, f: impl FnOnce() -> R) -> R {
+        let counters = self.inner.metrics.get(0);
+        let mut out = None;
+        run_timed(counters, || {
+            out = Some(f());
+            true
+        });
+        counters.add_inline_call(chunks);
+        out.expect("run_timed runs its closure")
+    }
+
     fn runs_inline(&self, elements: usize) -> bool {
         self.inner.participants == 1 || elements < self.inner.inline_below
     }
@@ -545,7 +558,7 @@ impl Pool {
                 }
             }
             if !broadcast {
-                (0..chunks).for_each(f);
+                self.inline(u64::from(chunks), || (0..chunks).for_each(f));
                 return Ok(());
             }
             backoff.snooze();

@@ -9,9 +9,11 @@ use crate::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use crate::sync::UnsafeCell;
 use std::ops::Range;
 use std::panic::resume_unwind;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
-/// Options of a data-parallel call: a cancel token checked between chunks, a progress counter, and
-/// the chunk length.
+/// Options of a data-parallel call: a cancel token and a deadline checked between chunks, a
+/// progress counter, and the chunk length.
 ///
 /// # Examples
 ///
@@ -37,11 +39,41 @@ pub struct ParOptions<'a> {
     /// Elements per chunk; `None`: [`CHUNK_LEN`] (the kernels' contract grid). The result of a
     /// `reduce` depends on the chunk length, never on the thread count.
     pub chunk_len: Option<usize>,
+    /// Checked before each chunk: once it has passed, remaining chunks are skipped and the call
+    /// returns an error saying it timed out ([`Error::is_timed_out`]). A call whose every chunk ran
+    /// returns its result, however late. A chunk already running is not interrupted.
+    ///
+    /// ```
+    /// use shmkern::{ParOptions, Pool};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let pool = Pool::builder().threads(2).build().unwrap();
+    /// let slow = |c: &[u8]| { std::thread::sleep(Duration::from_millis(5)); c.len() };
+    /// let opts = ParOptions {
+    ///     deadline: Some(Instant::now() + Duration::from_millis(20)),
+    ///     chunk_len: Some(1),
+    ///     ..ParOptions::default()
+    /// };
+    /// let err = pool.reduce_with(&[0u8; 1000], opts, slow, |a, b| a + b).unwrap_err();
+    /// assert!(err.is_timed_out());
+    /// assert_eq!(err.to_string(), "the data-parallel call passed its deadline");
+    /// ```
+    pub deadline: Option<Instant>,
 }
 
 impl ParOptions<'_> {
-    fn cancelled(&self) -> bool {
+    /// Whether the call must skip its remaining chunks: cancelled, or past its deadline.
+    fn stopped(&self) -> bool {
         self.cancel.is_some_and(CancelToken::is_cancelled)
+            || self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+    /// Why a call that skipped chunks stopped.
+    fn stop_error(&self) -> Error {
+        if self.cancel.is_some_and(CancelToken::is_cancelled) {
+            Error::new(ErrorKind::Cancelled)
+        } else {
+            Error::new(ErrorKind::DeadlinePassed)
+        }
     }
     fn advance(&self, elements: usize) {
         if let Some(p) = self.progress {
@@ -177,12 +209,12 @@ impl Pool {
         let n = grid.chunks() as usize;
         if n <= 1 {
             // Zero or one chunk: one call of `map` on the caller — no allocation, no atomics.
-            if opts.cancelled() {
-                return Err(Error::new(ErrorKind::Cancelled));
+            if opts.stopped() {
+                return Err(opts.stop_error());
             }
             let range = grid.get(0).unwrap_or(0..0);
             let len = range.len();
-            let r = map(0, range);
+            let r = self.inline(1, || map(0, range));
             opts.advance(len);
             return Ok(r);
         }
@@ -195,17 +227,22 @@ impl Pool {
         };
         let mut parts: Vec<Option<R>> = if self.runs_inline(grid.len()) {
             let mut v = Vec::with_capacity(n);
-            for k in 0..grid.chunks() {
-                if opts.cancelled() {
-                    return Err(Error::new(ErrorKind::Cancelled));
+            self.inline(n as u64, || {
+                for k in 0..grid.chunks() {
+                    if opts.stopped() {
+                        break;
+                    }
+                    v.push(Some(run_chunk(k)));
                 }
-                v.push(Some(run_chunk(k)));
+            });
+            if v.len() < n {
+                return Err(opts.stop_error());
             }
             v
         } else {
             let partials = Partials::new(n);
             let work = |k: u32| {
-                if !opts.cancelled() {
+                if !opts.stopped() {
                     // SAFETY: chunk k was claimed by this participant alone.
                     unsafe { partials.put(k as usize, run_chunk(k)) };
                 }
@@ -215,8 +252,8 @@ impl Pool {
             }
             partials.into_vec()
         };
-        if opts.cancelled() && parts.iter().any(Option::is_none) {
-            return Err(Error::new(ErrorKind::Cancelled));
+        if parts.iter().any(Option::is_none) {
+            return Err(opts.stop_error());
         }
         Ok(merge_tree(&mut parts, &merge))
     }
@@ -280,8 +317,11 @@ impl Pool {
     ) -> Result<(), Error> {
         let grid = opts.grid(data.len())?;
         let base = SendPtr(data.as_mut_ptr());
+        // Set (Relaxed: read after the call, which joined every participant) when a chunk is skipped.
+        let skipped = AtomicBool::new(false);
         let work = |k: u32| {
-            if opts.cancelled() {
+            if opts.stopped() {
+                skipped.store(true, Relaxed);
                 return;
             }
             let range = grid.chunk(k);
@@ -294,12 +334,14 @@ impl Pool {
             opts.advance(len);
         };
         if grid.chunks() <= 1 || self.runs_inline(data.len()) {
-            (0..grid.chunks()).for_each(work);
+            self.inline(u64::from(grid.chunks()), || {
+                (0..grid.chunks()).for_each(work)
+            });
         } else if let Err(payload) = self.run_chunks(false, grid.chunks(), &work) {
             resume_unwind(payload);
         }
-        if opts.cancelled() {
-            return Err(Error::new(ErrorKind::Cancelled));
+        if skipped.load(Relaxed) {
+            return Err(opts.stop_error());
         }
         Ok(())
     }
@@ -329,7 +371,7 @@ impl Pool {
             "Pool::broadcast called from one of the pool's own workers: it would wait for itself"
         );
         if self.threads() == 1 {
-            return f(0);
+            return self.inline(1, || f(0));
         }
         let work = |p: u32| f(p as usize);
         if let Err(payload) = self.run_chunks(true, 0, &work) {
