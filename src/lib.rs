@@ -103,7 +103,9 @@ pub use error::Error;
 pub use kernels::{checked_sum, stats, sum, Stats};
 #[cfg(not(shmkern_loom))]
 pub use pool::global;
-pub use pool::{Builder, CancelToken, ParOptions, Pool, Task, TaskError, WorkerMetrics};
+pub use pool::{
+    Builder, CancelToken, ParOptions, Pool, Scope, ScopedTask, Task, TaskError, WorkerMetrics,
+};
 
 /// `docs/guarantees.md`, compiled so that its examples run as doctests.
 #[cfg(doctest)]

@@ -1621,3 +1621,92 @@ fn metrics_count_inline_calls_and_the_callers_work() {
         (2, 8, 0)
     );
 }
+
+/// Scoped tasks borrow from the stack, mutably and disjointly; the scope returns only after every
+/// task finished, also when nobody joins them, and on pools of 1, 2 and 4 participants.
+#[test]
+fn scoped_tasks_borrow_and_finish_before_the_scope_returns() {
+    for threads in [1, 2, 4] {
+        let pool = Pool::builder().threads(threads).build().unwrap();
+        let mut parts = vec![vec![1u64; 100]; 6];
+        let factor = 3;
+        pool.scope(|s| {
+            for (i, p) in parts.iter_mut().enumerate() {
+                s.spawn(move || p.iter_mut().for_each(|x| *x *= factor + i as u64));
+            }
+        });
+        for (i, p) in parts.iter().enumerate() {
+            assert!(
+                p.iter().all(|&x| x == 3 + i as u64),
+                "part {i} on {threads} threads"
+            );
+        }
+        // Tasks spawned by scoped tasks belong to the scope too.
+        let hits = AtomicUsize::new(0);
+        pool.scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    s.spawn(|| hits.fetch_add(1, Relaxed));
+                    hits.fetch_add(1, Relaxed)
+                });
+            }
+        });
+        assert_eq!(hits.load(Relaxed), 8);
+    }
+}
+
+/// A panicking scoped task fails only itself; a panic of the scope's closure comes out of `scope`
+/// after every task has finished.
+#[test]
+fn scoped_panics_are_isolated_and_the_scope_still_waits() {
+    quiet_expected_panics();
+    let pool = Pool::builder().threads(2).build().unwrap();
+    let (bad, good) = pool.scope(|s| {
+        let bad = s.spawn(|| -> u32 { panic!("scoped task fails") });
+        let good = s.spawn(|| 7u32);
+        (bad.join(), good.join())
+    });
+    assert_eq!(bad, Err(TaskError::Panicked("scoped task fails".into())));
+    assert_eq!(good, Ok(7));
+    let finished = AtomicBool::new(false);
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        pool.scope(|s| {
+            s.spawn(|| {
+                thread::sleep(Duration::from_millis(20));
+                finished.store(true, SeqCst);
+            });
+            panic!("the scope's closure fails");
+        })
+    }));
+    assert!(r.is_err());
+    assert!(
+        finished.load(SeqCst),
+        "the scope returned before its task finished"
+    );
+}
+
+/// A scope inside a task of the same pool, on a pool whose only worker runs that task: the
+/// scope's wait runs the scoped tasks itself. And `map` over borrowed items.
+#[test]
+fn scopes_nest_in_tasks_and_map_borrows() {
+    let pool = Arc::new(Pool::builder().threads(2).build().unwrap());
+    let p = Arc::clone(&pool);
+    let outer = pool.spawn(move || {
+        let data: Vec<u64> = (1..=100).collect();
+        p.scope(|s| {
+            let (a, b) = data.split_at(50);
+            let x = s.spawn(|| a.iter().sum::<u64>());
+            let y = s.spawn(|| b.iter().sum::<u64>());
+            x.join().unwrap() + y.join().unwrap()
+        })
+    });
+    assert_eq!(outer.join(), Ok(5050));
+    let rows: Vec<Vec<u32>> = (0..10).map(|i| vec![i; i as usize]).collect();
+    let limit = 20;
+    let sums = pool.map(&rows, |r| r.iter().sum::<u32>().min(limit));
+    let want: Vec<_> = rows
+        .iter()
+        .map(|r| Ok(r.iter().sum::<u32>().min(limit)))
+        .collect();
+    assert_eq!(sums, want);
+}

@@ -9,12 +9,14 @@ mod par;
 // The kernels (and so `Pool::run`) are not built under loom.
 #[cfg(not(shmkern_loom))]
 mod run;
+mod scope;
 mod task;
 mod worker;
 
 pub use builder::Builder;
 pub use metrics::WorkerMetrics;
 pub use par::ParOptions;
+pub use scope::{Scope, ScopedTask};
 pub use task::{CancelToken, Task, TaskError};
 
 use crate::error::Error;
@@ -459,7 +461,9 @@ impl Pool {
         handle
     }
 
-    /// Runs `f` on every item as tasks and returns the results in input order.
+    /// Runs `f` on every item as tasks of a [`scope`](Pool::scope) and returns the results in
+    /// input order; items, `f` and the results may borrow from the caller. A panic in `f` fails
+    /// only its item's result.
     ///
     /// # Examples
     ///
@@ -467,6 +471,11 @@ impl Pool {
     /// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
     /// let lens = pool.map(vec!["a", "bb", "ccc"], |s| s.len());
     /// assert_eq!(lens, vec![Ok(1), Ok(2), Ok(3)]);
+    /// // Borrowed items, a borrowing closure.
+    /// let rows = vec![vec![1, 2], vec![3, 4, 5]];
+    /// let offset = 10;
+    /// let sums = pool.map(&rows, |r| r.iter().sum::<i32>() + offset);
+    /// assert_eq!(sums, vec![Ok(13), Ok(22)]);
     /// ```
     pub fn map<T, R, F>(
         &self,
@@ -474,19 +483,18 @@ impl Pool {
         f: F,
     ) -> Vec<Result<R, TaskError>>
     where
-        T: Send + 'static,
-        R: Send + 'static,
-        F: Fn(T) -> R + Send + Sync + 'static,
+        T: Send,
+        R: Send,
+        F: Fn(T) -> R + Sync,
     {
-        let f = Arc::new(f);
-        let tasks: Vec<Task<R>> = items
-            .into_iter()
-            .map(|item| {
-                let f = f.clone();
-                self.spawn(move || f(item))
-            })
-            .collect();
-        tasks.into_iter().map(Task::join).collect()
+        let f = &f;
+        self.scope(|s| {
+            let tasks: Vec<ScopedTask<'_, R>> = items
+                .into_iter()
+                .map(|item| s.spawn(move || f(item)))
+                .collect();
+            tasks.into_iter().map(ScopedTask::join).collect()
+        })
     }
 
     /// Per-participant counters (participant 0: the calling threads).

@@ -513,6 +513,15 @@ impl<R> Task<R> {
         }
     }
 
+    /// A second handle on the task that can only wait for it (a scope keeps one of every task it
+    /// spawned, whoever holds the task's own handle). It never reads the result.
+    pub(crate) fn waiter(&self) -> Waiter<R> {
+        Waiter(Task {
+            inner: self.inner.clone(),
+            pool: self.pool,
+        })
+    }
+
     /// The task's identity: the address of the state it shares with its queued job ([`Queued::id`]).
     fn id(&self) -> usize {
         Arc::as_ptr(&self.inner).addr()
@@ -525,6 +534,16 @@ impl<R> Task<R> {
             unsafe { (*r).take() }
         });
         taken.unwrap_or(Err(TaskError::Cancelled))
+    }
+}
+
+/// A handle that only waits for its task: [`Task::waiter`].
+pub(crate) struct Waiter<R>(Task<R>);
+
+impl<R> Waiter<R> {
+    /// Waits until the task has finished, helping the pool as [`Task::join`] does.
+    pub(crate) fn wait(&self) {
+        self.0.wait(None);
     }
 }
 
