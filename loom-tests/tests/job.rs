@@ -8,6 +8,13 @@
 //!
 //! The twin reclaims without bumping the generation: the zombie's stale claim matches the new one
 //! (ABA) and its result gets published. Loom must find that interleaving.
+//!
+//! - `job_partial_of_three_words_is_read_whole`: a table whose partials are 24 bytes (three
+//!   words, as a user kernel's may be; the built-in kinds use ten): a participant publishes chunk
+//!   0 while a reader polls the chunk's state (as the helping loop and `result` read it, without
+//!   the done count) and, once it says done, reads the three words: it gets all three of the
+//!   publisher's, never a mix with the slot's old contents. Twin: `Fault::PublishBeforeWords`
+//!   (`publish` stores the words after its Release CAS): the reader can see `DONE` first.
 #![cfg(shmkern_loom)]
 
 use loom::sync::atomic::{AtomicU32, AtomicU64};
@@ -17,6 +24,7 @@ use loom_tests::expect_rejected;
 use shmkern::job::table::{ChunkTable, Claim, SLOT_WORDS};
 use shmkern::sync::faults::{inject, Fault};
 use shmkern::sync::futex;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// The shared state of a job with `chunks` chunks.
 struct Shared {
@@ -28,9 +36,12 @@ struct Shared {
 
 impl Shared {
     fn new(chunks: usize) -> Arc<Shared> {
+        Self::with_slot_words(chunks, SLOT_WORDS)
+    }
+    fn with_slot_words(chunks: usize, slot_words: usize) -> Arc<Shared> {
         Arc::new(Shared {
             states: (0..chunks).map(|_| AtomicU64::new(0)).collect(),
-            results: (0..chunks * 2 * SLOT_WORDS)
+            results: (0..chunks * 2 * slot_words)
                 .map(|_| AtomicU64::new(0))
                 .collect(),
             done: AtomicU32::new(0),
@@ -43,6 +54,7 @@ impl Shared {
             results: &self.results,
             done: &self.done,
             cursor: &self.cursor,
+            slot_words: self.results.len() / (2 * self.states.len()),
         }
     }
 }
@@ -133,6 +145,57 @@ fn twin_job_reclaim_without_generation_bump_is_rejected() {
         || {
             let _bug = inject(Fault::ReclaimKeepsGeneration);
             loom::model(zombie_model);
+        },
+    );
+}
+
+/// A three-word partial published while a reader polls the chunk's state.
+fn three_word_model() {
+    const PARTIAL: [u64; 3] = [0x1111, 0x2222, 0x3333];
+    let s = Shared::with_slot_words(1, 3);
+    let writer = {
+        let s = s.clone();
+        thread::spawn(move || {
+            let t = s.table();
+            let c = t.try_claim(0, 0).expect("the only participant claims");
+            assert!(t.begin_write(c, 0));
+            assert!(t.publish(c, 0, &PARTIAL));
+        })
+    };
+    let t = s.table();
+    let got = loop {
+        if let Some(r) = t.result(0) {
+            break r;
+        }
+        thread::yield_now();
+    };
+    assert_eq!(
+        got, PARTIAL,
+        "a torn partial: some words are not the publisher's"
+    );
+    writer.join().unwrap();
+    assert_eq!(t.done_count(), 1);
+    assert_eq!(
+        s.cursor.load(Relaxed),
+        0,
+        "try_claim does not move the cursor"
+    );
+}
+
+#[test]
+fn job_partial_of_three_words_is_read_whole() {
+    loom::model(three_word_model);
+}
+
+/// Twin: the words are stored after the Release CAS that marks the chunk done.
+#[test]
+fn twin_job_publish_before_words_is_rejected() {
+    expect_rejected(
+        "twin_job_publish_before_words_is_rejected",
+        &["a torn partial"],
+        || {
+            let _bug = inject(Fault::PublishBeforeWords);
+            loom::model(three_word_model);
         },
     );
 }

@@ -149,6 +149,7 @@ impl Shared {
             results: &self.results,
             done: &self.done,
             cursor: &self.cursor,
+            slot_words: SLOT_WORDS,
         }
     }
 
@@ -358,7 +359,7 @@ fn lease_model(resumes: bool) {
     assert_eq!(t.done_count(), 1, "published more than once, or never");
     assert_eq!(
         t.result(0),
-        Some(value(stale)),
+        Some(value(stale).to_vec()),
         "the result is not the chunk's"
     );
 }

@@ -154,7 +154,7 @@ pub fn help(
         if !progressed {
             // Every chunk is done but the count is short: the count was not written by
             // participants (a forged table). Nothing more can happen; the caller reports it.
-            if (0..table.chunks()).all(|k| table.result(k).is_some()) {
+            if (0..table.chunks()).all(|k| table.is_done(k)) {
                 return;
             }
             renew();

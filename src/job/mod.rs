@@ -370,6 +370,7 @@ impl Job {
             results: self.atomics::<AtomicU64>(self.layout.results, chunks * 2 * SLOT_WORDS),
             done: &self.atomics::<AtomicU32>(self.layout.done, 1)[0],
             cursor: &self.atomics::<AtomicU64>(self.layout.cursor, 1)[0],
+            slot_words: SLOT_WORDS,
         }
     }
 

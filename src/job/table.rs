@@ -47,7 +47,8 @@
 
 use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-/// Words (u64) per result slot: enough for a `Stats<T>` (80 bytes).
+/// Words (u64) per result slot of the built-in job kinds: enough for a `Stats<T>` (80 bytes). A
+/// table's own slot size is its [`ChunkTable::slot_words`]: the size of the partial it stores.
 pub const SLOT_WORDS: usize = 10;
 
 const TAG_MASK: u64 = 0b11;
@@ -95,10 +96,13 @@ pub struct Claim {
 #[derive(Debug)]
 pub struct ChunkTable<'a> {
     pub states: &'a [AtomicU64],
-    /// `2 * SLOT_WORDS` words per chunk: slot 0 then slot 1.
+    /// `2 * slot_words` words per chunk: slot 0 then slot 1.
     pub results: &'a [AtomicU64],
     pub done: &'a AtomicU32,
     pub cursor: &'a AtomicU64,
+    /// Words of one result slot: the job's partial, in 8-byte words (at least 1). `results`
+    /// holds `chunks × 2 × slot_words` words.
+    pub slot_words: usize,
 }
 
 impl ChunkTable<'_> {
@@ -163,16 +167,30 @@ impl ChunkTable<'_> {
 
     /// The result words of `c`'s slot (generation parity).
     fn slot(&self, chunk: usize, generation: u32) -> &[AtomicU64] {
-        let start = (chunk * 2 + (generation % 2) as usize) * SLOT_WORDS;
-        &self.results[start..start + SLOT_WORDS]
+        let start = (chunk * 2 + (generation % 2) as usize) * self.slot_words;
+        &self.results[start..start + self.slot_words]
     }
 
     /// Writes the result of `c` (after a successful `begin_write`) and publishes it. Returns
     /// `false` if the chunk was reclaimed in between (the result is then discarded by readers).
-    pub fn publish(&self, c: Claim, p: u32, words: &[u64; SLOT_WORDS]) -> bool {
-        for (slot, &w) in self.slot(c.chunk, c.generation).iter().zip(words) {
-            // Relaxed: published by the Release CAS below.
-            slot.store(w, Ordering::Relaxed);
+    ///
+    /// # Panics
+    ///
+    /// If `words` is not [`slot_words`](ChunkTable::slot_words) long (a caller's bug: the
+    /// partial's size is the job's).
+    pub fn publish(&self, c: Claim, p: u32, words: &[u64]) -> bool {
+        assert_eq!(words.len(), self.slot_words, "a partial of the job's size");
+        let store_words = || {
+            for (slot, &w) in self.slot(c.chunk, c.generation).iter().zip(words) {
+                // Relaxed: published by the Release CAS below.
+                slot.store(w, Ordering::Relaxed);
+            }
+        };
+        // Broken twin (loom only): the words stored after the publishing CAS, so a reader that
+        // sees `DONE` may read the slot before they land (a torn result).
+        let late = crate::sync::fault(crate::sync::FaultId::PublishBeforeWords);
+        if !late {
+            store_words();
         }
         let from = State::encode(WRITING, p, c.generation);
         let to = State::encode(DONE, p, c.generation);
@@ -188,6 +206,9 @@ impl ChunkTable<'_> {
             if u64::from(before) + 1 >= self.chunks() as u64 {
                 crate::sync::futex::wake_all(self.done);
             }
+        }
+        if late {
+            store_words();
         }
         won
     }
@@ -214,16 +235,25 @@ impl ChunkTable<'_> {
         self.cas(k, word, to, Ordering::AcqRel)
     }
 
-    /// The published result of chunk `k`, if it is done.
-    pub fn result(&self, k: usize) -> Option<[u64; SLOT_WORDS]> {
+    /// Whether chunk `k` is done (its result published).
+    pub fn is_done(&self, k: usize) -> bool {
+        matches!(
+            State::decode(self.states[k].load(Ordering::Acquire)),
+            State::Done { .. }
+        )
+    }
+
+    /// The published result of chunk `k` ([`slot_words`](ChunkTable::slot_words) words), if it
+    /// is done.
+    pub fn result(&self, k: usize) -> Option<Vec<u64>> {
         match State::decode(self.states[k].load(Ordering::Acquire)) {
-            State::Done { generation, .. } => {
-                let mut out = [0u64; SLOT_WORDS];
-                for (o, w) in out.iter_mut().zip(self.slot(k, generation)) {
-                    *o = w.load(Ordering::Relaxed);
-                }
-                Some(out)
-            }
+            // Relaxed loads: ordered after the publishing Release CAS by the Acquire load above.
+            State::Done { generation, .. } => Some(
+                self.slot(k, generation)
+                    .iter()
+                    .map(|w| w.load(Ordering::Relaxed))
+                    .collect(),
+            ),
             _ => None,
         }
     }

@@ -2,7 +2,7 @@
 //! [`Job::wait_sum_int`] sleep on the job's done count until every chunk is published, then merge
 //! the chunk results in index order in the kernels' fixed tree.
 
-use super::table::{ChunkTable, SLOT_WORDS};
+use super::table::ChunkTable;
 use super::{Job, JobKind, POLL};
 use crate::buffer::DType;
 use crate::error::Error;
@@ -46,7 +46,9 @@ impl Job {
         timeout: Duration,
     ) -> Result<Stats<T>, Error> {
         self.expect(JobKind::Stats, T::DTYPE)?;
-        let parts = self.wait_parts(timeout, bytemuck::cast::<[u64; SLOT_WORDS], Stats<T>>)?;
+        let parts = self.wait_parts(timeout, |w| {
+            bytemuck::pod_read_unaligned::<Stats<T>>(bytemuck::cast_slice(w))
+        })?;
         Ok(merge_in_tree(parts, Stats::empty(), Stats::merge))
     }
 
@@ -144,7 +146,7 @@ impl Job {
     fn wait_parts<R>(
         &self,
         timeout: Duration,
-        decode: impl Fn([u64; SLOT_WORDS]) -> R,
+        decode: impl Fn(&[u64]) -> R,
     ) -> Result<Vec<Option<R>>, Error> {
         // A timeout too long to represent (`Duration::MAX`) means no deadline.
         let deadline = Instant::now().checked_add(timeout);
@@ -187,7 +189,7 @@ impl Job {
                         ),
                     )
                 })?;
-                Ok(Some(decode(words)))
+                Ok(Some(decode(&words)))
             })
             .collect()
     }
@@ -197,7 +199,7 @@ impl Job {
 pub(super) fn not_done(table: &ChunkTable<'_>) -> String {
     const SHOWN: usize = 8;
     let mut ranges: Vec<(usize, usize)> = Vec::new();
-    for k in (0..table.chunks()).filter(|&k| table.result(k).is_none()) {
+    for k in (0..table.chunks()).filter(|&k| !table.is_done(k)) {
         match ranges.last_mut() {
             Some((_, end)) if *end + 1 == k => *end = k,
             _ => ranges.push((k, k)),

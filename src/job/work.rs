@@ -123,7 +123,7 @@ impl Job {
         // done (a forged count makes `help` stop at once). Honestly, a count that reaches the
         // chunk count was incremented after every chunk's `DONE` (Release, read Acquire), so this
         // is never true then; the waiters report the same inconsistency.
-        if (0..table.chunks()).any(|k| table.result(k).is_none()) {
+        if (0..table.chunks()).any(|k| !table.is_done(k)) {
             return Err(Error::file(
                 &self.path,
                 format!(

@@ -162,6 +162,9 @@ mod fault_id {
         /// A call slot is taken with a check and a store instead of a CAS: two callers can share
         /// one slot.
         SlotTakenWithoutCas,
+        /// A job's publication stores the result words after the CAS that marks the chunk done:
+        /// a reader can see `DONE` and read a torn result.
+        PublishBeforeWords,
     }
 }
 pub(crate) use fault_id::FaultId;
