@@ -32,7 +32,8 @@
 //!   choices.
 //! - [`SharedBuffer`] — typed memory maps (anonymous memfds a child process can attach to, raw and
 //!   `.npy` files), read-only or read-write as a type. More in [`buffer`]: dtypes, `.npy` headers,
-//!   access hints.
+//!   access hints, and the [`AtomicBuffer`](buffer::AtomicBuffer) that a buffer of `u32`/`u64`
+//!   becomes for futex words shared with other threads and processes.
 //! - [`Error`] — every fallible call's error: a message naming the cause, and what kind it was.
 //! - [`bytemuck`], re-exported: the element types of a [`SharedBuffer`] are `bytemuck::Pod`.
 //!

@@ -2,11 +2,12 @@
 //! message names the path and the problem), and anonymous memory shared with a child process.
 #![cfg(not(shmkern_loom))]
 
-use shmkern::buffer::{npy, DType, Hint, ReadOnly};
+use shmkern::buffer::{npy, AtomicBuffer, DType, Hint, ReadOnly};
 use shmkern::{Error, SharedBuffer};
 use std::fs;
 use std::io::ErrorKind;
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 fn dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
@@ -454,6 +455,114 @@ fn hints_and_populate_work_on_every_kind_of_buffer() {
     assert_eq!(shmkern::sum(&ro[..]), 0.0);
 }
 
+#[test]
+fn atomic_view_holds_what_was_written_before_and_gives_it_back() {
+    let mut b = SharedBuffer::<u32>::anonymous(1000).unwrap();
+    for (i, x) in b.iter_mut().enumerate() {
+        *x = (i as u32).wrapping_mul(0x9E37_79B9);
+    }
+    let words: AtomicBuffer<AtomicU32> = b.into_atomic();
+    assert_eq!(words.len(), 1000);
+    #[cfg(unix)] // a memfd or an unlinked temporary file; none on Windows
+    assert_eq!(words.file().unwrap().metadata().unwrap().len(), 4000);
+    assert!(format!("{words:?}").contains("AtomicU32"));
+    for (i, w) in words.iter().enumerate() {
+        assert_eq!(w.load(Relaxed), (i as u32).wrapping_mul(0x9E37_79B9));
+    }
+    // Atomic writes from several threads, then back to plain `[u32]`.
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let words = &words;
+            s.spawn(move || {
+                for w in words.iter().skip(t).step_by(4) {
+                    w.fetch_add(1, Relaxed);
+                }
+            });
+        }
+    });
+    let plain = words.into_inner();
+    assert!(plain
+        .iter()
+        .enumerate()
+        .all(|(i, &x)| x == (i as u32).wrapping_mul(0x9E37_79B9).wrapping_add(1)));
+
+    let mut b = SharedBuffer::<u64>::anonymous(3).unwrap();
+    b.copy_from_slice(&[u64::MAX, 1 << 40, 7]);
+    let words: AtomicBuffer<AtomicU64> = b.into_atomic();
+    assert_eq!(words[0].load(Relaxed), u64::MAX);
+    assert_eq!(words[1].fetch_add(1, Relaxed), 1 << 40);
+    assert_eq!(words[2].swap(8, Relaxed), 7);
+    assert_eq!(&words.into_inner()[..], &[u64::MAX, (1 << 40) + 1, 8]);
+}
+
+#[test]
+fn empty_and_file_backed_buffers_become_atomic() {
+    let empty = SharedBuffer::<u64>::anonymous(0).unwrap().into_atomic();
+    assert!(empty.is_empty());
+    assert!(empty.into_inner().is_empty());
+
+    // A `.npy` file's data starts after its header (a multiple of 64 bytes): still aligned.
+    let d = dir();
+    let path = d.path().join("words.npy");
+    let mut b = SharedBuffer::<u64>::create_npy(&path, 4).unwrap();
+    b.copy_from_slice(&[1, 2, 3, 4]);
+    let words = b.into_atomic();
+    assert_eq!(words.as_ptr() as usize % 8, 0);
+    words[3].store(40, Relaxed);
+    let plain = words.into_inner();
+    plain.flush().unwrap();
+    drop(plain);
+    // SAFETY: the test's own file.
+    let back = unsafe { SharedBuffer::<u64, ReadOnly>::open_npy(&path) }.unwrap();
+    assert_eq!(&back[..], &[1, 2, 3, 40]);
+
+    // A file that existed before, opened read-write.
+    let path = d.path().join("words.u32");
+    fs::write(&path, [0u8; 12]).unwrap();
+    // SAFETY: the test's own file, used through this buffer only.
+    let words = unsafe { SharedBuffer::<u32>::open_mut(&path) }
+        .unwrap()
+        .into_atomic();
+    words[2].store(0xDEAD_BEEF, Relaxed);
+    drop(words);
+    assert_eq!(fs::read(&path).unwrap()[8..], 0xDEAD_BEEFu32.to_ne_bytes());
+}
+
+#[cfg(unix)]
+#[test]
+fn shared_descriptors_survive_exec_and_reach_the_same_memory() {
+    use std::os::fd::AsRawFd;
+    let close_on_exec = |fd: i32| {
+        // SAFETY: fcntl(2) F_GETFD on a descriptor the caller holds open.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+        assert!(flags >= 0, "F_GETFD failed");
+        flags & libc::FD_CLOEXEC != 0
+    };
+    let words = SharedBuffer::<u32>::anonymous(16).unwrap().into_atomic();
+    let own = words.file().unwrap().as_raw_fd();
+    assert!(
+        close_on_exec(own),
+        "the buffer's own descriptor is close-on-exec"
+    );
+    let shared = words.share_fd().unwrap();
+    assert_ne!(shared.as_raw_fd(), own);
+    assert!(
+        !close_on_exec(shared.as_raw_fd()),
+        "the shared copy is inherited"
+    );
+    // Attaching to the copy (here, in this process) reaches the same memory.
+    // SAFETY: both mappings are used through atomics only.
+    let other = unsafe { SharedBuffer::<u32>::from_file(fs::File::from(shared)) }
+        .unwrap()
+        .into_atomic();
+    assert_eq!(other.len(), 16);
+    words[5].store(55, Relaxed);
+    assert_eq!(other[5].load(Relaxed), 55);
+    // A plain buffer shares the same way.
+    let plain = SharedBuffer::<u8>::anonymous(1).unwrap();
+    assert!(!close_on_exec(plain.share_fd().unwrap().as_raw_fd()));
+}
+
 /// The child role of `anonymous_memory_is_shared_with_a_child_process`: attaches to the inherited
 /// descriptor and writes `3·i` into element `i`.
 #[cfg(target_os = "linux")]
@@ -482,23 +591,19 @@ fn anonymous_memory_is_shared_with_a_child_process() {
     use std::os::fd::AsRawFd;
     const N: usize = 100_000;
     let b = SharedBuffer::<u64>::anonymous(N).unwrap();
-    let fd = b.file().expect("a memfd on Linux").as_raw_fd();
     // A duplicate without close-on-exec, so the child inherits it.
-    // SAFETY: dup(2) of a descriptor the buffer holds open.
-    let inherited = unsafe { libc::dup(fd) };
-    assert!(inherited >= 0);
+    let inherited = b.share_fd().unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "child_writes_through_inherited_descriptor",
             "--test-threads=1",
         ])
-        .env(CHILD_FD_ENV, inherited.to_string())
+        .env(CHILD_FD_ENV, inherited.as_raw_fd().to_string())
         .stdout(std::process::Stdio::null())
         .status()
         .unwrap();
-    // SAFETY: closes our copy of the duplicate; the buffer keeps its own descriptor.
-    unsafe { libc::close(inherited) };
+    drop(inherited); // our copy of the duplicate; the buffer keeps its own descriptor
     assert!(status.success(), "child failed: {status}");
     // The child's writes are visible here: the memory is shared, not copied on write.
     assert!(b.iter().enumerate().all(|(i, &x)| x == 3 * i as u64));

@@ -6,14 +6,17 @@
 //! ordinary run they pass at once. A child reports through its exit code (see [`exit`]) and writes
 //! its output to a log file the parent prints when something fails.
 //!
-//! Every word is formed with `AtomicU32::from_ptr` on the mapping and accessed only atomically, in
-//! both processes.
+//! Every word is an element of an [`AtomicBuffer`] and accessed only atomically, in both processes;
+//! no `unsafe` forms a word. Tests a–c map a file by path; test d hands an anonymous buffer to the
+//! child by descriptor ([`SharedBuffer::share_fd`]).
 #![cfg(all(target_os = "linux", not(shmkern_loom)))]
 
-use memmap2::MmapMut;
+use shmkern::buffer::AtomicBuffer;
 use shmkern::sync::futex::{self, Scope, WaitResult};
 use shmkern::sync::Latch;
-use std::fs::{File, OpenOptions};
+use shmkern::SharedBuffer;
+use std::fs::File;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
@@ -21,8 +24,10 @@ use std::time::{Duration, Instant};
 
 /// Which child role to play (unset: the `child_*` tests return at once).
 const ROLE_ENV: &str = "SHMKERN_XP_ROLE";
-/// The file both processes map.
+/// The file both processes map (tests a–c).
 const PATH_ENV: &str = "SHMKERN_XP_PATH";
+/// The number of the descriptor the child inherits (test d).
+const FD_ENV: &str = "SHMKERN_XP_FD";
 
 /// Size of the shared file and mapping.
 const MAP_LEN: usize = 4096;
@@ -48,59 +53,36 @@ mod exit {
     pub const SLOW: i32 = 2;
 }
 
-/// A mapping of the shared file; words are handed out from its base pointer.
+/// A mapping of the shared file, seen as atomics only.
 struct Shared {
-    /// Base of the mapping, taken once from `map` (never re-borrowed from it afterwards).
-    base: *mut u8,
-    /// Keeps the mapping alive; its pages do not move when the `MmapMut` value does.
-    _map: MmapMut,
+    words: AtomicBuffer<AtomicU32>,
 }
 
 impl Shared {
     /// Creates the zero-filled shared file at `path` (`MAP_LEN` bytes) and maps it.
     fn create(path: &Path) -> Shared {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .expect("create the shared file");
-        file.set_len(MAP_LEN as u64).expect("size the shared file");
-        Self::map(&file)
+        let buf = SharedBuffer::<u32>::create(path, MAP_LEN / 4).expect("create the shared file");
+        Shared {
+            words: buf.into_atomic(),
+        }
     }
 
     /// Maps the existing shared file at `path`.
     fn open(path: &Path) -> Shared {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .expect("open the shared file");
-        assert_eq!(file.metadata().unwrap().len(), MAP_LEN as u64);
-        Self::map(&file)
-    }
-
-    fn map(file: &File) -> Shared {
         // SAFETY: the file lives in a temporary directory private to this test and is never
-        // truncated while mapped; its bytes are accessed only through atomics (`word`, `latch`), in
-        // this process and in the others that map it, never through references to the bytes.
-        let mut map = unsafe { MmapMut::map_mut(file) }.expect("map the shared file");
-        assert_eq!(map.len(), MAP_LEN);
-        let base = map.as_mut_ptr();
-        Shared { base, _map: map }
+        // truncated while mapped; its bytes are accessed only through atomics (`into_atomic`, and
+        // `latch`), in this process and in the others that map it.
+        let buf = unsafe { SharedBuffer::<u32>::open_mut(path) }.expect("open the shared file");
+        assert_eq!(buf.len(), MAP_LEN / 4);
+        Shared {
+            words: buf.into_atomic(),
+        }
     }
 
     /// The `AtomicU32` at byte offset `off`.
     fn word(&self, off: usize) -> &AtomicU32 {
-        assert!(
-            off.is_multiple_of(4) && off + 4 <= MAP_LEN,
-            "bad word offset {off}"
-        );
-        // SAFETY: `base` points to the start of a live, page-aligned mapping of `MAP_LEN` bytes that
-        // stays mapped as long as `self` (and so the returned reference) lives; `off` is in bounds
-        // and a multiple of 4, so the pointer is valid and aligned for a `u32`. The bytes are only
-        // ever accessed atomically, here and in the other processes mapping the file.
-        unsafe { AtomicU32::from_ptr(self.base.add(off).cast()) }
+        assert!(off.is_multiple_of(4), "bad word offset {off}");
+        &self.words[off / 4]
     }
 
     /// The `Latch` (8 bytes) at byte offset `off`.
@@ -109,9 +91,11 @@ impl Shared {
             off.is_multiple_of(4) && off + 8 <= MAP_LEN,
             "bad latch offset {off}"
         );
-        // SAFETY: as in `word`: 8 in-bounds, 4-aligned bytes of a mapping that outlives the returned
-        // reference, accessed only as the latch's atomics (by this and other processes' latches).
-        unsafe { Latch::from_ptr(self.base.add(off)) }
+        // From the slice's pointer, which covers the whole mapping (not one word's).
+        let ptr = self.words.as_ptr().wrapping_add(off / 4).cast_mut().cast();
+        // SAFETY: two in-bounds, 4-aligned words of a mapping that outlives the returned
+        // reference, accessed only as atomics (the buffer's, and the latch's in every process).
+        unsafe { Latch::from_ptr(ptr) }
     }
 }
 
@@ -126,12 +110,23 @@ struct ChildGuard {
 impl ChildGuard {
     /// Re-runs this test binary as the `test` child, playing `role` on the file at `path`.
     fn spawn(test: &str, role: &str, path: &Path, log: PathBuf) -> ChildGuard {
+        Self::spawn_with_env(test, role, (PATH_ENV, path.as_os_str()), log)
+    }
+
+    /// Re-runs this test binary as the `test` child, playing `role`, with one more environment
+    /// variable (`env`: name and value).
+    fn spawn_with_env(
+        test: &str,
+        role: &str,
+        env: (&str, &std::ffi::OsStr),
+        log: PathBuf,
+    ) -> ChildGuard {
         let out = File::create(&log).expect("create the child log");
         let err = out.try_clone().expect("clone the child log handle");
         let child = Command::new(std::env::current_exe().expect("current_exe"))
             .args(["--exact", test, "--nocapture", "--test-threads=1"])
             .env(ROLE_ENV, role)
-            .env(PATH_ENV, path)
+            .env(env.0, env.1)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -476,4 +471,151 @@ fn latch_across_processes() {
         1,
         "exactly one count-down opens the latch"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// d. An anonymous buffer handed to a child by descriptor: ping-pong on a futex word, data written
+//    by the child and checked by the parent.
+
+const PING_ROLE: &str = "ping-pong";
+
+/// Layout of test d's buffer, in `u32` words: the turn word, the child's count of `Woken` waits
+/// (each on its own cache line), then `PING_ROUNDS` chunks of `PING_CHUNK` data words.
+const TURN: usize = 0;
+const CHILD_WOKEN: usize = 16;
+const DATA: usize = 32;
+const PING_ROUNDS: usize = 20;
+const PING_CHUNK: usize = 64;
+const PING_WORDS: usize = DATA + PING_ROUNDS * PING_CHUNK;
+
+/// What the child writes into data word `k` (counted from `DATA`).
+fn ping_value(k: usize) -> u32 {
+    (k as u32).wrapping_mul(2_654_435_761) ^ 0x5EED
+}
+
+/// Sleeps on `turn` until it holds `want`, at most until `deadline`. `Ok` with the number of
+/// `Woken` results; `Err` with what the word held on a timeout or a value past `want`.
+fn await_turn(turn: &AtomicU32, want: u32, deadline: Instant) -> Result<u32, String> {
+    let mut woken = 0;
+    loop {
+        let seen = turn.load(Acquire);
+        if seen == want {
+            return Ok(woken);
+        }
+        if seen > want {
+            return Err(format!("the turn word went past {want} to {seen}"));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match futex::wait(turn, seen, Some(left)) {
+            WaitResult::Woken => woken += 1, // or spurious: the loop re-checks
+            WaitResult::NotEqual => {}
+            WaitResult::TimedOut => {
+                return Err(format!(
+                    "timed out waiting for turn {want}; the word holds {}",
+                    turn.load(Acquire)
+                ))
+            }
+        }
+    }
+}
+
+/// Child of `buffer_handed_to_child_by_descriptor`: attaches to the inherited descriptor; in round
+/// `r` waits for turn `2r + 1`, writes chunk `r`, publishes turn `2r + 2` and wakes the parent.
+#[test]
+fn child_ping_pongs_with_parent() {
+    if std::env::var(ROLE_ENV).as_deref() != Ok(PING_ROLE) {
+        return;
+    }
+    let fd: RawFd = std::env::var(FD_ENV)
+        .expect("the child needs the descriptor's number")
+        .parse()
+        .expect("a descriptor number");
+    // SAFETY: the parent passed this descriptor down (a `share_fd` duplicate, inherited across
+    // exec); nothing else in this process owns it.
+    let file = unsafe { File::from_raw_fd(fd) };
+    // SAFETY: the parent and this process access the memory only through atomics (both convert
+    // their buffers with `into_atomic` at once); the memfd is sealed against resizing.
+    let words = match unsafe { SharedBuffer::<u32>::from_file(file) } {
+        Ok(buf) => buf.into_atomic(),
+        Err(e) => child_exit(exit::FAILED, &format!("cannot map the descriptor: {e}")),
+    };
+    if words.len() != PING_WORDS {
+        child_exit(
+            exit::FAILED,
+            &format!("mapped {} words, not {PING_WORDS}", words.len()),
+        );
+    }
+    let turn = &words[TURN];
+    let mut woken = 0;
+    for r in 0..PING_ROUNDS {
+        let deadline = Instant::now() + LIMIT;
+        match await_turn(turn, 2 * r as u32 + 1, deadline) {
+            Ok(n) => woken += n,
+            Err(why) => child_exit(exit::FAILED, &why),
+        }
+        for i in 0..PING_CHUNK {
+            let k = r * PING_CHUNK + i;
+            words[DATA + k].store(ping_value(k), Relaxed);
+        }
+        words[CHILD_WOKEN].store(woken, Relaxed);
+        turn.store(2 * r as u32 + 2, Release); // publishes the chunk (and the count)
+        futex::wake_all(turn);
+    }
+    child_exit(
+        exit::OK,
+        &format!("{PING_ROUNDS} rounds, woken {woken} times"),
+    )
+}
+
+#[test]
+fn buffer_handed_to_child_by_descriptor() {
+    let dir = tempfile::tempdir().unwrap();
+    let words = SharedBuffer::<u32>::anonymous(PING_WORDS)
+        .unwrap()
+        .into_atomic();
+    let fd = words.share_fd().unwrap();
+    let number = fd.as_raw_fd().to_string();
+    let mut child = ChildGuard::spawn_with_env(
+        "child_ping_pongs_with_parent",
+        PING_ROLE,
+        (FD_ENV, number.as_ref()),
+        dir.path().join("ping-pong.log"),
+    );
+    drop(fd); // the child has its copy
+              // Let the child reach its first sleep, so the first wake crosses the process boundary.
+    std::thread::sleep(SETTLE);
+
+    let turn = &words[TURN];
+    let mut woken = 0;
+    for r in 0..PING_ROUNDS {
+        turn.store(2 * r as u32 + 1, Release);
+        futex::wake_all(turn);
+        match await_turn(turn, 2 * r as u32 + 2, Instant::now() + LIMIT) {
+            Ok(n) => woken += n,
+            Err(why) => panic!("round {r}: {why}; child log:\n{}", child.log()),
+        }
+        // The Acquire of the turn word makes the child's chunk visible.
+        for i in 0..PING_CHUNK {
+            let k = r * PING_CHUNK + i;
+            assert_eq!(words[DATA + k].load(Relaxed), ping_value(k), "word {k}");
+        }
+    }
+    let code = child.exit_code_within(LIMIT);
+    assert_eq!(code, exit::OK, "the child failed; log:\n{}", child.log());
+    let child_woken = words[CHILD_WOKEN].load(Relaxed);
+    eprintln!("waits woken: {woken} in the parent, {child_woken} in the child");
+    // Each side sleeps while the other works: at least one wait must have been a real
+    // cross-process sleep ended by the other side's wake (a lost wake would have timed out).
+    assert!(
+        woken + child_woken > 0,
+        "no wait ever slept: the exchange did not exercise cross-process wakes"
+    );
+
+    // The child has exited: back to plain `[u32]`, and everything it wrote is there.
+    let plain = words.into_inner();
+    assert_eq!(plain[TURN], 2 * PING_ROUNDS as u32);
+    assert!(plain[DATA..]
+        .iter()
+        .enumerate()
+        .all(|(k, &x)| x == ping_value(k)));
 }

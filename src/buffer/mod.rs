@@ -18,16 +18,28 @@
 //! `unsafe` constructor on the other side ([`from_file`](SharedBuffer::from_file)) and takes on the
 //! same promise there. `docs/guarantees.md` says this in user terms.
 //!
+//! **Atomics, and other processes.** A `SharedBuffer` hands out plain `&[T]`, which must not
+//! race with writes. For memory that several threads or processes write at once, convert a
+//! read-write buffer of `u32` or `u64` with [`into_atomic`](SharedBuffer::<u32>::into_atomic): the
+//! [`AtomicBuffer`] it returns derefs to `[AtomicU32]` or `[AtomicU64]` only (futex words for
+//! [`sync::futex`](crate::sync::futex)), so safe code cannot mix plain and atomic accesses; the
+//! conversion consumes the buffer, and [`into_inner`](AtomicBuffer::into_inner) converts back. To
+//! hand a buffer to a child process, [`share_fd`](SharedBuffer::share_fd) duplicates its
+//! descriptor so that the child inherits it, and the child attaches with
+//! [`from_file`](SharedBuffer::from_file) — `unsafe` there, as the table says.
+//!
 //! Mappings start on a page boundary, so every `T` is aligned; the data of a `.npy` file starts at
 //! a multiple of 64 bytes (NumPy pads its header so), and a file whose data is not aligned for `T`
 //! is an error rather than a misaligned view. A length of zero maps nothing (the OS cannot map zero
 //! bytes) and gives an empty buffer.
 
 mod anon;
+mod atomic;
 mod dtype;
 mod hint;
 pub mod npy;
 
+pub use atomic::{AtomicBuffer, AtomicWord};
 pub use dtype::{DType, Element, ParseDTypeError};
 pub use hint::Hint;
 
@@ -409,9 +421,9 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
     ///
     /// On Linux the memory is a memfd (`memfd_create`) sealed against shrinking and growing, so it
     /// can be handed to a child process, which sees the same pages (unlike memmap2's `map_anon`,
-    /// which is `MAP_PRIVATE`: copy-on-write after `fork`). To hand it over, pass the descriptor of
-    /// [`file`](SharedBuffer::file) to the child (duplicate it without `O_CLOEXEC`, or let the
-    /// child open `/proc/<parent pid>/fd/<fd>`), and attach there with
+    /// which is `MAP_PRIVATE`: copy-on-write after `fork`). Its own descriptor is close-on-exec;
+    /// to hand it over, pass the child a duplicate from [`share_fd`](SharedBuffer::share_fd)
+    /// (which says what each side does), and attach there with
     /// [`from_file`](SharedBuffer::from_file). Other Unix systems use a file in the temporary
     /// directory that is deleted as soon as it is open (shareable the same way); Windows uses
     /// process-private memory.
@@ -586,6 +598,91 @@ impl<T: Pod> SharedBuffer<T, ReadWrite> {
         let bytes = meta.len();
         let len = element_count::<T>(what, bytes)?;
         Self::map(file, what, 0, len)
+    }
+
+    /// A duplicate of the buffer's descriptor **without** close-on-exec, for handing the buffer to
+    /// a child process: the child inherits it across `exec`, and attaches to the same memory with
+    /// [`from_file`](SharedBuffer::from_file). The buffer's own descriptor stays close-on-exec, so
+    /// children get only what is shared on purpose. Unix only.
+    ///
+    /// **The parent** calls `share_fd`, passes the number (`fd.as_raw_fd()`) to the child (an
+    /// environment variable or an argument), spawns it with [`std::process::Command`], and then
+    /// drops the returned [`OwnedFd`](std::os::fd::OwnedFd): until it is dropped, every process
+    /// this process spawns, from any thread, inherits a copy.
+    ///
+    /// **The child** reads the number, turns it into a `File` with `File::from_raw_fd` (`unsafe`:
+    /// the number must be an open descriptor that nothing else in the child owns) and maps it with
+    /// `SharedBuffer::<T>::from_file(file)` (`unsafe`: the contract of
+    /// [`from_file`](SharedBuffer::from_file) applies on the child's side — while both processes
+    /// use the memory, neither writes elements the other reads at the same time, except through
+    /// atomics on both sides). The child's buffer has the parent's length, in bytes; it must use
+    /// the same `T`. For `u32`/`u64` words, [`into_atomic`](SharedBuffer::<u32>::into_atomic) on
+    /// both sides makes every access atomic, and [`sync::futex`](crate::sync::futex) wait/wake
+    /// then works across the two processes (on Linux:
+    /// [`CROSS_PROCESS`](crate::sync::futex::CROSS_PROCESS)).
+    ///
+    /// # Errors
+    ///
+    /// If the descriptor cannot be duplicated (the process is out of descriptors, `EMFILE`).
+    ///
+    /// # Examples
+    ///
+    /// This program is both sides: run again with the variable set, it plays the child.
+    ///
+    /// ```
+    /// use shmkern::{sync::futex, SharedBuffer};
+    /// use std::os::fd::{AsRawFd, FromRawFd};
+    /// use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// const FD_VAR: &str = "SHMKERN_DOC_SHARED_FD";
+    /// # if !futex::CROSS_PROCESS { return Ok(()); }
+    /// if let Ok(fd) = std::env::var(FD_VAR) {
+    ///     // The child: attach to the inherited descriptor, write, publish, wake the parent.
+    ///     let fd: i32 = fd.parse().expect("a descriptor number");
+    ///     // SAFETY: the parent passed this descriptor down; nothing else here owns it.
+    ///     let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    ///     // SAFETY: both processes use the memory through atomics only.
+    ///     let words = unsafe { SharedBuffer::<u32>::from_file(file)? }.into_atomic();
+    ///     words[1].store(42, Relaxed);
+    ///     words[0].store(1, Release);
+    ///     futex::wake_all(&words[0]);
+    ///     return Ok(());
+    /// }
+    ///
+    /// // The parent: share the buffer, start the child, sleep until it publishes.
+    /// let words = SharedBuffer::<u32>::anonymous(2)?.into_atomic();
+    /// let fd = words.share_fd()?;
+    /// let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+    ///     .env(FD_VAR, fd.as_raw_fd().to_string())
+    ///     .spawn()
+    ///     .unwrap();
+    /// drop(fd); // the child has its copy; later children need none
+    /// let deadline = Instant::now() + Duration::from_secs(10);
+    /// while words[0].load(Acquire) == 0 {
+    ///     assert!(Instant::now() < deadline, "the child never published");
+    ///     futex::wait_until(&words[0], 0, Some(deadline)); // re-checked: may end early
+    /// }
+    /// assert_eq!(words[1].load(Relaxed), 42);
+    /// assert!(child.wait().unwrap().success());
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    #[cfg(unix)]
+    pub fn share_fd(&self) -> Result<std::os::fd::OwnedFd, Error> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        let what = Path::new("<buffer>");
+        let file = self.file.as_ref().ok_or_else(|| {
+            Error::file(what, "has no descriptor to share (process-private memory)")
+        })?;
+        // dup(2), unlike `File::try_clone` (F_DUPFD_CLOEXEC), leaves FD_CLOEXEC clear on the copy.
+        // SAFETY: dup(2) of a descriptor that `file` holds open for the whole call.
+        let fd = unsafe { libc::dup(file.as_raw_fd()) };
+        if fd < 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(Error::io(what, "duplicate its descriptor", &e));
+        }
+        // SAFETY: `fd` was just returned by dup(2): open, and owned by nothing else.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
     }
 
     /// Writes the buffer's changes through to its file (`msync`); a no-op for anonymous memory.
