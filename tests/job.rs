@@ -8,8 +8,8 @@
 
 use proptest::prelude::*;
 use shmkern::buffer::DType;
-use shmkern::job::{Job, JobKind};
-use shmkern::kernels::Prefetch;
+use shmkern::job::{Job, JobKernel, JobKind, Registry};
+use shmkern::kernels::{run_sequential, ChunkAt, Kernel, Prefetch};
 use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer, Stats};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -30,7 +30,79 @@ fn child_worker() {
     let delay: u64 = std::env::var(DELAY_ENV).unwrap().parse().unwrap();
     job.set_chunk_delay(Duration::from_millis(delay));
     let pool = Pool::builder().threads(1).build().unwrap();
-    job.work(&pool).unwrap();
+    job.work_with(&pool, &registry()).unwrap();
+}
+
+/// The helpers' kernels: the built-in ones and this test's own [`Checksum`].
+fn registry() -> Registry {
+    let mut r = Registry::builtin();
+    r.register::<Checksum>();
+    r
+}
+
+/// A kernel defined outside the library: a seeded, position-weighted checksum of `u32`s and the
+/// first position of the largest value, with a 24-byte partial (three words; the built-in kinds
+/// use one, two or ten) and a parameter (the seed).
+struct Checksum {
+    seed: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+struct Sums {
+    weighted: u64,
+    max: u64,
+    max_at: u64,
+}
+
+impl Kernel for Checksum {
+    type Input<'a> = &'a [u32];
+    type Partial = Sums;
+    type Output = Sums;
+    fn chunk(&self, at: ChunkAt, x: &[u32]) -> Sums {
+        let mut s = Sums {
+            weighted: 0,
+            max: 0,
+            max_at: u64::MAX,
+        };
+        for (i, &v) in x.iter().enumerate() {
+            let pos = (at.offset + i) as u64;
+            s.weighted = s
+                .weighted
+                .wrapping_add((u64::from(v) ^ self.seed).wrapping_mul(pos + 1));
+            if s.max_at == u64::MAX || u64::from(v) > s.max {
+                (s.max, s.max_at) = (u64::from(v), pos);
+            }
+        }
+        s
+    }
+    fn merge(&self, l: Sums, r: Sums) -> Sums {
+        let right = r.max_at != u64::MAX && (l.max_at == u64::MAX || r.max > l.max);
+        Sums {
+            weighted: l.weighted.wrapping_add(r.weighted),
+            max: if right { r.max } else { l.max },
+            max_at: if right { r.max_at } else { l.max_at },
+        }
+    }
+    fn finish(&self, s: Sums) -> Sums {
+        s
+    }
+}
+
+impl JobKernel for Checksum {
+    type Elem = u32;
+    const NAME: &'static str = "tests.checksum";
+    fn params(&self) -> Vec<u8> {
+        self.seed.to_le_bytes().to_vec()
+    }
+    fn from_params(p: &[u8], _: &[u32], _: &Pool) -> Result<Self, String> {
+        let seed = p
+            .try_into()
+            .map_err(|_| format!("{} parameter bytes, not 8", p.len()))?;
+        Ok(Checksum {
+            seed: u64::from_le_bytes(seed),
+        })
+    }
 }
 
 fn spawn_worker(job: &Path, delay_ms: u64) -> Child {
@@ -227,7 +299,7 @@ fn sum_jobs_give_the_pool_sum_bit_for_bit() {
     );
     // Asking a sum job for stats, or for another type, is an error that says what the job is.
     let e = job.wait_stats::<u8>(Duration::ZERO).unwrap_err();
-    assert!(e.to_string().contains("Sum over u8"), "{e}");
+    assert!(e.to_string().contains("sum over u8"), "{e}");
     assert!(job.wait_sum_int::<i8>(Duration::ZERO).is_err());
 }
 
@@ -549,4 +621,57 @@ proptest! {
         let r = unsafe { Job::attach(&c) };
         prop_assert!(r.is_err());
     }
+}
+
+/// A kernel defined here, outside the library, gives the same bits on a pool, on one thread, and
+/// as a job of three processes of which one is killed with SIGKILL mid-job.
+#[test]
+fn a_user_kernel_runs_as_a_job_with_a_participant_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 40 * CHUNK_LEN + 17;
+    let v: Vec<u32> = (0..n as u32)
+        .map(|i| i.wrapping_mul(2_654_435_761) >> 7)
+        .collect();
+    let data = dir.path().join("u.npy");
+    SharedBuffer::<u32>::create_npy(&data, n)
+        .unwrap()
+        .copy_from_slice(&v);
+    let kernel = Checksum { seed: 0x5eed };
+    let pool = Pool::builder().threads(2).build().unwrap();
+    let on_pool = pool.run(&kernel, &v[..]).unwrap();
+    assert_eq!(run_sequential(&kernel, &v[..]).unwrap(), on_pool);
+
+    let job_path = dir.path().join("u.job");
+    // SAFETY: the test's own data file; nothing modifies it.
+    let job = unsafe { Job::create_kernel(&job_path, &data, None, &kernel) }.unwrap();
+    assert_eq!((job.kind(), job.kernel_name()), (None, "tests.checksum"));
+    let mut victim = spawn_worker(&job_path, 50);
+    let mut other = spawn_worker(&job_path, 50);
+    let start = Instant::now();
+    while job.status().live_participants < 2 && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(120));
+    victim.kill().unwrap(); // SIGKILL, in the middle of a chunk
+    victim.wait().unwrap();
+    assert!(
+        job.status().done < 41,
+        "the kill landed after the job finished"
+    );
+    // Without the kernel in its registry a participant refuses the job, naming the kernel.
+    let err = job.work(&pool).unwrap_err();
+    assert!(
+        err.to_string().contains("\"tests.checksum\" over u32"),
+        "{err}"
+    );
+    job.work_with(&pool, &registry()).unwrap();
+    let got = job.wait_kernel(&kernel, Duration::from_secs(10)).unwrap();
+    assert!(other.wait().unwrap().success());
+    assert_eq!(got, on_pool);
+    // The waiter must name the same kernel with the same parameters.
+    let err = job
+        .wait_kernel(&Checksum { seed: 1 }, Duration::ZERO)
+        .unwrap_err();
+    assert!(err.to_string().contains("other parameters"), "{err}");
+    assert!(job.wait_stats::<u32>(Duration::ZERO).is_err());
 }

@@ -68,12 +68,12 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
             let src = inspect(&job.data_path(), Some(job.dtype()))?;
             let report = |run: &Run| -> Result<(), Failure> {
                 match job.kind() {
-                    JobKind::Stats => dispatch!(job.dtype(), T => {
+                    Some(JobKind::Stats) => dispatch!(job.dtype(), T => {
                         let s = job.wait_stats::<T>(timeout)?;
                         let run = Run { seconds: start.elapsed().as_secs_f64(), ..*run };
                         emit(&src, s.count() + s.nan_count(), stats_fields(&s, a.ddof), &run, a.json)
                     }),
-                    JobKind::Sum => {
+                    Some(JobKind::Sum) => {
                         let count = job.count();
                         let float = |s: f64| {
                             let run = Run {
@@ -88,9 +88,10 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
                             _ => dispatch_int_job(&src, &job, run, a.json),
                         }
                     }
-                    other => Err(Failure::Other(format!(
-                        "{}: a {other:?} job, which this shmkern cannot print",
-                        a.job.display()
+                    _ => Err(Failure::Other(format!(
+                        "{}: a job of the kernel {:?}, which this shmkern cannot run or print",
+                        a.job.display(),
+                        job.kernel_name()
                     ))),
                 }
             };
@@ -107,7 +108,7 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
             if a.json {
                 let v = json!({
                     "job": a.job.display().to_string(),
-                    "kind": format!("{:?}", job.kind()).to_lowercase(),
+                    "kind": job.kernel_name(),
                     "data": job.data_path().display().to_string(),
                     "dtype": job.dtype().name(),
                     "count": job.count(),
@@ -119,7 +120,7 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
             }
             print(&rows(&[
                 ("job", a.job.display().to_string()),
-                ("kind", format!("{:?}", job.kind()).to_lowercase()),
+                ("kind", job.kernel_name().to_owned()),
                 (
                     "data",
                     format!(

@@ -9,8 +9,12 @@
 //!                                                     showed progress, monotonic ms; the rest of
 //!                                                     each 64-byte line unused)
 //! …      chunk states: chunks × u64                  (64-byte aligned)
-//! …      results: chunks × 2 slots × 80 bytes        (64-byte aligned)
+//! …      results: chunks × 2 slots × partial_words × 8 bytes (64-byte aligned)
 //! ```
+//!
+//! The header names the kernel the job runs (a name of at most [`NAME_CAP`] bytes, its parameters,
+//! at most [`PARAMS_CAP`] bytes, and the size of its partial in 8-byte words): a participant runs
+//! the kernel its registry has under that name for the data's element type, or refuses the job.
 //!
 //! All integers little-endian. The header is never read through the mapping: `attach` reads it
 //! with `read(2)` into a local buffer and validates every field, so a process that scribbles on
@@ -20,18 +24,28 @@
 //! participant that is alive but stuck keeps its chunks, and a heartbeat lease could not tell it
 //! from a slow one either without recomputing chunks that are merely slow.
 
-use super::table::SLOT_WORDS;
 use crate::buffer::DType;
 use crate::sched::{CHUNK_LEN, MAX_CHUNKS};
 
 pub(crate) const MAGIC: [u8; 8] = *b"SHMKJOB\0";
-/// 2: the header records the data file's identity ([`DataIdentity`]).
-pub(crate) const VERSION: u32 = 2;
+/// 2: the header records the data file's identity ([`DataIdentity`]). 3: it names the kernel
+/// (name, parameters, partial size) instead of a kind code.
+pub(crate) const VERSION: u32 = 3;
 pub(crate) const HEADER_LEN: usize = 4096;
 /// Bytes of the data file's path the header can hold (the last 8 header bytes are a checksum).
 pub(crate) const PATH_CAP: usize = HEADER_LEN - FIXED_LEN - 8;
+/// Bytes of a kernel's name in the header.
+pub(crate) const NAME_CAP: usize = 64;
+/// Bytes of a kernel's parameters in the header.
+pub(crate) const PARAMS_CAP: usize = 256;
+/// The largest partial a job stores per chunk, in 8-byte words (4 KiB).
+pub(crate) const MAX_PARTIAL_WORDS: u32 = 512;
+/// Offsets of the kernel's name and parameters (after the 104 bytes of numeric fields and the two
+/// lengths).
+const NAME_OFFSET: usize = 112;
+const PARAMS_OFFSET: usize = NAME_OFFSET + NAME_CAP;
 /// Bytes of the header's fixed fields, before the data path.
-const FIXED_LEN: usize = 104;
+const FIXED_LEN: usize = PARAMS_OFFSET + PARAMS_CAP;
 /// Participants a job can have at once ([`Job::MAX_PARTICIPANTS`](super::Job::MAX_PARTICIPANTS)).
 pub(crate) const MAX_PARTICIPANTS: u32 = 1024;
 pub(crate) const PARTICIPANT_BYTES: usize = 64;
@@ -80,16 +94,17 @@ pub enum JobKind {
 }
 
 impl JobKind {
-    fn code(self) -> u32 {
+    /// The name of the built-in kernel in the job file ([`JobKernel::NAME`](super::JobKernel)).
+    pub(crate) fn name(self) -> &'static str {
         match self {
-            JobKind::Stats => 1,
-            JobKind::Sum => 2,
+            JobKind::Stats => "stats",
+            JobKind::Sum => "sum",
         }
     }
-    fn from_code(c: u32) -> Option<JobKind> {
-        match c {
-            1 => Some(JobKind::Stats),
-            2 => Some(JobKind::Sum),
+    pub(crate) fn from_name(name: &[u8]) -> Option<JobKind> {
+        match name {
+            b"stats" => Some(JobKind::Stats),
+            b"sum" => Some(JobKind::Sum),
             _ => None,
         }
     }
@@ -98,7 +113,12 @@ impl JobKind {
 /// The validated header of a job file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Header {
-    pub(crate) kind: JobKind,
+    /// The kernel's name: 1 to [`NAME_CAP`] printable ASCII bytes.
+    pub(crate) kernel: Vec<u8>,
+    /// The kernel's parameters (at most [`PARAMS_CAP`] bytes), as `JobKernel::params` wrote them.
+    pub(crate) params: Vec<u8>,
+    /// The partial's size in 8-byte words: the chunk table's `slot_words`.
+    pub(crate) partial_words: u32,
     pub(crate) dtype: DType,
     pub(crate) max_participants: u32,
     pub(crate) data_len: u64,
@@ -183,7 +203,8 @@ impl Header {
         let parts = (self.max_participants as usize).checked_mul(PARTICIPANT_BYTES)?;
         let states = align64(PARTICIPANTS_OFFSET.checked_add(parts)?)?;
         let results = align64(states.checked_add(chunks.checked_mul(8)?)?)?;
-        let file_len = results.checked_add(chunks.checked_mul(2 * SLOT_WORDS * 8)?)?;
+        let slot_bytes = (self.partial_words as usize).checked_mul(2 * 8)?;
+        let file_len = results.checked_add(chunks.checked_mul(slot_bytes)?)?;
         Some(Layout {
             done: DONE_OFFSET,
             cursor: CURSOR_OFFSET,
@@ -198,7 +219,7 @@ impl Header {
         let mut b = Vec::with_capacity(HEADER_LEN);
         b.extend_from_slice(&MAGIC);
         b.extend_from_slice(&VERSION.to_le_bytes());
-        b.extend_from_slice(&self.kind.code().to_le_bytes());
+        b.extend_from_slice(&self.partial_words.to_le_bytes());
         let dtype = DType::ALL
             .iter()
             .position(|&t| t == self.dtype)
@@ -219,6 +240,13 @@ impl Header {
         ] {
             b.extend_from_slice(&v.to_le_bytes());
         }
+        b.extend_from_slice(&(self.kernel.len() as u32).to_le_bytes());
+        b.extend_from_slice(&(self.params.len() as u32).to_le_bytes());
+        debug_assert_eq!(b.len(), NAME_OFFSET);
+        b.extend_from_slice(&self.kernel);
+        b.resize(PARAMS_OFFSET, 0);
+        b.extend_from_slice(&self.params);
+        b.resize(FIXED_LEN, 0);
         debug_assert_eq!(b.len(), HEADER_LEN - 8 - PATH_CAP);
         b.extend_from_slice(&self.data_path);
         b.resize(HEADER_LEN - 8, 0);
@@ -256,8 +284,24 @@ impl Header {
                 "job file layout version {version}; this build reads version {VERSION}"
             ));
         }
-        let kind = JobKind::from_code(u32_at(12))
-            .ok_or_else(|| format!("unknown job kind {}", u32_at(12)))?;
+        let partial_words = u32_at(12);
+        if !(1..=MAX_PARTIAL_WORDS).contains(&partial_words) {
+            return Err(format!(
+                "a partial of {partial_words} words; 1 to {MAX_PARTIAL_WORDS} are supported"
+            ));
+        }
+        let (name_len, params_len) = (u32_at(104) as usize, u32_at(108) as usize);
+        if !(1..=NAME_CAP).contains(&name_len) || params_len > PARAMS_CAP {
+            return Err(format!(
+                "a kernel name of {name_len} bytes or parameters of {params_len} bytes; at most \
+                 {NAME_CAP} and {PARAMS_CAP} are supported"
+            ));
+        }
+        let kernel = b[NAME_OFFSET..NAME_OFFSET + name_len].to_vec();
+        if !kernel.iter().all(u8::is_ascii_graphic) {
+            return Err("the kernel's name is not printable ASCII".into());
+        }
+        let params = b[PARAMS_OFFSET..PARAMS_OFFSET + params_len].to_vec();
         let dtype = *DType::ALL
             .get(u32_at(16) as usize)
             .ok_or_else(|| format!("unknown element type code {}", u32_at(16)))?;
@@ -305,7 +349,9 @@ impl Header {
             mtime_nsec: u64_at(96) as i64,
         };
         let header = Header {
-            kind,
+            kernel,
+            params,
+            partial_words,
             dtype,
             max_participants,
             data_len,
@@ -364,7 +410,9 @@ pub fn fuzz_decode_header(bytes: &[u8], file_len: Option<u64>, fix: u8) -> bool 
             b[HEADER_LEN - 8..HEADER_LEN].copy_from_slice(&sum.to_le_bytes());
         }
         let counts = Header {
-            kind: JobKind::Stats,
+            kernel: b"stats".to_vec(),
+            params: Vec::new(),
+            partial_words: u32_at(&b, 12),
             dtype: DType::U8,
             max_participants: u32_at(&b, 20),
             data_len: 0,
@@ -391,6 +439,8 @@ pub fn fuzz_decode_header(bytes: &[u8], file_len: Option<u64>, fix: u8) -> bool 
     );
     assert_eq!(h.data_offset % size, 0);
     assert!((1..=PATH_CAP).contains(&h.data_path.len()));
+    assert!((1..=MAX_PARTIAL_WORDS).contains(&h.partial_words));
+    assert!((1..=NAME_CAP).contains(&h.kernel.len()) && h.params.len() <= PARAMS_CAP);
     let l = h.layout().expect("an accepted header has a layout");
     assert_eq!(l.file_len as u64, file_len);
     let chunks = usize::try_from(h.chunks).unwrap();
@@ -404,7 +454,7 @@ pub fn fuzz_decode_header(bytes: &[u8], file_len: Option<u64>, fix: u8) -> bool 
             64,
         ),
         (l.states, chunks * 8, 64),
-        (l.results, chunks * 2 * SLOT_WORDS * 8, 64),
+        (l.results, chunks * 2 * h.partial_words as usize * 8, 64),
     ];
     let mut end = HEADER_LEN;
     for (offset, bytes, align) in regions {
@@ -426,7 +476,9 @@ mod tests {
 
     fn header() -> Header {
         Header {
-            kind: JobKind::Stats,
+            kernel: b"stats".to_vec(),
+            params: vec![1, 2, 3],
+            partial_words: 10,
             dtype: DType::F64,
             max_participants: 8,
             data_len: 100_000,
@@ -468,6 +520,40 @@ mod tests {
         b[26] ^= 0x10; // 1,148,576 elements: the chunk count is wrong unless fixed up too
         assert!(!fuzz_decode_header(&b, None, 0b101));
         assert!(fuzz_decode_header(&b, None, 0b111));
+    }
+
+    #[test]
+    fn kernel_fields_are_checked() {
+        let h = header();
+        let len = h.layout().unwrap().file_len as u64;
+        for bad in [
+            Header {
+                partial_words: 0,
+                ..header()
+            },
+            Header {
+                partial_words: MAX_PARTIAL_WORDS + 1,
+                ..header()
+            },
+            Header {
+                kernel: Vec::new(),
+                ..header()
+            },
+            Header {
+                kernel: b"has space".to_vec(),
+                ..header()
+            },
+        ] {
+            assert!(Header::decode(&bad.encode(), len).is_err(), "{bad:?}");
+        }
+        // Another partial size is another file length.
+        let words3 = Header {
+            partial_words: 3,
+            ..header()
+        };
+        let len3 = words3.layout().unwrap().file_len as u64;
+        assert!(len3 < len);
+        assert_eq!(Header::decode(&words3.encode(), len3), Ok(words3));
     }
 
     #[test]

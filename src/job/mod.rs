@@ -46,6 +46,7 @@
 
 #[cfg(any(test, feature = "internals"))]
 mod fuzz;
+mod kernel;
 mod layout;
 mod liveness;
 // Crate-private here; public (hidden) only in the loom build, for the models (`lib.rs`).
@@ -60,6 +61,7 @@ mod work;
 /// API.
 #[cfg(feature = "internals")]
 pub use fuzz::fuzz_chunk_table;
+pub use kernel::{JobKernel, Registry};
 /// Fuzzing hook (cargo feature `internals`, for `fuzz/`): decodes a job header from untrusted
 /// bytes and checks what the decoder promises. Not part of the API.
 #[cfg(feature = "internals")]
@@ -78,7 +80,7 @@ use memmap2::MmapRaw;
 use std::path::PathBuf;
 use std::time::Duration;
 use std::time::Instant;
-use table::{ChunkTable, SLOT_WORDS};
+use table::ChunkTable;
 
 use members::POLL;
 
@@ -220,7 +222,8 @@ impl Job {
         self.header.dtype
     }
 
-    /// What the job computes.
+    /// The built-in kind the job computes; `None` for a kernel of its own
+    /// ([`kernel_name`](Job::kernel_name) names it).
     ///
     /// # Examples
     ///
@@ -237,16 +240,23 @@ impl Job {
     /// # SharedBuffer::<f32>::create_npy(&data, values.len())?.copy_from_slice(&values);
     /// # // SAFETY: nothing modifies the data file while the job runs.
     /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Sum)? };
-    /// assert_eq!(job.kind(), JobKind::Sum);
+    /// assert_eq!((job.kind(), job.kernel_name()), (Some(JobKind::Sum), "sum"));
     /// // Asking a sum job for statistics is an error that says what the job computes.
     /// let err = job.wait_stats::<f32>(Duration::ZERO).unwrap_err();
-    /// assert!(err.to_string().contains("computes Sum over f32, not Stats over f32"), "{err}");
+    /// assert!(err.to_string().contains("computes sum over f32, not stats over f32"), "{err}");
     /// # drop(job);
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// # Ok::<(), shmkern::Error>(())
     /// ```
-    pub fn kind(&self) -> JobKind {
-        self.header.kind
+    pub fn kind(&self) -> Option<JobKind> {
+        JobKind::from_name(&self.header.kernel)
+    }
+
+    /// The name of the kernel the job runs ([`JobKernel::NAME`]; `"stats"` and `"sum"` for the
+    /// built-in kinds).
+    pub fn kernel_name(&self) -> &str {
+        // The header's name was checked to be printable ASCII.
+        std::str::from_utf8(&self.header.kernel).unwrap_or("?")
     }
 
     /// Elements in the job's data.
@@ -365,12 +375,13 @@ impl Job {
 
     fn table(&self) -> ChunkTable<'_> {
         let chunks = self.header.chunks as usize;
+        let words = self.header.partial_words as usize;
         ChunkTable {
             states: self.atomics::<AtomicU64>(self.layout.states, chunks),
-            results: self.atomics::<AtomicU64>(self.layout.results, chunks * 2 * SLOT_WORDS),
+            results: self.atomics::<AtomicU64>(self.layout.results, chunks * 2 * words),
             done: &self.atomics::<AtomicU32>(self.layout.done, 1)[0],
             cursor: &self.atomics::<AtomicU64>(self.layout.cursor, 1)[0],
-            slot_words: SLOT_WORDS,
+            slot_words: words,
         }
     }
 

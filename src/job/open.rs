@@ -1,9 +1,10 @@
 //! Making and joining a job: [`Job::create`] writes a new job file for a data file, [`Job::attach`]
 //! maps an existing one after validating its header (`layout.rs`) against the file lengths.
 
+use super::kernel::{builtin_partial_words, partial_words, JobKernel};
 use super::layout::{self, DataIdentity, Header, HEADER_LEN};
 use super::{Job, JobKind};
-use crate::buffer::{npy, DType, ReadOnly};
+use crate::buffer::{npy, DType, Element, ReadOnly};
 use crate::error::Error;
 use crate::sched::CHUNK_LEN;
 use crate::sync::atomic::{AtomicBool, AtomicU64};
@@ -105,6 +106,80 @@ impl Job {
     ) -> Result<Job, Error> {
         let (job_path, data_path) = (job_path.as_ref(), data_path.as_ref());
         let data = inspect_data(data_path, dtype)?;
+        let words = builtin_partial_words(kind, data.dtype);
+        // SAFETY: the caller's contract.
+        unsafe { Self::create_named(job_path, data_path, data, kind.name(), Vec::new(), words) }
+    }
+
+    /// Creates a job file that runs `kernel` (a [`JobKernel`] of one's own, or a built-in one)
+    /// over `data_path`, as [`create`](Job::create) does for the built-in kinds. The data's element
+    /// type must be the kernel's; the job file records the kernel's name, its
+    /// [`params`](JobKernel::params) and the size of its partial. Participants run it with
+    /// [`work_with`](Job::work_with) and a [`Registry`](super::Registry) that has it; the result
+    /// comes from [`wait_kernel`](Job::wait_kernel). See [`JobKernel`] for an example.
+    ///
+    /// # Safety
+    ///
+    /// As for [`create`](Job::create).
+    pub unsafe fn create_kernel<K: JobKernel>(
+        job_path: impl AsRef<Path>,
+        data_path: impl AsRef<Path>,
+        dtype: Option<DType>,
+        kernel: &K,
+    ) -> Result<Job, Error> {
+        let (job_path, data_path) = (job_path.as_ref(), data_path.as_ref());
+        let data = inspect_data(data_path, dtype.or(Some(K::Elem::DTYPE)))?;
+        if data.dtype != K::Elem::DTYPE {
+            return Err(Error::file(
+                data_path,
+                format!(
+                    "holds {} elements; the kernel {:?} reads {}",
+                    data.dtype,
+                    K::NAME,
+                    K::Elem::DTYPE
+                ),
+            ));
+        }
+        let name_ok = (1..=layout::NAME_CAP).contains(&K::NAME.len())
+            && K::NAME.bytes().all(|b| b.is_ascii_graphic());
+        let params = kernel.params();
+        let words = partial_words::<K::Partial>();
+        if !name_ok
+            || params.len() > layout::PARAMS_CAP
+            || words > layout::MAX_PARTIAL_WORDS as usize
+        {
+            return Err(Error::file(
+                job_path,
+                format!(
+                    "the kernel {:?} cannot be recorded in a job file: its name must be 1 to {} \
+                     printable ASCII bytes, its parameters at most {} bytes ({} given) and its \
+                     partial at most {} bytes ({} given)",
+                    K::NAME,
+                    layout::NAME_CAP,
+                    layout::PARAMS_CAP,
+                    params.len(),
+                    layout::MAX_PARTIAL_WORDS * 8,
+                    std::mem::size_of::<K::Partial>()
+                ),
+            ));
+        }
+        // SAFETY: the caller's contract.
+        unsafe { Self::create_named(job_path, data_path, data, K::NAME, params, words as u32) }
+    }
+
+    /// Writes the job file for kernel `name` and attaches to it.
+    ///
+    /// # Safety
+    ///
+    /// As for [`create`](Job::create).
+    unsafe fn create_named(
+        job_path: &Path,
+        data_path: &Path,
+        data: DataFile,
+        name: &str,
+        params: Vec<u8>,
+        partial_words: u32,
+    ) -> Result<Job, Error> {
         let abs =
             std::fs::canonicalize(data_path).map_err(|e| Error::io(data_path, "resolve", &e))?;
         let path_bytes = abs.as_os_str().as_encoded_bytes().to_vec();
@@ -115,7 +190,9 @@ impl Job {
             ));
         }
         let header = Header {
-            kind,
+            kernel: name.as_bytes().to_vec(),
+            params,
+            partial_words,
             dtype: data.dtype,
             max_participants: DEFAULT_PARTICIPANTS,
             data_len: data.len,
@@ -169,7 +246,7 @@ impl Job {
     /// # let job = unsafe { Job::create(&job_path, &data, None, JobKind::Stats)? };
     /// // SAFETY: nothing modifies the data file while the job runs.
     /// let again = unsafe { Job::attach(&job_path)? };
-    /// assert_eq!((again.kind(), again.count()), (JobKind::Stats, 100_000));
+    /// assert_eq!((again.kind(), again.count()), (Some(JobKind::Stats), 100_000));
     /// assert_eq!(again.data_path(), job.data_path());
     /// // A file that is not a valid job is refused, not trusted.
     /// let bad = dir.join("bad.job");

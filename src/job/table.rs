@@ -47,8 +47,10 @@
 
 use crate::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-/// Words (u64) per result slot of the built-in job kinds: enough for a `Stats<T>` (80 bytes). A
-/// table's own slot size is its [`ChunkTable::slot_words`]: the size of the partial it stores.
+/// Words (u64) of a `Stats<T>` partial (80 bytes), the largest built-in one: the slot size of the
+/// loom models' tables. A job's table has its own, [`ChunkTable::slot_words`]: the size of its
+/// kernel's partial.
+#[cfg_attr(not(shmkern_loom), allow(dead_code))]
 pub const SLOT_WORDS: usize = 10;
 
 const TAG_MASK: u64 = 0b11;

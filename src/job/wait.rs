@@ -2,11 +2,12 @@
 //! [`Job::wait_sum_int`] sleep on the job's done count until every chunk is published, then merge
 //! the chunk results in index order in the kernels' fixed tree.
 
+use super::kernel::{from_words, partial_words, JobKernel};
 use super::table::ChunkTable;
-use super::{Job, JobKind, POLL};
-use crate::buffer::DType;
+use super::{Job, POLL};
+use crate::buffer::{DType, Element};
 use crate::error::Error;
-use crate::kernels::{Float, Int, StatElement, Stats};
+use crate::kernels::{ChunkAt, Describe, Float, FloatSum, Int, IntSum, StatElement, Stats};
 use crate::sync::futex;
 use std::time::{Duration, Instant};
 
@@ -45,11 +46,7 @@ impl Job {
         &self,
         timeout: Duration,
     ) -> Result<Stats<T>, Error> {
-        self.expect(JobKind::Stats, T::DTYPE)?;
-        let parts = self.wait_parts(timeout, |w| {
-            bytemuck::pod_read_unaligned::<Stats<T>>(bytemuck::cast_slice(w))
-        })?;
-        Ok(merge_in_tree(parts, Stats::empty(), Stats::merge))
+        self.wait_kernel(&Describe::<T>::new(), timeout)
     }
 
     /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over floats: the same bits as
@@ -82,11 +79,7 @@ impl Job {
         &self,
         timeout: Duration,
     ) -> Result<f64, Error> {
-        self.expect(JobKind::Sum, T::DTYPE)?;
-        let parts = self.wait_parts(timeout, |w| f64::from_bits(w[0]))?;
-        let s = merge_in_tree(parts, 0.0, |a, b| a + b);
-        // NaN canonical, as `sum_float` makes it.
-        Ok(if s.is_nan() { f64::NAN } else { s })
+        self.wait_kernel(&FloatSum::<T>::new(), timeout)
     }
 
     /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over integers: the exact sum, as
@@ -118,22 +111,57 @@ impl Job {
         &self,
         timeout: Duration,
     ) -> Result<T::Wide, Error> {
-        self.expect(JobKind::Sum, T::DTYPE)?;
-        let parts = self.wait_parts(timeout, |w| {
-            bytemuck::pod_read_unaligned(bytemuck::cast_slice(&w[..2]))
-        })?;
-        Ok(merge_in_tree(parts, T::Wide::default(), |a, b| a + b))
+        self.wait_kernel(&IntSum::<T>::new(), timeout)
     }
 
-    /// An error unless the job computes `kind` over `dtype`.
-    fn expect(&self, kind: JobKind, dtype: DType) -> Result<(), Error> {
-        if self.header.kind != kind || self.header.dtype != dtype {
+    /// Waits up to `timeout` for every chunk of a job made for `kernel` (by
+    /// [`create_kernel`](Job::create_kernel), or [`create`](Job::create) for the built-in
+    /// kernels), then merges the partials in the canonical tree and finishes the root: the same
+    /// bits as [`Pool::run`](crate::Pool::run) of `kernel` over the data. An error if the job runs
+    /// another kernel, over another element type or with other parameters. See [`JobKernel`] for
+    /// an example.
+    pub fn wait_kernel<K: JobKernel>(
+        &self,
+        kernel: &K,
+        timeout: Duration,
+    ) -> Result<K::Output, Error> {
+        self.expect(K::NAME, K::Elem::DTYPE, &kernel.params())?;
+        if partial_words::<K::Partial>() != self.header.partial_words as usize {
             return Err(Error::file(
                 &self.path,
                 format!(
-                    "the job computes {:?} over {}, not {kind:?} over {dtype}",
-                    self.header.kind, self.header.dtype
+                    "the kernel {:?} has a partial of {} words, the job file says {}",
+                    K::NAME,
+                    partial_words::<K::Partial>(),
+                    self.header.partial_words
                 ),
+            ));
+        }
+        let mut parts = self.wait_parts(timeout, from_words::<K::Partial>)?;
+        let root = if parts.is_empty() {
+            kernel.chunk(ChunkAt::new(0, 0), &[])
+        } else {
+            crate::sched::merge_tree(&mut parts, &|a, b| kernel.merge(a, b))
+        };
+        Ok(kernel.finish(root))
+    }
+
+    /// An error unless the job runs kernel `name` over `dtype` with `params`.
+    fn expect(&self, name: &str, dtype: DType, params: &[u8]) -> Result<(), Error> {
+        if self.header.kernel != name.as_bytes() || self.header.dtype != dtype {
+            return Err(Error::file(
+                &self.path,
+                format!(
+                    "the job computes {} over {}, not {name} over {dtype}",
+                    String::from_utf8_lossy(&self.header.kernel),
+                    self.header.dtype
+                ),
+            ));
+        }
+        if self.header.params != params {
+            return Err(Error::file(
+                &self.path,
+                format!("the job runs {name} with other parameters than the kernel given"),
             ));
         }
         Ok(())
@@ -223,13 +251,4 @@ pub(super) fn not_done(table: &ChunkTable<'_>) -> String {
         text.push("none (the done count is behind)".to_owned());
     }
     text.join(", ")
-}
-
-/// The chunk results merged in the kernels' fixed tree (what `Pool::reduce_with` does), or `empty`
-/// for no chunks.
-fn merge_in_tree<R>(mut parts: Vec<Option<R>>, empty: R, merge: impl Fn(R, R) -> R) -> R {
-    if parts.is_empty() {
-        return empty;
-    }
-    crate::sched::merge_tree(&mut parts, &merge)
 }

@@ -2,12 +2,13 @@
 //! computes and publishes each chunk's result exactly once, then helps with the chunks of
 //! participants that died (`members.rs` holds the protocol; `table.rs` the chunk states).
 
+use super::kernel::{partial_words, to_words, JobKernel, Registry};
 use super::members::{self, Members};
-use super::table::{Claim, SLOT_WORDS};
-use super::{Job, JobKind};
-use crate::buffer::DType;
+use super::table::Claim;
+use super::Job;
 use crate::error::Error;
-use crate::kernels::{Float, Int, StatElement, VariantChoice};
+use crate::kernels::ChunkAt;
+use crate::sched::CHUNK_LEN;
 use crate::sync::atomic::Ordering::Relaxed;
 use crate::Pool;
 
@@ -31,16 +32,14 @@ impl Job {
         Ok(p)
     }
 
-    /// Computes and publishes claim `c` of participant `p`, with the kernels `choice` picks;
-    /// `false` (nothing published) once the data file is found changed since the job was made.
-    fn compute(&self, c: Claim, p: u32, choice: VariantChoice) -> bool {
+    /// Computes and publishes claim `c` of participant `p` with `kernel`; `false` (nothing
+    /// published) once the data file is found changed since the job was made.
+    fn compute<K: JobKernel>(&self, kernel: &K, c: Claim, p: u32) -> bool {
         if !self.chunk_delay.is_zero() {
             std::thread::sleep(self.chunk_delay);
         }
-        let words = match self.header.kind {
-            JobKind::Stats => dispatch_stats(self, c.chunk, choice),
-            JobKind::Sum => dispatch_sum(self, c.chunk, choice),
-        };
+        let at = ChunkAt::new(c.chunk as u32, c.chunk * CHUNK_LEN);
+        let words = to_words(&kernel.chunk(at, self.chunk::<K::Elem>(c.chunk)));
         if !self.data_unchanged() {
             return false;
         }
@@ -85,10 +84,46 @@ impl Job {
     /// # Ok::<(), shmkern::Error>(())
     /// ```
     pub fn work(&self, pool: &Pool) -> Result<(), Error> {
+        self.work_with(pool, &Registry::builtin())
+    }
+
+    /// [`work`](Job::work) with the kernels of `registry`: the job's kernel (its name and element
+    /// type, from the job file) must be registered there, or the job is refused with an error
+    /// naming it. See [`JobKernel`] for an example.
+    pub fn work_with(&self, pool: &Pool, registry: &Registry) -> Result<(), Error> {
+        let name = String::from_utf8_lossy(&self.header.kernel);
+        match registry.find(&self.header.kernel, self.header.dtype) {
+            Some(work) => work(self, pool),
+            None => Err(Error::file(
+                &self.path,
+                format!(
+                    "the job runs the kernel {name:?} over {}, which this participant's registry \
+                     does not have (register it with Registry::register)",
+                    self.header.dtype
+                ),
+            )),
+        }
+    }
+
+    /// `work` with kernel `K` (what the registry's entry for `K` calls).
+    pub(crate) fn work_kernel<K: JobKernel>(&self, pool: &Pool) -> Result<(), Error> {
+        let words = partial_words::<K::Partial>();
+        if words != self.header.partial_words as usize {
+            return Err(Error::file(
+                &self.path,
+                format!(
+                    "the kernel {:?} has a partial of {words} words, the job file says {}: \
+                     another version of the kernel made the job",
+                    K::NAME,
+                    self.header.partial_words
+                ),
+            ));
+        }
+        let kernel = K::from_params(&self.header.params, self.all::<K::Elem>(), pool)
+            .map_err(|e| Error::file(&self.path, format!("kernel {:?}: {e}", K::NAME)))?;
         let p = self.join()?;
         let table = self.table();
-        let choice = pool.variant_choice();
-        let compute = |c| self.compute(c, p, choice);
+        let compute = |c| self.compute(&kernel, c, p);
         pool.broadcast(|_| members::claim_runs(&table, p, RUN, compute));
         // Once the claiming phase has returned, none of this participant's own claims is being
         // computed, so a chunk still claimed under its slot is stale or forged: it is given back
@@ -136,60 +171,5 @@ impl Job {
             ));
         }
         Ok(())
-    }
-}
-
-/// The `Stats` of chunk `k` of the job's data, as result words. The kernels are chosen for the
-/// whole job's data and `choice`, as a pool's calls choose them for theirs.
-fn dispatch_stats(job: &Job, k: usize, choice: VariantChoice) -> [u64; SLOT_WORDS] {
-    fn of<T: StatElement + bytemuck::Pod>(
-        job: &Job,
-        k: usize,
-        s: VariantChoice,
-    ) -> [u64; SLOT_WORDS] {
-        let kernel = crate::kernels::chunk_stats_for(job.all::<T>(), s);
-        bytemuck::cast(kernel(job.chunk::<T>(k)))
-    }
-    match job.header.dtype {
-        DType::F32 => of::<f32>(job, k, choice),
-        DType::F64 => of::<f64>(job, k, choice),
-        DType::I8 => of::<i8>(job, k, choice),
-        DType::I16 => of::<i16>(job, k, choice),
-        DType::I32 => of::<i32>(job, k, choice),
-        DType::I64 => of::<i64>(job, k, choice),
-        DType::U8 => of::<u8>(job, k, choice),
-        DType::U16 => of::<u16>(job, k, choice),
-        DType::U32 => of::<u32>(job, k, choice),
-        DType::U64 => of::<u64>(job, k, choice),
-    }
-}
-
-/// The sum of chunk `k` of the job's data, as result words: an `f64` for floats, the `i128`/`u128`
-/// exact sum for integers; kernels chosen as in [`dispatch_stats`].
-fn dispatch_sum(job: &Job, k: usize, choice: VariantChoice) -> [u64; SLOT_WORDS] {
-    fn float<T: Float + bytemuck::Pod>(job: &Job, k: usize, s: VariantChoice) -> [u64; SLOT_WORDS] {
-        let mut w = [0u64; SLOT_WORDS];
-        let kernel = crate::kernels::chunk_sum_for(job.all::<T>(), s);
-        w[0] = kernel(job.chunk::<T>(k)).to_bits();
-        w
-    }
-    fn int<T: Int + bytemuck::Pod>(job: &Job, k: usize, s: VariantChoice) -> [u64; SLOT_WORDS] {
-        let mut w = [0u64; SLOT_WORDS];
-        let kernel = crate::kernels::int_chunk_sum_for(job.all::<T>(), s);
-        let wide = kernel(job.chunk::<T>(k));
-        bytemuck::cast_slice_mut::<u64, u8>(&mut w[..2]).copy_from_slice(bytemuck::bytes_of(&wide));
-        w
-    }
-    match job.header.dtype {
-        DType::F32 => float::<f32>(job, k, choice),
-        DType::F64 => float::<f64>(job, k, choice),
-        DType::I8 => int::<i8>(job, k, choice),
-        DType::I16 => int::<i16>(job, k, choice),
-        DType::I32 => int::<i32>(job, k, choice),
-        DType::I64 => int::<i64>(job, k, choice),
-        DType::U8 => int::<u8>(job, k, choice),
-        DType::U16 => int::<u16>(job, k, choice),
-        DType::U32 => int::<u32>(job, k, choice),
-        DType::U64 => int::<u64>(job, k, choice),
     }
 }

@@ -50,17 +50,14 @@ mod stats;
 mod sum;
 mod tree;
 
-pub(crate) use element::int_chunk_sum_for;
 pub use element::{Float, Int};
 pub use extremes::{Extremes, MinMax};
 pub use kernel::{partial, run_sequential, ChunkAt, Columns, Kernel};
 pub use prefetch::Prefetch;
-pub(crate) use stats::chunk_stats_for;
 pub use stats::{stats, Describe, StatElement, Stats};
 pub use sum::{
     checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy, FloatSum, IntSum,
 };
-pub(crate) use tree::chunk_sum_for;
 pub use tree::{chunk_sum_on, Isa, LANES};
 
 /// Inputs of at least this many bytes, and larger than the CPU's last-level cache where it says
