@@ -55,9 +55,14 @@ pub fn inspect(path: &Path, dtype: Option<DType>) -> Result<Source, Failure> {
 }
 
 /// Test hook: with `SHMKERN_TEST_DELAY_AFTER_MAP_MS` set, sleeps that long after mapping the input
-/// or attaching to a job, so a test can truncate a file between the mapping and the reads.
+/// or attaching to a job, so a test can truncate a file between the mapping and the reads; with
+/// `SHMKERN_TEST_MAPPED_MARKER` set too, first creates that file, so the test knows when the
+/// mapping exists (a fixed wait is too short on a loaded machine).
 pub fn delay_after_map() {
     if let Some(ms) = std::env::var_os("SHMKERN_TEST_DELAY_AFTER_MAP_MS") {
+        if let Some(marker) = std::env::var_os("SHMKERN_TEST_MAPPED_MARKER") {
+            let _ = std::fs::write(marker, b"");
+        }
         let ms = ms.to_str().and_then(|s| s.parse().ok()).unwrap_or(0);
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }

@@ -896,19 +896,30 @@ fn usage_errors_are_short_and_risky_requests_are_refused() {
     assert!(stderr.contains("available"), "{stderr}");
 }
 
-/// Runs the command held for 1.5 s between mapping its files and reading them (the test hook
-/// `SHMKERN_TEST_DELAY_AFTER_MAP_MS`), with TMPDIR at `tmp`; truncates `victim` to one page 0.5 s
-/// in; returns what the command printed and how it ended.
+/// Runs the command held for 2 s between mapping its files and reading them (the test hooks
+/// `SHMKERN_TEST_DELAY_AFTER_MAP_MS` and `SHMKERN_TEST_MAPPED_MARKER`), with TMPDIR at `tmp`;
+/// truncates `victim` to one page once the command says it has mapped it; returns what the
+/// command printed and how it ended.
 fn truncated_while_running(args: &[&str], tmp: &Path, victim: &Path) -> Output {
+    let marker = victim.with_extension("mapped");
+    let _ = std::fs::remove_file(&marker);
     let child = Command::new(env!("CARGO_BIN_EXE_shmkern"))
         .args(args)
-        .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "1500")
+        .env("SHMKERN_TEST_DELAY_AFTER_MAP_MS", "2000")
+        .env("SHMKERN_TEST_MAPPED_MARKER", &marker)
         .env("TMPDIR", tmp)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let start = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the command never mapped its input"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
     std::fs::OpenOptions::new()
         .write(true)
         .open(victim)
