@@ -32,6 +32,11 @@ static FALLBACK: AtomicPtr<CString> = AtomicPtr::new(std::ptr::null_mut());
 static REMOVE: AtomicPtr<CString> = AtomicPtr::new(std::ptr::null_mut());
 /// Slots of `WATCHED` handed out so far.
 static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// Set by the first thread that takes the fault: several threads reading the shrunken mapping
+/// fault at once, and only one of them may print the line and exit; the others wait for that
+/// exit (`pause`), since returning would only fault again.
+#[cfg(target_os = "linux")]
+static REPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 const GENERIC: &[u8] =
     b"shmkern: error: a mapped file shrank while it was being read (truncated by another process?)\n";
@@ -100,8 +105,14 @@ pub fn remove_on_crash(path: &Path) {
 extern "C" fn handler(_: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     // SAFETY: the kernel passes a valid siginfo for a SA_SIGINFO handler of SIGBUS; every
     // pointer loaded below was published with Release after being fully written and is never
-    // freed; write, unlink and _exit are async-signal-safe.
+    // freed; write, unlink, pause and _exit are async-signal-safe, and so are lock-free atomics.
     unsafe {
+        // Relaxed: only which thread reports is decided here; nothing is published through it.
+        if REPORTING.swap(true, Ordering::Relaxed) {
+            loop {
+                libc::pause();
+            }
+        }
         let addr = (*info).si_addr() as usize;
         let mut text: &[u8] = GENERIC;
         let fallback = FALLBACK.load(Ordering::Acquire);
