@@ -9,7 +9,7 @@
 use proptest::prelude::*;
 use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKernel, JobKind, Registry};
-use shmkern::kernels::{run_sequential, ChunkAt, Kernel, Prefetch};
+use shmkern::kernels::{run_sequential, ChunkAt, Kernel, MinMax, Prefetch};
 use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer, Stats};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -674,4 +674,25 @@ fn a_user_kernel_runs_as_a_job_with_a_participant_killed() {
         .unwrap_err();
     assert!(err.to_string().contains("other parameters"), "{err}");
     assert!(job.wait_stats::<u32>(Duration::ZERO).is_err());
+}
+
+/// The built-in `MinMax` kernel as a job: positions are the whole file's, the bits the pool's.
+#[test]
+fn a_minmax_job_gives_the_pools_extremes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 7 * CHUNK_LEN + 5);
+    let kernel = MinMax::<f64>::new();
+    // SAFETY: the test's own data file; nothing modifies it.
+    let job =
+        unsafe { Job::create_kernel(dir.path().join("m.job"), &data, None, &kernel) }.unwrap();
+    assert_eq!(job.kernel_name(), "minmax");
+    let pool = Pool::builder().threads(2).build().unwrap();
+    job.work(&pool).unwrap();
+    let got = job
+        .wait_kernel(&MinMax::<f64>::new(), Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(got, pool.run(&MinMax::new(), &v[..]).unwrap());
+    let (max, at) = got.max().unwrap();
+    assert_eq!(v[at], max);
+    assert!(got.nan_count() > 0, "the data has NaNs, counted apart");
 }

@@ -7,7 +7,7 @@
 use super::Job;
 use crate::buffer::{DType, Element};
 use crate::error::Error;
-use crate::kernels::{Describe, Float, FloatSum, Int, IntSum, Kernel, StatElement};
+use crate::kernels::{Describe, Float, FloatSum, Int, IntSum, Kernel, MinMax, StatElement};
 use crate::Pool;
 use std::fmt;
 
@@ -130,18 +130,21 @@ impl Registry {
         }
     }
 
-    /// The library's kernels: `stats` ([`Describe`]) and `sum` ([`FloatSum`] for floats,
-    /// [`IntSum`] for integers) over every element type.
+    /// The library's kernels: `stats` ([`Describe`]), `sum` ([`FloatSum`] for floats, [`IntSum`]
+    /// for integers) and `minmax` ([`MinMax`]) over every element type.
     pub fn builtin() -> Self {
         let mut r = Self::new();
         r.register::<Describe<f32>>();
         r.register::<Describe<f64>>();
         r.register::<FloatSum<f32>>();
         r.register::<FloatSum<f64>>();
+        r.register::<MinMax<f32>>();
+        r.register::<MinMax<f64>>();
         macro_rules! ints {
             ($($t:ty),*) => {$(
                 r.register::<Describe<$t>>();
                 r.register::<IntSum<$t>>();
+                r.register::<MinMax<$t>>();
             )*};
         }
         ints!(i8, i16, i32, i64, u8, u16, u32, u64);
@@ -233,5 +236,13 @@ impl<T: Int + Element> JobKernel for IntSum<T> {
     const NAME: &'static str = "sum";
     fn from_params(_: &[u8], data: &[T], pool: &Pool) -> Result<Self, String> {
         Ok(IntSum::with_choice(data, pool.variant_choice()))
+    }
+}
+
+impl<T: StatElement + Element> JobKernel for MinMax<T> {
+    type Elem = T;
+    const NAME: &'static str = "minmax";
+    fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
+        Ok(MinMax::new())
     }
 }
