@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 impl Job {
     /// Waits up to `timeout` for every chunk, then merges the results in chunk-index order in the
-    /// kernels' tree: the same bits as [`Pool::stats`](crate::Pool::stats) over the data. The job must be a
-    /// [`JobKind::Stats`] job and `T` the data's type.
+    /// kernels' tree: the same bits as [`Pool::stats`](crate::Pool::stats) over the data. The job
+    /// must be a [`JobKind::Stats`](crate::job::JobKind::Stats) job and `T` the data's type.
     ///
     /// # Examples
     ///
@@ -49,8 +49,8 @@ impl Job {
         self.wait_kernel(&Describe::<T>::new(), timeout)
     }
 
-    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over floats: the same bits as
-    /// [`Pool::sum_float`](crate::Pool::sum_float) over the data.
+    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`](crate::job::JobKind::Sum) job over
+    /// floats: the same bits as [`Pool::sum_float`](crate::Pool::sum_float) over the data.
     ///
     /// # Examples
     ///
@@ -82,8 +82,8 @@ impl Job {
         self.wait_kernel(&FloatSum::<T>::new(), timeout)
     }
 
-    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`] job over integers: the exact sum, as
-    /// [`Pool::sum_int`](crate::Pool::sum_int) gives it.
+    /// [`wait_stats`](Job::wait_stats) for a [`JobKind::Sum`](crate::job::JobKind::Sum) job over
+    /// integers: the exact sum, as [`Pool::sum_int`](crate::Pool::sum_int) gives it.
     ///
     /// # Examples
     ///
