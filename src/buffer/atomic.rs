@@ -9,6 +9,7 @@
 //! coexist.
 
 use super::{sealed, ReadWrite, SharedBuffer};
+#[cfg(unix)]
 use crate::error::Error;
 use crate::sync::atomic::{AtomicU32, AtomicU64};
 use bytemuck::Pod;
