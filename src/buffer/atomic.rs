@@ -40,15 +40,21 @@ pub trait AtomicWord: sealed::Sealed + Send + Sync + fmt::Debug + 'static {
     /// The plain integer with the same size and bit validity: `u32` for `AtomicU32`, `u64` for
     /// `AtomicU64`.
     type Plain: Pod;
+    /// The word type's name, for `Debug` (`std::any::type_name` is not stable: newer toolchains
+    /// print `Atomic<u32>`).
+    #[doc(hidden)]
+    const NAME: &'static str;
 }
 
 impl sealed::Sealed for AtomicU32 {}
 impl sealed::Sealed for AtomicU64 {}
 impl AtomicWord for AtomicU32 {
     type Plain = u32;
+    const NAME: &'static str = "AtomicU32";
 }
 impl AtomicWord for AtomicU64 {
     type Plain = u64;
+    const NAME: &'static str = "AtomicU64";
 }
 
 // `AtomicU32`/`AtomicU64` have the size and bit validity of `u32`/`u64` (std documents it); their
@@ -193,7 +199,7 @@ impl<W: AtomicWord> Deref for AtomicBuffer<W> {
 impl<W: AtomicWord> fmt::Debug for AtomicBuffer<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AtomicBuffer")
-            .field("type", &std::any::type_name::<W>())
+            .field("type", &W::NAME)
             .field("len", &self.inner.len)
             .finish()
     }
