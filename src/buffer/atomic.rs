@@ -185,13 +185,13 @@ impl<W: AtomicWord> Deref for AtomicBuffer<W> {
             // `inner.ptr` is dangling for `W::Plain`, which may be less aligned than `W`.
             return &[];
         }
-        // SAFETY: `inner.ptr` points at `len` initialised `W::Plain`s inside the live, writable
-        // mapping that `inner` owns (a `ReadWrite` buffer), aligned for `W` (checked in `new`).
         // `W` has the size and bit validity of `W::Plain`, and its interior mutability writes
         // through the shared reference, which the writable mapping allows. In this process the
         // memory is reached only through this view: `inner` is never dereferenced while `self`
         // lives. Other processes or mappings use it through atomics only (the promise of the
         // `unsafe` constructor that attached them).
+        // SAFETY: `inner.ptr` points at `len` initialised `W::Plain`s in the live, writable
+        // mapping `inner` owns, aligned for `W` (checked in `new`); see above for the rest.
         unsafe { std::slice::from_raw_parts(self.inner.ptr.as_ptr().cast::<W>(), len) }
     }
 }

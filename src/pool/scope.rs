@@ -69,11 +69,12 @@ impl<'scope> Scope<'scope, '_> {
             let v = f();
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
         });
-        // SAFETY: the erased lifetime is only the closure's. The task runs the closure (consuming
-        // it, or unwinding through it) before its latch opens, and `Pool::scope` waits on the
-        // latch of every task registered below before it returns, by panic too; scoped tasks
-        // cannot be cancelled (a cancelled closure is dropped later, by a worker). So the closure
-        // and what it borrows are never used after `'scope` ends.
+        // The task runs the closure (consuming it, or unwinding through it) before its latch
+        // opens, and `Pool::scope` waits on the latch of every task registered below before it
+        // returns, by panic too; scoped tasks cannot be cancelled (a cancelled closure is dropped
+        // later, by a worker).
+        // SAFETY: only the closure's lifetime is erased, and (above) the closure and what it
+        // borrows are never used after `'scope` ends.
         let job: Box<dyn FnOnce() + Send + 'static> = unsafe { std::mem::transmute(job) };
         let task = self.pool.spawn(job);
         self.spawned
