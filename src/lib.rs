@@ -101,9 +101,9 @@ pub use buffer::SharedBuffer;
 pub use bytemuck;
 pub use error::Error;
 #[cfg(not(shmkern_loom))]
-pub use kernels::{checked_sum, stats, sum, Stats};
+pub use kernels::Stats;
 #[cfg(not(shmkern_loom))]
-pub use pool::global;
+pub use pool::{checked_sum, global, stats, sum};
 pub use pool::{
     Builder, CancelToken, ParOptions, Pool, Scope, ScopedTask, Task, TaskError, WorkerMetrics,
 };

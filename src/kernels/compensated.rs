@@ -84,7 +84,7 @@ fn chunk_generic<T: Float>(x: &[T]) -> Pair {
     tree(&sums[..n])
 }
 
-super::tree::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Pair);
+super::isa::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Pair);
 
 /// The final value of a pair: `s + c` rounded once. Where the plain sum `s` is not finite (±∞ or
 /// NaN), the correction is meaningless and `s` is the IEEE answer; a zero correction leaves `s` (and

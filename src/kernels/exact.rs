@@ -388,7 +388,7 @@ fn chunk_generic<T: Float>(x: &[T]) -> Acc {
     acc
 }
 
-super::tree::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Acc);
+super::isa::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Acc);
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ use super::f32x16::{F32x16, Portable32};
 /// Eight `f64` lanes on one instruction set.
 ///
 /// Every method is `unsafe`: the caller must run on a CPU with the implementing type's ISA
-/// (checked once by the dispatch in `tree.rs`), and pointers must be valid for reading eight
+/// (checked once by the dispatch in `isa.rs`), and pointers must be valid for reading eight
 /// elements (no alignment needed).
 pub trait F64x8: Copy {
     /// Sixteen `f32` lanes on the same ISA, for the `f32` statistics' extremes (`f32x16.rs`).
@@ -177,7 +177,7 @@ pub trait F64x8: Copy {
 }
 
 /// A hint that the cache line holding `p` will be read soon, into L2 (`prefetcht1`): the
-/// streaming passes ask [`PREFETCH_BYTES`](super::passes::PREFETCH_BYTES) ahead, further than L1
+/// streaming passes ask [`PREFETCH_BYTES`] ahead, further than L1
 /// should hold, and the hardware brings the line on into L1. Never faults and has no effect on
 /// program behaviour, so `p` may point anywhere (it is computed with `wrapping_add`).
 #[inline(always)]
@@ -191,6 +191,13 @@ pub fn prefetch<T>(p: *const T) {
     #[cfg(not(all(target_arch = "x86_64", not(miri))))]
     let _ = p;
 }
+
+/// How far ahead of the row being read the streaming passes prefetch (into L2, see
+/// [`prefetch`]): far enough ahead to hide the memory latency at the rate one core reads. 4 KiB
+/// into L2 keeps a 1 GiB sum at the speed of the read-bandwidth loop; 2–3 KiB into L1
+/// (`prefetcht0`) does as well on some CPUs and falls short on others, so one distance and hint
+/// serve every CPU (docs/performance.md, "Tuned constants").
+pub(crate) const PREFETCH_BYTES: usize = 4096;
 
 /// Plain arrays: the reference semantics of every operation. The vector type off x86-64 and under
 /// Miri; on x86-64 the unit tests compare the others with it.
@@ -295,7 +302,7 @@ mod x86 {
     /// Defines an `F64x8` made of `[$reg; N]`: lane-wise operations map over the parts.
     /// `$load`/`$load_f32` read one part; every other method names one intrinsic per part. The
     /// intrinsics' own target features are enabled by the `#[target_feature]` kernels these
-    /// `#[inline(always)]` methods are inlined into (the dispatch in `tree.rs`).
+    /// `#[inline(always)]` methods are inlined into (the dispatch in `isa.rs`).
     macro_rules! parts {
         ($name:ident, $reg:ty, $n:literal, $isa:literal, f32 $f32:ty, blocks $blocks:literal,
          splat $splat:ident, load $load:ident, load_f32 |$q:ident| $load_f32:expr,
@@ -625,7 +632,7 @@ mod x86 {
         Avx512([_mm512_cvtepu64_pd(_mm512_loadu_si512(q.cast()))]));
 }
 
-/// The vector type each [`Isa`](crate::kernels::Isa) runs (the dispatch in `tree.rs` names
+/// The vector type each [`Isa`](crate::kernels::Isa) runs (the dispatch in `isa.rs` names
 /// these).
 /// Under Miri and off x86-64 all are `Portable`: Miri interprets no vendor intrinsics, and the other
 /// ISAs are never reported as supported there.

@@ -1,7 +1,7 @@
 //! The integer chunk loops: the exact sum, and the sum/min/max scan that is the first part of
 //! integer statistics. Integer addition is exact and associative, so any lane split gives the same
 //! result, and the loops are plain reductions along the data, which LLVM's loop vectorizer turns
-//! into vector code for whichever ISA the dispatch arm enables (`tree::isa_dispatch`).
+//! into vector code for whichever ISA the dispatch arm enables (`isa::isa_dispatch`).
 //!
 //! The loops keep no explicit lanes: given lanes (say one 64-byte line of input per row), LLVM
 //! vectorizes across rows instead, with gathers (`vpgatherdd`), and a cache-resident chunk sums
@@ -19,8 +19,7 @@
 //! that cannot overflow for that many elements (`element.rs` has the bounds; they bound every
 //! partial sum, so they hold for whatever lanes the vectorizer picks).
 
-use super::f64x8::prefetch;
-use super::passes::PREFETCH_BYTES;
+use super::f64x8::{prefetch, PREFETCH_BYTES};
 use crate::sched::CHUNK_LEN;
 use std::ops::Add;
 

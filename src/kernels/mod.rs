@@ -6,15 +6,15 @@
 //!   ([`merge_pieces`](crate::sched::merge_pieces)), always in the one canonical tree. The built-in
 //!   kernels below are instances: [`FloatSum`], [`IntSum`], [`Describe`] (statistics) and
 //!   [`MinMax`] (extremes with their first positions).
-//! - **Float sums** ([`sum()`], [`Pool::sum_float`](crate::Pool::sum_float),
+//! - **Float sums** ([`sum()`](crate::sum()), [`Pool::sum_float`](crate::Pool::sum_float),
 //!   [`sequential_sum`]): the fixed summation tree of `docs/numerics.md` §1 over `f32` or `f64`
 //!   input, accumulated in `f64`, in one of three [`Accuracy`] modes on the same tree: `Fast` (one
 //!   add per element), `Compensated` (a Neumaier pair in every lane and node) and `Exact` (the
 //!   exact sum, rounded once).
 //! - **Integer sums** ([`Pool::sum_int`](crate::Pool::sum_int)): exact, in `i128` or `u128`;
-//!   [`checked_sum`] converts the exact total back to the input type and fails once, at the end,
+//!   [`checked_sum`](crate::checked_sum()) converts the exact total back to the input type and fails once, at the end,
 //!   if it does not fit (`docs/numerics.md` §4).
-//! - **Statistics** ([`stats()`], [`Stats`]): count, NaN count, sum, min, max, mean and variance in
+//! - **Statistics** ([`stats()`](crate::stats()), [`Stats`]): count, NaN count, sum, min, max, mean and variance in
 //!   one pass over memory, with chunk states merged over the same tree (`docs/numerics.md` §3).
 //! - **ISA dispatch** ([`Isa`]): every kernel is compiled for the portable baseline, AVX2 and
 //!   AVX-512, and runs on the best one this CPU has (detected at run time).
@@ -27,145 +27,40 @@
 //! which perform the same IEEE operations in the same order; special values follow §2; integer
 //! sums are exact.
 //!
-//! The files: `tree.rs` the summation tree and the ISA dispatch; `passes.rs` the hand-vectorized
-//! passes over a chunk's blocks (sum, statistics), written over the vector types of `f64x8.rs`
-//! (eight `f64` lanes per ISA) and `f32x16.rs` (sixteen `f32` lanes, for `f32` extremes);
-//! `compensated.rs` and `exact.rs` the other two accuracy modes; `ints.rs` the integer loops and
-//! `element.rs` the element types; `sum.rs` and `stats.rs` the public calls; `prefetch.rs` and
-//! `cpu.rs` what the variant choice asks of the CPU; `kernel.rs` the framework and `extremes.rs`
-//! the min/max kernel.
+//! The files, their layers (imports run one way) and the call path from the pool to the vector
+//! loop: `README.md` beside this file.
 
-mod compensated;
+pub(crate) mod compensated;
 mod cpu;
 mod element;
-mod exact;
+pub(crate) mod exact;
 mod extremes;
 mod f32x16;
 mod f64x8;
+mod fast;
+mod int_sum;
 mod ints;
+mod isa;
 mod kernel;
 mod passes;
 mod prefetch;
 mod stats;
 mod sum;
 mod tree;
+mod variant;
 
 pub use element::{Float, Int};
 pub use extremes::{Extremes, MinMax};
+pub use fast::chunk_sum_on;
+pub use isa::Isa;
 pub use kernel::{partial, run_sequential, ChunkAt, Columns, Kernel};
 pub use prefetch::Prefetch;
-pub use stats::{stats, Describe, StatElement, Stats};
-pub use sum::{
-    checked_sum, sequential_sum, sequential_sum_compensated, sum, Accuracy, FloatSum, IntSum,
-};
-pub use tree::{chunk_sum_on, Isa, LANES};
-
-/// Inputs of at least this many bytes, and larger than the CPU's last-level cache where it says
-/// how large that is ([`cpu::last_level_bytes`]), are taken to stream from memory.
-///
-/// The float sums then read one block at a time, and the first passes prefetch
-/// [`passes::PREFETCH_BYTES`] ahead where the caller's [`Prefetch`] says so (a pool's, or
-/// [`Prefetch::detect`]'s for `sequential_sum`): by default every one on Intel CPUs, the float
-/// passes on AMD Zen 5 and later, the `f64` sum alone on others (`prefetch.rs` says why). On
-/// input that streams from DRAM the hardware prefetchers alone can leave a core's memory stream
-/// idle while it computes, which a software prefetch ahead avoids. Smaller inputs are usually
-/// still in a cache from whoever wrote them: there the prefetch instructions only take issue
-/// slots, and the cache-resident kernel (several blocks at a time where the ISA gains from it) is
-/// the faster one. That holds for any input that fits the last-level cache, so the threshold is at
-/// least that cache's size (`cpu.rs`). Both kernels perform the same additions, so the choice never
-/// changes a result bit. 4 MiB, twice the 2 MiB L2 of recent Intel server cores, is the floor where
-/// the CPU does not say its cache size. The measurements behind the threshold are in
-/// docs/performance.md, "Tuned constants".
-const STREAM_BYTES: usize = 4 << 20;
-
-/// The input size, in bytes, from which the kernels take their streaming variants by default:
-/// 4 MiB, or more than the CPU's last-level cache where the CPU says how large that is (32 MiB
-/// and one byte for a 32 MiB L3). A pool can be told otherwise
-/// ([`Builder::stream_bytes`](crate::Builder::stream_bytes)). Speed only: the streaming and the
-/// cache-resident kernels give the same bits.
-///
-/// # Examples
-///
-/// ```
-/// let bytes = shmkern::kernels::stream_bytes();
-/// assert!(bytes >= 4 << 20);
-/// assert_eq!(shmkern::kernels::stream_bytes(), bytes); // the CPU is asked once
-/// ```
-pub fn stream_bytes() -> usize {
-    STREAM_BYTES.max(cpu::last_level_bytes().map_or(0, |b| b.saturating_add(1)))
-}
-
-/// How a call treats input that may stream from memory: from which size on it takes the
-/// streaming kernels, and which of those prefetch — so, which [`Variant`] of each kernel it runs.
-/// A pool's own ([`Builder::stream_bytes`], [`Builder::prefetch`]), or the detected defaults for
-/// the sequential functions.
-///
-/// [`Builder::stream_bytes`]: crate::Builder::stream_bytes
-/// [`Builder::prefetch`]: crate::Builder::prefetch
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct VariantChoice {
-    /// Inputs of at least this many bytes stream.
-    pub(crate) bytes: usize,
-    /// Which streaming passes prefetch.
-    pub(crate) prefetch: Prefetch,
-}
-
-impl VariantChoice {
-    /// [`stream_bytes`] and [`Prefetch::detect`].
-    pub(crate) fn detect() -> VariantChoice {
-        VariantChoice {
-            bytes: stream_bytes(),
-            prefetch: Prefetch::detect(),
-        }
-    }
-
-    /// Whether a call over `data` takes the streaming kernels.
-    fn streams<T>(self, data: &[T]) -> bool {
-        std::mem::size_of_val(data) >= self.bytes
-    }
-
-    /// The float sum's variant for a call over `data` (`T` a float type).
-    pub(crate) fn float_sum<T: 'static>(self, data: &[T]) -> Variant {
-        if !self.streams(data) {
-            Variant::CacheResident
-        } else if self.prefetch.float_sum::<T>() {
-            Variant::Prefetching
-        } else {
-            Variant::Streaming
-        }
-    }
-
-    /// The variant of the first pass of `stats` for a call over `data`: without prefetch the
-    /// cache-resident pass serves streaming input too.
-    pub(crate) fn stats<T: 'static>(self, data: &[T]) -> Variant {
-        if self.streams(data) && self.prefetch.stats_pass::<T>() {
-            Variant::Prefetching
-        } else {
-            Variant::CacheResident
-        }
-    }
-
-    /// The integer sum's variant for a call over `data`, as for [`stats`](VariantChoice::stats).
-    pub(crate) fn int_sum<T>(self, data: &[T]) -> Variant {
-        if self.streams(data) && self.prefetch.int_sum() {
-            Variant::Prefetching
-        } else {
-            Variant::CacheResident
-        }
-    }
-}
-
-/// Which variant of a kernel a call takes ([`VariantChoice`] decides). Speed only: all give the
-/// same bits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Variant {
-    /// Several blocks at a time where the ISA gains from it, no prefetch.
-    CacheResident,
-    /// One block at a time, no prefetch (the float sum only).
-    Streaming,
-    /// One block at a time, prefetching ahead.
-    Prefetching,
-}
+pub use stats::{Describe, StatElement, Stats};
+pub use sum::{sequential_sum, sequential_sum_compensated, Accuracy, FloatSum, IntSum};
+pub(crate) use tree::canonical;
+pub use tree::LANES;
+pub use variant::stream_bytes;
+pub(crate) use variant::VariantChoice;
 
 /// Proptest settings of the kernels' unit tests: `cases` natively; under Miri 4 cases and no
 /// regression file (Miri's isolation refuses the host file access proptest makes for it).
@@ -180,75 +75,5 @@ pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
         }
     } else {
         native
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The threshold and the prefetch choice pick the variants they say, per kernel and type.
-    #[test]
-    fn variant_choice_picks_each_kernels_variant() {
-        use Variant::*;
-        let x = [0.0f64; 1000]; // 8,000 bytes
-        let y = [0.0f32; 1000]; // 4,000 bytes
-        let z = [0i64; 1000];
-        let at = |bytes, prefetch| super::VariantChoice { bytes, prefetch };
-        // Under the threshold: always cache-resident.
-        for p in [
-            Prefetch::Off,
-            Prefetch::F64Sum,
-            Prefetch::FloatPasses,
-            Prefetch::AllPasses,
-        ] {
-            let s = at(8001, p);
-            assert_eq!(
-                [s.float_sum(&x), s.stats(&x), s.int_sum(&z)],
-                [CacheResident; 3]
-            );
-        }
-        // At the threshold (inclusive): the prefetch choice decides.
-        let off = at(8000, Prefetch::Off);
-        assert_eq!(
-            [off.float_sum(&x), off.stats(&x), off.int_sum(&z)],
-            [Streaming, CacheResident, CacheResident]
-        );
-        let f64sum = at(4000, Prefetch::F64Sum);
-        assert_eq!(
-            [f64sum.float_sum(&x), f64sum.float_sum(&y)],
-            [Prefetching, Streaming]
-        );
-        assert_eq!([f64sum.stats(&x), f64sum.int_sum(&z)], [CacheResident; 2]);
-        let float = at(4000, Prefetch::FloatPasses);
-        assert_eq!([float.float_sum(&x), float.float_sum(&y)], [Prefetching; 2]);
-        assert_eq!([float.stats(&x), float.stats(&y)], [Prefetching; 2]);
-        assert_eq!([float.stats(&z), float.int_sum(&z)], [CacheResident; 2]);
-        let all = at(4000, Prefetch::AllPasses);
-        assert_eq!(
-            [all.float_sum(&y), all.stats(&z), all.int_sum(&z)],
-            [Prefetching; 3]
-        );
-        // `y` (4,000 bytes) is under a threshold that `x` reaches.
-        assert_eq!(at(8000, Prefetch::AllPasses).float_sum(&y), CacheResident);
-    }
-
-    /// A pool's calls take the threshold and the prefetch choice it was built with (the detected
-    /// ones by default), which every kernel choice of its calls and jobs reads.
-    #[test]
-    fn pools_carry_their_variant_choice() {
-        let pool = crate::Pool::builder()
-            .threads(1)
-            .stream_bytes(0)
-            .prefetch(Prefetch::FloatPasses)
-            .build()
-            .unwrap();
-        let want = super::VariantChoice {
-            bytes: 0,
-            prefetch: Prefetch::FloatPasses,
-        };
-        assert_eq!(pool.variant_choice(), want);
-        let default = crate::Pool::builder().threads(1).build().unwrap();
-        assert_eq!(default.variant_choice(), super::VariantChoice::detect());
     }
 }

@@ -21,16 +21,9 @@
 
 use super::element::{Float, Lanes};
 use super::f32x16::F32x16;
-use super::f64x8::{prefetch, F64x8};
+use super::f64x8::{prefetch, F64x8, PREFETCH_BYTES};
 use super::tree::{block, chunk_tree_by, BlockValues, LANES};
 use crate::sched::BLOCK_LEN;
-
-/// How far ahead of the row being read the streaming passes prefetch (into L2, see
-/// [`prefetch`]): far enough ahead to hide the memory latency at the rate one core reads. 4 KiB
-/// into L2 keeps a 1 GiB sum at the speed of the read-bandwidth loop; 2–3 KiB into L1
-/// (`prefetcht0`) does as well on some CPUs and falls short on others, so one distance and hint
-/// serve every CPU (docs/performance.md, "Tuned constants").
-pub(crate) const PREFETCH_BYTES: usize = 4096;
 
 const ROWS: usize = BLOCK_LEN / LANES;
 

@@ -5,10 +5,8 @@
 use super::f64x8::F64x8;
 use super::kernel::{ChunkAt, Kernel};
 use super::passes;
-use super::sum::canonical;
-use super::tree::chunk_tree;
-use super::{Variant, VariantChoice};
-use crate::pool::{ParOptions, Pool};
+use super::tree::{canonical, chunk_tree};
+use super::variant::{Variant, VariantChoice};
 use crate::sched::CHUNK_LEN;
 use bytemuck::{Pod, Zeroable};
 use std::fmt;
@@ -272,7 +270,7 @@ int_element!(u64, u128, u64);
 /// Count, NaN count, sum, min, max, mean and variance of a slice, from one pass over memory.
 ///
 /// - Describes the **non-NaN** values; NaNs are counted in [`nan_count`](Stats::nan_count) (as a
-///   data frame's `describe()` does). [`Pool::sum_float`] alone follows IEEE (NaN in, NaN out).
+///   data frame's `describe()` does). [`Pool::sum_float`](crate::Pool::sum_float) alone follows IEEE (NaN in, NaN out).
 /// - `min`/`max`: over non-NaN values, in the total order where `−0.0 < +0.0`; integers in their own
 ///   type. `None` when there is no value.
 /// - `mean()`: `None` when `count == 0`. `variance(ddof)`: `None` when `count <= ddof`; a negative
@@ -493,7 +491,7 @@ impl<T: StatElement> Stats<T> {
 
     /// The statistics of `a` followed by `b` (`docs/numerics.md` §3). Merging in a fixed order is
     /// deterministic; merging the chunk states of a slice in the §1 tree reproduces
-    /// [`Pool::stats`] bit for bit (`merge(stats(a), stats(b)) == stats(a ++ b)` when `a` holds the
+    /// [`Pool::stats`](crate::Pool::stats) bit for bit (`merge(stats(a), stats(b)) == stats(a ++ b)` when `a` holds the
     /// largest power of two of chunks below the total, so the tree splits there).
     ///
     /// # Examples
@@ -712,8 +710,8 @@ unsafe fn of_chunk_prefetch<V: F64x8, T: StatElement>(x: &[T]) -> Stats<T> {
     unsafe { Stats::of_chunk::<V, true>(x) }
 }
 
-super::tree::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
-super::tree::isa_dispatch!(prefetch_stats_isa, prefetch_stats, vector of_chunk_prefetch, <T: StatElement> -> Stats<T>);
+super::isa::isa_dispatch!(chunk_stats_isa, chunk_stats, vector of_chunk, <T: StatElement> -> Stats<T>);
+super::isa::isa_dispatch!(prefetch_stats_isa, prefetch_stats, vector of_chunk_prefetch, <T: StatElement> -> Stats<T>);
 
 /// The chunk statistics for a call over `data`: the prefetching kernel when `choice` says
 /// `data` streams and asks for it.
@@ -727,7 +725,7 @@ pub(crate) fn chunk_stats_for<T: StatElement>(
     }
 }
 
-/// The statistics as a [`Kernel`]: what [`Pool::stats`] runs. Partial and result: [`Stats`];
+/// The statistics as a [`Kernel`]: what [`Pool::stats`](crate::Pool::stats) runs. Partial and result: [`Stats`];
 /// merge: [`Stats::merge`].
 ///
 /// # Examples
@@ -788,78 +786,6 @@ impl<T: StatElement> Kernel for Describe<T> {
     fn finish(&self, root: Stats<T>) -> Stats<T> {
         root
     }
-}
-
-impl Pool {
-    /// [`Stats`] of `data` in one pass over memory, on this pool; the same bits for every thread
-    /// count. See [`Stats`] for the NaN policy and special values.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::Pool;
-    ///
-    /// let data: Vec<f32> = (0..100_000).map(|i| (i as f32).sqrt()).collect();
-    /// let one = Pool::builder().threads(1).build().unwrap();
-    /// let two = Pool::builder().threads(2).build().unwrap();
-    /// assert_eq!(one.stats(&data), two.stats(&data)); // bitwise, for any thread count
-    /// assert_eq!(two.stats(&data).max(), Some(99_999f32.sqrt()));
-    /// ```
-    pub fn stats<T: StatElement>(&self, data: &[T]) -> Stats<T> {
-        self.stats_with(data, ParOptions::default())
-            .unwrap_or_else(|e| panic!("stats: {e}"))
-    }
-
-    /// [`stats`](Pool::stats) with a cancel token, a deadline and a progress counter (elements
-    /// done, updated after each chunk). `opts.chunk_len` is ignored: the kernels always use the
-    /// contract grid of [`CHUNK_LEN`]. `Err` only when the call was cancelled or passed its
-    /// deadline.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::{ParOptions, Pool};
-    /// use std::sync::atomic::{AtomicU64, Ordering};
-    ///
-    /// let pool = Pool::builder().threads(2).build().unwrap();
-    /// let data = vec![1.0f32; 100_000];
-    /// let done = AtomicU64::new(0);
-    /// let opts = ParOptions { progress: Some(&done), ..ParOptions::default() };
-    /// let s = pool.stats_with(&data, opts).unwrap();
-    /// assert_eq!(s, pool.stats(&data));
-    /// assert_eq!(done.load(Ordering::Relaxed), 100_000);
-    /// ```
-    pub fn stats_with<T: StatElement>(
-        &self,
-        data: &[T],
-        opts: ParOptions<'_>,
-    ) -> Result<Stats<T>, crate::Error> {
-        let opts = ParOptions {
-            chunk_len: Some(CHUNK_LEN),
-            ..opts
-        };
-        if data.is_empty() {
-            return Ok(Stats::empty());
-        }
-        self.run_with(
-            &Describe::with_choice(data, self.variant_choice()),
-            data,
-            opts,
-        )
-    }
-}
-
-/// [`Pool::stats`] on the [global](crate::global) pool.
-///
-/// # Examples
-///
-/// ```
-/// let s = shmkern::stats(&[3u16, 1, 2]);
-/// assert_eq!((s.min(), s.max(), s.sum()), (Some(1), Some(3), 6));
-/// assert_eq!(s, shmkern::global().stats(&[3u16, 1, 2]));
-/// ```
-pub fn stats<T: StatElement>(data: &[T]) -> Stats<T> {
-    crate::global().stats(data)
 }
 
 /// The vector path against the reference, on data built to reach every branch of the fast path and

@@ -1,16 +1,17 @@
-//! `sum` for floats (the `docs/numerics.md` §1 tree) and integers (exact, wide), on a pool.
+//! The sums as kernels: floats (the `docs/numerics.md` §1 tree, [`Accuracy`]) and integers
+//! (exact, wide), and the sequential reference functions. The pool's calls that run them are in
+//! `crate::pool`.
 
 use super::compensated;
-use super::element::{int_chunk_sum_for, Float, Int};
-use super::exact;
+use super::element::{Float, Int};
+use super::fast::chunk_sum_for;
+use super::int_sum::int_chunk_sum_for;
 use super::kernel::{run_sequential, ChunkAt, Kernel};
-use super::tree::chunk_sum_for;
-use super::VariantChoice;
-use crate::error::{Error, ErrorKind};
-use crate::pool::{ParOptions, Pool};
-use crate::sched::{ChunkGrid, CHUNK_LEN};
+use super::tree::canonical;
+use super::variant::VariantChoice;
+use crate::sched::ChunkGrid;
 
-/// The float sum ([`Accuracy::Fast`]) as a [`Kernel`]: what [`Pool::sum_float`] runs. Partial: the
+/// The float sum ([`Accuracy::Fast`]) as a [`Kernel`]: what [`Pool::sum_float`](crate::Pool::sum_float) runs. Partial: the
 /// chunk's tree value (`f64`); merge: one add; finish: NaN made canonical.
 ///
 /// # Examples
@@ -73,7 +74,7 @@ impl<T: Float> Kernel for FloatSum<T> {
     }
 }
 
-/// The exact integer sum as a [`Kernel`]: what [`Pool::sum_int`] runs. Partial: the chunk's sum in
+/// The exact integer sum as a [`Kernel`]: what [`Pool::sum_int`](crate::Pool::sum_int) runs. Partial: the chunk's sum in
 /// `T::Wide` (`i128`/`u128`); merge: one add (exact).
 ///
 /// # Examples
@@ -133,24 +134,6 @@ impl<T: Int> Kernel for IntSum<T> {
     }
 }
 
-/// `opts` on the grid every kernel uses: chunks of [`CHUNK_LEN`] (contract).
-fn contract(opts: ParOptions<'_>) -> ParOptions<'_> {
-    ParOptions {
-        chunk_len: Some(CHUNK_LEN),
-        ..opts
-    }
-}
-
-/// IEEE special-value rules of `docs/numerics.md` §2 applied to a tree result: any NaN becomes the
-/// canonical `f64::NAN` (payloads and signs of NaNs are not portable).
-pub(crate) fn canonical(s: f64) -> f64 {
-    if s.is_nan() {
-        f64::NAN
-    } else {
-        s
-    }
-}
-
 /// How a float sum is accumulated. `Fast` and `Compensated` use the same fixed tree and `Exact`
 /// rounds the exact sum, so all are bit-identical for every thread count and CPU.
 ///
@@ -171,7 +154,7 @@ pub(crate) fn canonical(s: f64) -> f64 {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Accuracy {
-    /// One `f64` add per element: error ≤ `γ_D · Σ|x|` (see [`Pool::sum_float`]); memory-bound.
+    /// One `f64` add per element: error ≤ `γ_D · Σ|x|` (see [`Pool::sum_float`](crate::Pool::sum_float)); memory-bound.
     #[default]
     Fast,
     /// Every lane and tree node carries a (sum, correction) pair updated with Neumaier's two-sum,
@@ -209,209 +192,7 @@ pub enum Accuracy {
     Exact,
 }
 
-impl Pool {
-    /// [`sum_float`](Pool::sum_float) with a chosen [`Accuracy`]. Special values as for
-    /// `sum_float` (a non-finite result is the plain IEEE one), except that in `Exact` mode finite
-    /// inputs give `±∞` only when their exact sum rounds beyond `f64::MAX` (see
-    /// [`Accuracy::Exact`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::{kernels::Accuracy, Pool};
-    ///
-    /// let pool = Pool::builder().threads(2).build().unwrap();
-    /// // 1 + 1e-16 + 1e-16 + ... cancels in Fast mode's lanes, not in Compensated mode.
-    /// let mut v = vec![1e-16; 20_000];
-    /// v[0] = 1.0;
-    /// let fast = pool.sum_float_at(&v, Accuracy::Fast);
-    /// let comp = pool.sum_float_at(&v, Accuracy::Compensated);
-    /// let exact = 1.0 + 19_999.0 * 1e-16;
-    /// assert!((comp - exact).abs() <= (fast - exact).abs());
-    /// assert!((comp - exact).abs() <= 2.0 * f64::EPSILON);
-    /// // Exact mode: the exact sum of the doubles in `v`, rounded once.
-    /// let rounded_once = pool.sum_float_at(&v, Accuracy::Exact);
-    /// assert!((rounded_once - exact).abs() <= (comp - exact).abs());
-    /// assert_eq!(pool.sum_float_at(&[f64::MAX, f64::MAX, -f64::MAX], Accuracy::Exact), f64::MAX);
-    /// ```
-    pub fn sum_float_at<T: Float>(&self, data: &[T], accuracy: Accuracy) -> f64 {
-        self.sum_float_with(data, accuracy, ParOptions::default())
-            .unwrap_or_else(|e| panic!("sum_float_at: {e}"))
-    }
-
-    /// [`sum_float_at`](Pool::sum_float_at) with a cancel token, a deadline and a progress counter
-    /// (elements done, updated after each chunk). `opts.chunk_len` is ignored: the kernels always
-    /// use the contract grid of [`CHUNK_LEN`]. `Err` only when the call was cancelled or passed its
-    /// deadline.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::{kernels::Accuracy, CancelToken, ParOptions, Pool};
-    /// use std::sync::atomic::{AtomicU64, Ordering};
-    ///
-    /// let pool = Pool::builder().threads(2).build().unwrap();
-    /// let data = vec![0.5f64; 100_000];
-    /// let done = AtomicU64::new(0);
-    /// let opts = ParOptions { progress: Some(&done), ..ParOptions::default() };
-    /// assert_eq!(pool.sum_float_with(&data, Accuracy::Fast, opts).unwrap(), 50_000.0);
-    /// assert_eq!(done.load(Ordering::Relaxed), 100_000);
-    ///
-    /// let cancel = CancelToken::new();
-    /// cancel.cancel();
-    /// let opts = ParOptions { cancel: Some(&cancel), ..ParOptions::default() };
-    /// assert!(pool.sum_float_with(&data, Accuracy::Exact, opts).is_err());
-    /// ```
-    pub fn sum_float_with<T: Float>(
-        &self,
-        data: &[T],
-        accuracy: Accuracy,
-        opts: ParOptions<'_>,
-    ) -> Result<f64, Error> {
-        if data.is_empty() {
-            return Ok(0.0);
-        }
-        let opts = contract(opts);
-        Ok(match accuracy {
-            Accuracy::Fast => self.run_with(
-                &FloatSum::with_choice(data, self.variant_choice()),
-                data,
-                opts,
-            )?,
-            Accuracy::Compensated => canonical(compensated::finish(self.reduce_with(
-                data,
-                opts,
-                compensated::chunk,
-                compensated::merge,
-            )?)),
-            Accuracy::Exact => self
-                .reduce_with(data, opts, exact::chunk, exact::Acc::merge)?
-                .round(),
-        })
-    }
-
-    /// [`sum_int`](Pool::sum_int) with a cancel token, a deadline and a progress counter, as
-    /// [`sum_float_with`](Pool::sum_float_with). `Err` only when the call was cancelled or passed
-    /// its deadline.
-    ///
-    /// ```
-    /// use shmkern::{ParOptions, Pool};
-    /// use std::sync::atomic::{AtomicU64, Ordering};
-    ///
-    /// let pool = Pool::builder().threads(2).build().unwrap();
-    /// let done = AtomicU64::new(0);
-    /// let opts = ParOptions { progress: Some(&done), ..ParOptions::default() };
-    /// assert_eq!(pool.sum_int_with(&vec![u64::MAX; 70_000], opts).unwrap(), u64::MAX as u128 * 70_000);
-    /// assert_eq!(done.load(Ordering::Relaxed), 70_000);
-    /// ```
-    pub fn sum_int_with<T: Int>(&self, data: &[T], opts: ParOptions<'_>) -> Result<T::Wide, Error> {
-        if data.is_empty() {
-            return Ok(T::Wide::default());
-        }
-        self.run_with(
-            &IntSum::with_choice(data, self.variant_choice()),
-            data,
-            contract(opts),
-        )
-    }
-
-    /// Sums `data` in the fixed tree of `docs/numerics.md` §1, in `f64`, on this pool.
-    ///
-    /// - The result depends only on the values and their order — **not** on the thread count, the
-    ///   schedule or the CPU (AVX-512, AVX2 and SSE2 give the same bits).
-    /// - Error bound: `|result − exact| ≤ γ_D · Σ|x|`, `D = 20 + ceil(log2(ceil(n / 256)))`,
-    ///   `γ_D = D·u / (1 − D·u)`, `u = 2^-53` (for `n = 2^30`: `4.7e-15 · Σ|x|`).
-    /// - Special values (IEEE): any NaN → `f64::NAN` (canonical); `+∞` with `−∞` → NaN; finite
-    ///   inputs may overflow to ±∞; empty → `+0.0`; all `−0.0` → `−0.0`.
-    /// - `f32` input is widened to `f64` exactly; round the result once if you want an `f32`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use shmkern::Pool;
-    ///
-    /// let data: Vec<f64> = (0..100_000).map(|i| (i as f64).sin()).collect();
-    /// let one = Pool::builder().threads(1).build().unwrap();
-    /// let two = Pool::builder().threads(2).build().unwrap();
-    /// // Bit-identical for any thread count.
-    /// assert_eq!(one.sum_float(&data).to_bits(), two.sum_float(&data).to_bits());
-    /// assert_eq!(two.sum_float::<f64>(&[]).to_bits(), 0.0f64.to_bits());
-    /// assert!(two.sum_float(&[1.0, f64::NAN]).is_nan());
-    /// ```
-    pub fn sum_float<T: Float>(&self, data: &[T]) -> f64 {
-        self.sum_float_with(data, Accuracy::Fast, ParOptions::default())
-            .unwrap_or_else(|e| panic!("sum_float: {e}"))
-    }
-
-    /// The exact sum of integers, in `i128` (signed types) or `u128` (unsigned): it cannot overflow
-    /// (for any slice that fits in memory) and does not depend on the order.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
-    /// let data = vec![i64::MAX; 1000];
-    /// assert_eq!(pool.sum_int(&data), i64::MAX as i128 * 1000);
-    /// assert_eq!(pool.sum_int(&[250u8, 10]), 260u128);
-    /// ```
-    pub fn sum_int<T: Int>(&self, data: &[T]) -> T::Wide {
-        self.sum_int_with(data, ParOptions::default())
-            .unwrap_or_else(|e| panic!("sum_int: {e}"))
-    }
-
-    /// The exact sum converted to the input type, or an error if it does not fit. The check is made
-    /// once, on the exact total — never per step — so it does not depend on the order.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let pool = shmkern::Pool::builder().threads(2).build().unwrap();
-    /// assert_eq!(pool.checked_sum(&[100i8, 27, -20]).unwrap(), 107);
-    /// // 100 + 100 overflows i8 on the way, but the total fits: checked at the end only.
-    /// assert_eq!(pool.checked_sum(&[100i8, 100, -100]).unwrap(), 100);
-    /// assert!(pool.checked_sum(&[100i8, 100]).is_err());
-    /// ```
-    pub fn checked_sum<T: Int>(&self, data: &[T]) -> Result<T, Error> {
-        let wide = self.sum_int(data);
-        T::try_from(wide).map_err(|_| {
-            Error::new(ErrorKind::SumOverflow {
-                sum: wide.to_string(),
-                ty: std::any::type_name::<T>(),
-            })
-        })
-    }
-}
-
-/// [`Pool::sum_float`] on the [global](crate::global) pool.
-///
-/// # Examples
-///
-/// ```
-/// use shmkern::kernels::sequential_sum;
-///
-/// assert_eq!(shmkern::sum(&[0.5f32, 0.25]), 0.75);
-/// let data: Vec<f64> = (0..100_000).map(|i| (i as f64).cos()).collect();
-/// // On the global pool, with the bits of the one-thread reference.
-/// assert_eq!(shmkern::sum(&data).to_bits(), sequential_sum(&data).to_bits());
-/// ```
-pub fn sum<T: Float>(data: &[T]) -> f64 {
-    crate::global().sum_float(data)
-}
-
-/// [`Pool::checked_sum`] on the [global](crate::global) pool.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(shmkern::checked_sum(&[200u8, 50]), Ok(250));
-/// let err = shmkern::checked_sum(&[200u8, 100]).unwrap_err();
-/// assert_eq!(err.to_string(), "the exact sum 300 does not fit in u8");
-/// ```
-pub fn checked_sum<T: Int>(data: &[T]) -> Result<T, Error> {
-    crate::global().checked_sum(data)
-}
-
-/// The same tree as [`Pool::sum_float_at`] in `Compensated` mode, on the calling thread alone.
+/// The same tree as [`Pool::sum_float_at`](crate::Pool::sum_float_at) in `Compensated` mode, on the calling thread alone.
 ///
 /// # Examples
 ///
@@ -433,7 +214,7 @@ pub fn sequential_sum_compensated<T: Float>(data: &[T]) -> f64 {
     canonical(compensated::finish(compensated::tree(&partials)))
 }
 
-/// The same tree as [`Pool::sum_float`], evaluated on the calling thread alone (the reference the
+/// The same tree as [`Pool::sum_float`](crate::Pool::sum_float), evaluated on the calling thread alone (the reference the
 /// parallel sum must match bit for bit; also the "sequential 16-lane loop" of the benchmarks).
 ///
 /// # Examples

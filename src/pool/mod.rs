@@ -4,6 +4,8 @@
 
 mod builder;
 mod call;
+#[cfg(not(shmkern_loom))]
+mod kernels;
 mod metrics;
 mod par;
 // The kernels (and so `Pool::run`) are not built under loom.
@@ -14,6 +16,8 @@ mod task;
 mod worker;
 
 pub use builder::Builder;
+#[cfg(not(shmkern_loom))]
+pub use kernels::{checked_sum, stats, sum};
 pub use metrics::WorkerMetrics;
 pub use par::ParOptions;
 pub use scope::{Scope, ScopedTask};
