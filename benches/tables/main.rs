@@ -8,6 +8,8 @@
 //! - `kernels`: the sum kernels at four sizes, per ISA and per element type ([`kernels`]);
 //! - `scaling`: the kernels on 1 to 16 participants, with and without software prefetch, cached
 //!   against streaming ([`scaling`]);
+//! - `framework`: the built-in kernels through the kernel framework against the closure path
+//!   they took before, and a user kernel ([`framework`]);
 //! - `anchors`: the `f64` sum against rayon, paralight, oneTBB and Node.js ([`anchors`]);
 //! - `plot`: the `f64` sum's throughput at 14 input sizes, a table and `docs/throughput.png`
 //!   ([`plot`]).
@@ -25,6 +27,7 @@
 //! 16-core device machine, `benches/device/` builds and runs this binary.
 
 mod anchors;
+mod framework;
 mod futex;
 mod kernels;
 mod plot;
@@ -37,11 +40,12 @@ mod common;
 use std::process::{Command, ExitCode};
 
 /// The tables, by subcommand name, in the order `all` runs them.
-const TABLES: [(&str, fn()); 6] = [
+const TABLES: [(&str, fn()); 7] = [
     ("futex", futex::run),
     ("pool", pool::run),
     ("kernels", kernels::run),
     ("scaling", scaling::run),
+    ("framework", framework::run),
     ("anchors", run_anchors),
     ("plot", plot::run),
 ];

@@ -24,7 +24,19 @@ pub struct ChunkAt {
 }
 
 impl ChunkAt {
-    pub(crate) fn new(index: u32, offset: usize) -> Self {
+    /// The chunk with this index whose first element is at `offset`: what a kernel's own tests
+    /// pass to [`Kernel::chunk`] (the runs build it from the grid).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::kernels::{ChunkAt, Kernel, MinMax};
+    /// use shmkern::sched::CHUNK_LEN;
+    ///
+    /// let e = MinMax::new().chunk(ChunkAt::new(2, 2 * CHUNK_LEN), &[3.0, 1.0, 2.0]);
+    /// assert_eq!(e.min(), Some((1.0, 2 * CHUNK_LEN + 1)));
+    /// ```
+    pub fn new(index: u32, offset: usize) -> Self {
         Self { index, offset }
     }
 }
