@@ -180,6 +180,19 @@ pub fn calibrate(mut run: impl FnMut(u64) -> Duration, target: Duration) -> u64 
 /// `r` starts with variant `r % len` and goes round. Returns ns per call, in the variants' order.
 /// (Both shrink in quick mode: [`reps`], [`rep_target`].)
 pub fn measure(variants: &mut [Variant<'_>], reps: usize, target: Duration) -> Vec<Stats> {
+    measure_samples(variants, reps, target)
+        .into_iter()
+        .map(stats)
+        .collect()
+}
+
+/// [`measure`]'s samples themselves: ns per call of each repetition, per variant. Sample `r` of
+/// every variant comes from the same round, so ratios of paired samples cancel slow drift.
+pub fn measure_samples(
+    variants: &mut [Variant<'_>],
+    reps: usize,
+    target: Duration,
+) -> Vec<Vec<f64>> {
     let (reps, target) = (self::reps(reps), rep_target(target));
     let iters: Vec<u64> = variants.iter_mut().map(|v| calibrate(v, target)).collect();
     let n = variants.len();
@@ -191,7 +204,12 @@ pub fn measure(variants: &mut [Variant<'_>], reps: usize, target: Duration) -> V
             ns[i].push(t.as_nanos() as f64 / iters[i] as f64);
         }
     }
-    ns.into_iter().map(stats).collect()
+    ns
+}
+
+/// The median of the per-round ratios `a[r] / b[r]` of two variants' [`measure_samples`].
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> f64 {
+    stats(a.iter().zip(b).map(|(x, y)| x / y).collect()).median
 }
 
 /// A back-to-back variant: `iters` calls of `f` in one timed loop.

@@ -17,7 +17,10 @@
 //!
 //! All give the same bits (asserted before timing). The targets: the framework path within 3 % of
 //! the closure path for `sum_float` and `stats`, and the user kernel within 10 % of `sum_float`.
-//! Each number is the median over [`REPS`] repetitions ([`BIG_REPS`] single calls at 1 GiB).
+//! Each time is the median over [`REPS`] repetitions ([`BIG_REPS`] single calls at 1 GiB); each
+//! target ratio the median over the repetitions of the two variants' time ratio in that repetition
+//! (paired: the variants of a repetition run back to back, so load that comes and goes on a shared
+//! machine hits both).
 
 use crate::common::buffer::{f64_value, Buffer};
 use crate::common::report::{self, back_to_back, fmt_time, Variant};
@@ -158,8 +161,11 @@ fn table(buf: &Buffer, pool: &Pool) {
             }),
         ];
         let reps = if n == BIG { BIG_REPS } else { REPS };
-        let s = report::measure(&mut variants, reps, REP_TARGET);
+        let samples = report::measure_samples(&mut variants, reps, REP_TARGET);
         drop(variants);
+        let s: Vec<_> = samples.iter().cloned().map(report::stats).collect();
+        // Time ratios of paired rounds: a burst of load hits both variants of a round alike.
+        let ratio = |a: usize, b: usize| report::paired_ratio(&samples[a], &samples[b]);
         // Each row against the closure path of its own kernel (the user kernel against the sum's).
         let reference = [1, 1, 1, 4, 4];
         for ((name, x), r) in names.iter().zip(&s).zip(reference) {
@@ -173,9 +179,7 @@ fn table(buf: &Buffer, pool: &Pool) {
                 s[r].median / x.median,
             );
         }
-        let sum_ratio = s[0].median / s[1].median;
-        let stats_ratio = s[3].median / s[4].median;
-        let user_ratio = s[2].median / s[0].median;
+        let (sum_ratio, stats_ratio, user_ratio) = (ratio(0, 1), ratio(3, 4), ratio(2, 0));
         verdicts.push(format!(
             "- {}: `sum_float` time ×{sum_ratio:.3} of the closure path's (target ≤ 1.03: {}); \
              `stats` ×{stats_ratio:.3} (target ≤ 1.03: {}); the user kernel ×{user_ratio:.3} of \
@@ -187,7 +191,10 @@ fn table(buf: &Buffer, pool: &Pool) {
         ));
     }
     println!();
-    println!("Targets, from the medians above:");
+    println!(
+        "Targets (time ratios: the median over the rounds of one variant's time over the other's \
+         in the same round):"
+    );
     println!();
     for v in verdicts {
         println!("{v}");
