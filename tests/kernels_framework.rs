@@ -95,6 +95,12 @@ fn rotated<K: Kernel>(kernel: &K, input: K::Input<'_>, rotate: usize) -> K::Outp
     kernel.finish(merge_pieces(n, pieces, |a, b| kernel.merge(a, b)).unwrap())
 }
 
+/// `piece` written to the versioned byte format and read back, as another machine would.
+fn through_bytes<P: shmkern::bytemuck::Pod>(piece: Piece<P>) -> Piece<P> {
+    let bytes = piece.to_bytes("kernel").unwrap();
+    Piece::from_bytes(&bytes, "kernel").unwrap()
+}
+
 /// A random split of chunks `lo..hi` (a canonical subtree) into canonical subtrees.
 fn split(lo: u32, hi: u32, coins: &mut impl Iterator<Item = bool>, out: &mut Vec<(u32, u32)>) {
     if hi - lo == 1 || coins.next().unwrap_or(true) {
@@ -174,7 +180,7 @@ proptest! {
     }
 
     /// Any split of the chunk list into canonical subtrees, each piece's partial computed on its
-    /// own rows (`partial`), merges to the single call's bits.
+    /// own rows (`partial`) and passed through the byte format, merges to the single call's bits.
     #[test]
     fn p_pieces_merge_to_the_single_call(x in floats(), coins in proptest::collection::vec(any::<bool>(), 0..64)) {
         let grid = ChunkGrid::new(x.len()).unwrap();
@@ -186,15 +192,15 @@ proptest! {
             &x[start..(start + n as usize * CHUNK_LEN).min(x.len())]
         };
         let stats = Describe::new();
-        let pieces = cuts.iter().map(|&(f, n)| Piece { first: f, chunks: n, partial: partial(&stats, rows(f, n), f).unwrap() });
+        let pieces = cuts.iter().map(|&(f, n)| through_bytes(Piece { first: f, chunks: n, partial: partial(&stats, rows(f, n), f).unwrap() }));
         let merged = merge_pieces(grid.chunks(), pieces, |a, b| stats.merge(a, b)).unwrap();
         prop_assert_eq!(merged, run_sequential(&stats, &x[..]).unwrap());
         let mm = MinMax::new();
-        let pieces = cuts.iter().map(|&(f, n)| Piece { first: f, chunks: n, partial: partial(&mm, rows(f, n), f).unwrap() });
+        let pieces = cuts.iter().map(|&(f, n)| through_bytes(Piece { first: f, chunks: n, partial: partial(&mm, rows(f, n), f).unwrap() }));
         let merged = merge_pieces(grid.chunks(), pieces, |a, b| mm.merge(a, b)).unwrap();
         prop_assert_eq!(merged, run_sequential(&mm, &x[..]).unwrap());
         let sum = FloatSum::new();
-        let pieces = cuts.iter().map(|&(f, n)| Piece { first: f, chunks: n, partial: partial(&sum, rows(f, n), f).unwrap() });
+        let pieces = cuts.iter().map(|&(f, n)| through_bytes(Piece { first: f, chunks: n, partial: partial(&sum, rows(f, n), f).unwrap() }));
         let merged = merge_pieces(grid.chunks(), pieces, |a, b| sum.merge(a, b)).unwrap();
         prop_assert_eq!(sum.finish(merged).to_bits(), run_sequential(&sum, &x[..]).unwrap().to_bits());
     }

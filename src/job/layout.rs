@@ -25,7 +25,7 @@
 //! from a slow one either without recomputing chunks that are merely slow.
 
 use crate::buffer::DType;
-use crate::sched::{CHUNK_LEN, MAX_CHUNKS};
+use crate::sched::{fnv1a, CHUNK_LEN, MAX_CHUNKS};
 
 pub(crate) const MAGIC: [u8; 8] = *b"SHMKJOB\0";
 /// 2: the header records the data file's identity ([`DataIdentity`]). 3: it names the kernel
@@ -185,14 +185,6 @@ pub(crate) struct Layout {
     pub(crate) file_len: usize,
 }
 
-/// FNV-1a over the header bytes: catches a corrupted field (not an adversary who recomputes it;
-/// that one is caught by the cross-checks of the fields, or spoils only its own job's result).
-fn checksum(b: &[u8]) -> u64 {
-    b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| {
-        (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
 fn align64(x: usize) -> Option<usize> {
     x.checked_add(63).map(|v| v & !63)
 }
@@ -250,7 +242,7 @@ impl Header {
         debug_assert_eq!(b.len(), HEADER_LEN - 8 - PATH_CAP);
         b.extend_from_slice(&self.data_path);
         b.resize(HEADER_LEN - 8, 0);
-        let sum = checksum(&b);
+        let sum = fnv1a(&b);
         b.extend_from_slice(&sum.to_le_bytes());
         b
     }
@@ -269,7 +261,7 @@ impl Header {
         }
         let mut sum = [0u8; 8];
         sum.copy_from_slice(&b[HEADER_LEN - 8..HEADER_LEN]);
-        if u64::from_le_bytes(sum) != checksum(&b[..HEADER_LEN - 8]) {
+        if u64::from_le_bytes(sum) != fnv1a(&b[..HEADER_LEN - 8]) {
             return Err("the job file's header is corrupt (checksum mismatch)".into());
         }
         let u32_at = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
@@ -406,7 +398,7 @@ pub fn fuzz_decode_header(bytes: &[u8], file_len: Option<u64>, fix: u8) -> bool 
             b[40..48].copy_from_slice(&n.to_le_bytes());
         }
         if fix & 1 != 0 {
-            let sum = checksum(&b[..HEADER_LEN - 8]);
+            let sum = fnv1a(&b[..HEADER_LEN - 8]);
             b[HEADER_LEN - 8..HEADER_LEN].copy_from_slice(&sum.to_le_bytes());
         }
         let counts = Header {
