@@ -188,3 +188,124 @@ fn p_special() {
         assert_eq!(*bytemuck::from_bytes::<Stats<f64>>(&bytes), s);
     }
 }
+
+/// `n` values `offset + scale · z`, `z` standard normal (Box–Muller over a fixed xorshift), each
+/// rounded to `f64`.
+fn shifted_normal(n: usize, offset: f64, scale: f64, seed: u64) -> Vec<f64> {
+    let mut s = seed | 1;
+    let mut uniform = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            let (u, v) = (uniform(), uniform());
+            offset + scale * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        })
+        .collect()
+}
+
+/// The exact population variance of `xs`, all within a factor of two of `offset`, rounded once:
+/// each `x − offset` is exact (Sterbenz) and a multiple of `ulp(offset) / 2`, so the variance is
+/// a ratio of integers (`Σ D`, `Σ D²` in `i128` for the `D = (x − offset) / (ulp / 2)`).
+fn exact_shifted_variance(xs: &[f64], offset: f64) -> f64 {
+    let step = (offset.abs().to_bits() + 1) as i64; // next float up: ulp(offset) = its difference
+    let ulp = f64::from_bits(step as u64) - offset.abs();
+    let (mut s1, mut s2) = (0i128, 0i128);
+    for &x in xs {
+        let d = x - offset;
+        assert!(
+            x / offset >= 0.5 && x / offset <= 2.0,
+            "{x} is not near {offset}"
+        );
+        let k = d / (ulp / 2.0);
+        assert_eq!(k, k.trunc(), "{x} is not on the grid");
+        let k = k as i128;
+        s1 += k;
+        s2 += k * k;
+    }
+    let n = xs.len() as i128;
+    let num = num_bigint::BigInt::from(n * s2 - s1 * s1);
+    let scale = ulp / 2.0; // a power of two: variance = num / n² · scale²
+    let den = num_bigint::BigInt::from(n * n);
+    oracle::round_rational_f64(&num, &den) * scale * scale
+}
+
+/// The ulps between two positive finite `f64`s.
+fn ulps(a: f64, b: f64) -> u64 {
+    a.to_bits().abs_diff(b.to_bits())
+}
+
+/// Data around a large offset (1e9 + N(0, 1), the case numpy's `np.var` gets within about 50 ulps
+/// of the exact variance): within 2 ulps on every pool (these cases come out correctly rounded).
+/// Chunk means held as one `f64` each missed by about 470,000 ulps: the merged mean's last bit is
+/// large against the chunks' differences of means.
+#[test]
+#[cfg_attr(miri, ignore = "a million values on 8 pools: too slow for Miri")]
+fn shifted_data_variance_is_accurate() {
+    for (n, offset, scale) in [
+        (1 << 20, 1e9, 1.0),
+        (300_000, 1e6, 1e-3),
+        (200_000, -3e12, 10.0),
+    ] {
+        let xs = shifted_normal(n, offset, scale, 7);
+        let exact = exact_shifted_variance(&xs, offset);
+        for pool in pools() {
+            let v = pool.stats(&xs).variance(0).unwrap();
+            assert!(
+                ulps(v, exact) <= 2,
+                "offset {offset}: variance {v:e}, exact {exact:e}: {} ulps",
+                ulps(v, exact)
+            );
+        }
+    }
+    // f32 data around 1e4 (f32 values, so exact in f64 on the way): the f64 variance rounded to
+    // f32 is the exact one rounded to f32, or one ulp from it.
+    let xs: Vec<f32> = shifted_normal(1 << 20, 1e4, 1.0, 9)
+        .into_iter()
+        .map(|v| v as f32)
+        .collect();
+    let wide: Vec<f64> = xs.iter().map(|&v| f64::from(v)).collect();
+    let exact = exact_shifted_variance(&wide, 1e4) as f32;
+    let v = shmkern::stats(&xs).variance(0).unwrap() as f32;
+    assert!(
+        v.to_bits().abs_diff(exact.to_bits()) <= 1,
+        "{v:e} against {exact:e}"
+    );
+}
+
+/// Finite values whose variance overflows give +∞ wherever the huge values fall — one chunk or
+/// two (the merge then squares their difference of means) — never NaN; ±∞ in the input still
+/// gives NaN (∞ − ∞).
+#[test]
+#[cfg_attr(miri, ignore = "several chunks on 8 pools: too slow for Miri")]
+fn overflowing_variance_is_infinite() {
+    // Each chunk constant (its own second moment 0): only the merge's squared difference of the
+    // chunks' means, (2e155)², overflows.
+    let mut apart = vec![1e155f64; 2 * CHUNK_LEN];
+    apart[CHUNK_LEN..].fill(-1e155);
+    let mut together = vec![0.0f64; 2 * CHUNK_LEN];
+    (together[0], together[1]) = (1e200, -1e200);
+    let huge: Vec<f64> = (0..3 * CHUNK_LEN)
+        .map(|i| if i % 2 == 0 { 1e300 } else { -1e300 } * (1.0 + i as f64 * 1e-6))
+        .collect();
+    let same = vec![1e308f64; 4]; // the sum overflows; the variance is 0 but Σx is not finite
+    for pool in pools() {
+        for xs in [&apart, &together, &huge] {
+            let s = pool.stats(xs);
+            assert_eq!(s.variance(1), Some(f64::INFINITY), "{:e}", xs[0]);
+            assert_eq!(s.std_dev(0), Some(f64::INFINITY));
+        }
+        assert_eq!(pool.stats(&same).variance(0), Some(f64::INFINITY));
+        let mut with_inf = apart.clone();
+        with_inf[5] = f64::INFINITY;
+        assert!(pool.stats(&with_inf).variance(0).unwrap().is_nan());
+        let f32s = pool.stats(&[3e38f32, -3e38, 3e38]);
+        assert!(
+            f32s.variance(0).unwrap() > 1e76,
+            "f32 values are summed in f64"
+        );
+    }
+}

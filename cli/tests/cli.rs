@@ -278,6 +278,18 @@ fn special_values_are_strings_and_undefined_values_null() {
     }
     let v = json(&["sum", s(&e), "--dtype", "f32", "--json"]);
     assert_eq!(v["sum"].to_string(), "0.0");
+
+    // Finite magnitudes around 1e±300 whose variance overflows: "inf", not "NaN", whichever
+    // chunks the huge values fall in.
+    let huge: Vec<f64> = (0..70_000)
+        .map(|i| if i % 3 == 0 { 1e300 } else { -2e300 })
+        .collect();
+    let h = write_raw(d.path(), "huge", &huge);
+    let v = json(&["stats", s(&h), "--dtype", "f64", "--json"]);
+    assert_eq!(
+        (&v["variance"], &v["std_dev"]),
+        (&Value::from("inf"), &Value::from("inf"))
+    );
 }
 
 #[test]

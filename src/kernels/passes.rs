@@ -22,8 +22,8 @@
 use super::element::{Float, Lanes};
 use super::f32x16::F32x16;
 use super::f64x8::{prefetch, F64x8, PREFETCH_BYTES};
-use super::tree::{block, chunk_tree_by, BlockValues, LANES};
-use crate::sched::BLOCK_LEN;
+use super::tree::{block, chunk_tree_by, tree, BlockValues, LANES};
+use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
 
 const ROWS: usize = BLOCK_LEN / LANES;
 
@@ -426,12 +426,17 @@ impl<V: F64x8, T: Float, const PREFETCH: bool> Pass<V, T> for Scan<V, PREFETCH> 
     }
 }
 
-/// The statistics' second pass: `Σ (x − mean)²` of each block (`mean` in every lane); with
+/// The statistics' second pass: `Σ (x − mean)²` of each block (`mean` in every lane), and beside
+/// it each block's `Σ (x − mean)` in the same lanes and fold, into `s1` in block order; with
 /// `SIGNS`, also the bitwise OR and AND of every element read (see [`chunk_m2_signs`]).
 struct M2<V, const SIGNS: bool> {
     mean: V,
     or: V,
     and: V,
+    /// `Σ (x − mean)` of the whole blocks done so far, one per block.
+    s1: [f64; CHUNK_BLOCKS],
+    /// Whole blocks done so far.
+    done: usize,
 }
 
 impl<V: F64x8, T: Lanes, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
@@ -449,16 +454,22 @@ impl<V: F64x8, T: Lanes, const SIGNS: bool> Pass<V, T> for M2<V, SIGNS> {
         // SAFETY: the caller guarantees the ISA; row `r` of block `k` reads `g[k][16r..16r+16]`.
         unsafe {
             let mut acc = [[V::splat(-0.0); 2]; K];
+            let mut acc1 = [[V::splat(-0.0); 2]; K];
             for r in 0..ROWS {
-                for (k, acc) in acc.iter_mut().enumerate() {
+                for k in 0..K {
                     let (a, b) = row::<V, T>(g[k].as_ptr().add(r * LANES));
                     let (d0, d1) = (a.sub(m), b.sub(m));
-                    *acc = [acc[0].add(d0.mul(d0)), acc[1].add(d1.mul(d1))];
+                    acc[k] = [acc[k][0].add(d0.mul(d0)), acc[k][1].add(d1.mul(d1))];
+                    acc1[k] = [acc1[k][0].add(d0), acc1[k][1].add(d1)];
                     if SIGNS {
                         self.or = self.or.or_bits(a.or_bits(b));
                         self.and = self.and.and_bits(a.and_bits(b));
                     }
                 }
+            }
+            for half in halves(acc1) {
+                self.s1[self.done] = half.fold();
+                self.done += 1;
             }
             halves(acc)
         }
@@ -496,16 +507,17 @@ pub(crate) unsafe fn chunk_scan<V: F64x8, T: Float, const PREFETCH: bool>(
     (sum, min, max)
 }
 
-/// `Σ (x − mean)²` over one NaN-free chunk in the §1 tree: per element `d = x − mean; d · d` (two
-/// roundings, no FMA), exactly as the reference statistics compute it.
+/// `(Σ (x − mean)², Σ (x − mean))` over one NaN-free chunk, each in the §1 tree: per element
+/// `d = x − mean` and `d · d` (no FMA), exactly as the reference statistics compute them.
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-pub(crate) unsafe fn chunk_m2<V: F64x8, T: Lanes>(x: &[T], mean: f64) -> f64 {
+pub(crate) unsafe fn chunk_m2<V: F64x8, T: Lanes>(x: &[T], mean: f64) -> (f64, f64) {
     // SAFETY: forwarded.
-    unsafe { m2_pass::<V, T, false>(x, mean).0 }
+    let (s2, s1, _, _) = unsafe { m2_pass::<V, T, false>(x, mean) };
+    (s2, s1)
 }
 
 /// [`chunk_m2`], and whether some element has its sign bit set and whether some has it clear —
@@ -518,9 +530,12 @@ pub(crate) unsafe fn chunk_m2<V: F64x8, T: Lanes>(x: &[T], mean: f64) -> f64 {
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-pub(crate) unsafe fn chunk_m2_signs<V: F64x8, T: Float>(x: &[T], mean: f64) -> (f64, bool, bool) {
+pub(crate) unsafe fn chunk_m2_signs<V: F64x8, T: Float>(
+    x: &[T],
+    mean: f64,
+) -> (f64, f64, bool, bool) {
     // SAFETY: forwarded.
-    let (m2, or, and) = unsafe { m2_pass::<V, T, true>(x, mean) };
+    let (m2, s1, or, and) = unsafe { m2_pass::<V, T, true>(x, mean) };
     // SAFETY: forwarded.
     let (or, and) = unsafe { (or.to_array(), and.to_array()) };
     let tail = x
@@ -538,28 +553,43 @@ pub(crate) unsafe fn chunk_m2_signs<V: F64x8, T: Float>(x: &[T], mean: f64) -> (
         .map(|v| v.to_bits())
         .chain(tail)
         .fold(u64::MAX, |a, v| a & v);
-    (m2, or >> 63 == 1, and >> 63 == 0)
+    (m2, s1, or >> 63 == 1, and >> 63 == 0)
 }
 
-/// The second pass over `x`, with the OR and AND of its whole blocks' elements when `SIGNS`.
+/// The second pass over `x`: `(Σ (x − mean)², Σ (x − mean))`, each in the §1 tree, with the OR
+/// and AND of its whole blocks' elements when `SIGNS`.
 ///
 /// # Safety
 ///
 /// The CPU supports `V`'s ISA.
 #[inline(always)]
-unsafe fn m2_pass<V: F64x8, T: Lanes, const SIGNS: bool>(x: &[T], mean: f64) -> (f64, V, V) {
+unsafe fn m2_pass<V: F64x8, T: Lanes, const SIGNS: bool>(x: &[T], mean: f64) -> (f64, f64, V, V) {
     // SAFETY: the caller guarantees the ISA.
     let pass = unsafe {
         M2::<V, SIGNS> {
             mean: V::splat(mean),
             or: V::splat(0.0),
             and: V::splat(f64::from_bits(u64::MAX)),
+            s1: [0.0; CHUNK_BLOCKS],
+            done: 0,
         }
     };
     let mut values = OnBlocks::<V, _, _>::new(pass, square(mean));
     // SAFETY: the ISA as above.
     let m2 = unsafe { chunk_tree_by(x, &mut values) };
-    (m2, values.pass.or, values.pass.and)
+    // The first moment's block values: the whole blocks' from the pass, the partial block's as the
+    // reference computes it; then the same tree.
+    let M2 {
+        s1, done, or, and, ..
+    } = values.pass;
+    let mut s1 = s1;
+    let tail = x.as_chunks::<BLOCK_LEN>().1;
+    let mut n = done;
+    if !tail.is_empty() {
+        s1[n] = block(tail, move |v: T| v.to_f64() - mean);
+        n += 1;
+    }
+    (m2, tree(&mut s1[..n]), or, and)
 }
 
 #[cfg(test)]
@@ -575,12 +605,12 @@ mod tests {
         /// `Portable` (the vector type off x86-64 and under Miri) gives the reference tree's bits;
         /// the x86 types are compared through `chunk_sum_on` in tests/kernels_sum.rs.
         #[test]
-        fn portable_sum_and_m2_match_reference(
+        fn portable_sum_and_moments_match_reference(
             x in prop::collection::vec(-1e6f64..1e6, 0..if cfg!(miri) { 600 } else { 5000 }),
             mean in -10f64..10.0,
         ) {
             // SAFETY: `Portable` runs on any CPU.
-            let (sum, m2) = unsafe {
+            let (sum, (m2, s1)) = unsafe {
                 (
                     chunk_sum::<Portable, f64, false, false>(&x),
                     chunk_m2::<Portable, f64>(&x, mean),
@@ -589,6 +619,7 @@ mod tests {
             prop_assert_eq!(sum.to_bits(), chunk_tree(&x, |v| v).to_bits());
             let want = chunk_tree(&x, |v: f64| (v - mean) * (v - mean));
             prop_assert_eq!(m2.to_bits(), want.to_bits());
+            prop_assert_eq!(s1.to_bits(), chunk_tree(&x, |v: f64| v - mean).to_bits());
         }
 
         /// The line-wise pass of misaligned `f64` blocks gives the reference tree's bits, at every

@@ -60,7 +60,8 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn sum_from_raw(r: [u64; 2]) -> Self::Sum;
     #[doc(hidden)]
     fn sum_to_f64(s: Self::Sum) -> f64;
-    /// Floats: `(sum, min, max, m2)` of a chunk on the vector kernels, or `None` where the
+    /// Floats: `(sum, min, max, s2, s1)` of a chunk on the vector kernels (`s2`, `s1`: `Σ (x − c)²`
+    /// and `Σ (x − c)` about `c = sum / count`), or `None` where the
     /// reference path must run (integers; an empty chunk; a NaN sum, from a NaN element or ∞ − ∞).
     /// A zero `min`/`max` has the reference's sign (−0.0 < +0.0). The first pass prefetches
     /// ahead when `PREFETCH`.
@@ -69,9 +70,9 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     ///
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
-    unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(x: &[Self]) -> Option<[f64; 4]>;
-    /// Integers: `(sum, min, max, m2)` of a chunk (1 to `CHUNK_LEN` elements) on the vector
-    /// kernels, the first pass prefetching ahead when `PREFETCH`; `m2` around the reference's
+    unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(x: &[Self]) -> Option<[f64; 5]>;
+    /// Integers: `(sum, min, max, s2, s1)` of a chunk (1 to `CHUNK_LEN` elements) on the vector
+    /// kernels, the first pass prefetching ahead when `PREFETCH`; `s2`, `s1` around the reference's
     /// mean `sum / count`. `None` for floats and for other lengths.
     ///
     /// # Safety
@@ -80,7 +81,7 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     #[doc(hidden)]
     unsafe fn int_chunk<V: F64x8, const PREFETCH: bool>(
         x: &[Self],
-    ) -> Option<(Self::Sum, Self, Self, f64)>;
+    ) -> Option<(Self::Sum, Self, Self, f64, f64)>;
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -141,7 +142,7 @@ macro_rules! float_element {
             }
             #[inline(always)]
             /// # Safety: as on [`StatElement::vector_chunk`].
-            unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(x: &[Self]) -> Option<[f64; 4]> {
+            unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(x: &[Self]) -> Option<[f64; 5]> {
                 // SAFETY: the caller guarantees `V`'s ISA.
                 let (sum, min, max) = unsafe { passes::chunk_scan::<V, $t, PREFETCH>(x) };
                 if x.is_empty() || sum.is_nan() {
@@ -152,12 +153,12 @@ macro_rules! float_element {
                 let mean = sum / x.len() as f64;
                 if min != 0.0 && max != 0.0 {
                     // SAFETY: as above.
-                    let m2 = unsafe { passes::chunk_m2::<V, $t>(x, mean) };
-                    return Some([sum, min, max, m2]);
+                    let (s2, s1) = unsafe { passes::chunk_m2::<V, $t>(x, mean) };
+                    return Some([sum, min, max, s2, s1]);
                 }
                 // A zero min or max: MINPD/MAXPD keep either zero on a tie, and the reference
                 // orders −0.0 < +0.0. The second pass also tells which zeros the chunk holds.
-                let (m2, some_sign_set, some_sign_clear) =
+                let (s2, s1, some_sign_set, some_sign_clear) =
                     // SAFETY: as above.
                     unsafe { passes::chunk_m2_signs::<V, $t>(x, mean) };
                 let zero = |negative: bool| if negative { -0.0 } else { 0.0 };
@@ -167,12 +168,12 @@ macro_rules! float_element {
                 } else {
                     max
                 };
-                Some([sum, min, max, m2])
+                Some([sum, min, max, s2, s1])
             }
             /// # Safety: as on [`StatElement::int_chunk`].
             unsafe fn int_chunk<V: F64x8, const PREFETCH: bool>(
                 _: &[Self],
-            ) -> Option<(f64, Self, Self, f64)> {
+            ) -> Option<(f64, Self, Self, f64, f64)> {
                 None
             }
         }
@@ -236,14 +237,14 @@ macro_rules! int_element {
                 s as f64
             }
             /// # Safety: as on [`StatElement::vector_chunk`].
-            unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(_: &[Self]) -> Option<[f64; 4]> {
+            unsafe fn vector_chunk<V: F64x8, const PREFETCH: bool>(_: &[Self]) -> Option<[f64; 5]> {
                 None
             }
             #[inline(always)]
             /// # Safety: as on [`StatElement::int_chunk`].
             unsafe fn int_chunk<V: F64x8, const PREFETCH: bool>(
                 x: &[Self],
-            ) -> Option<($wide, Self, Self, f64)> {
+            ) -> Option<($wide, Self, Self, f64, f64)> {
                 use super::element::Int;
                 if x.is_empty() || x.len() > CHUNK_LEN {
                     return None;
@@ -252,8 +253,8 @@ macro_rules! int_element {
                 // The reference's mean and its NaN-free second pass, on vectors.
                 let mean = Self::sum_to_f64(sum) / x.len() as f64;
                 // SAFETY: the caller guarantees `V`'s ISA.
-                let m2 = unsafe { passes::chunk_m2::<V, $t>(x, mean) };
-                Some((sum, min, max, m2))
+                let (s2, s1) = unsafe { passes::chunk_m2::<V, $t>(x, mean) };
+                Some((sum, min, max, s2, s1))
             }
         }
     };
@@ -300,13 +301,16 @@ pub struct Stats<T: StatElement> {
     /// `T` as raw bits; meaningless while `count == 0`.
     min: u64,
     max: u64,
-    /// Mean of the values, which the merge of second moments needs (`docs/numerics.md` §3).
-    mean: f64,
-    /// Σ (x − mean)², as a Neumaier pair (`m2 + m2_lo`).
+    /// The mean of the values as an unevaluated sum `center + center_lo` (`docs/numerics.md` §3):
+    /// `center` is a chunk's `sum / count`, `center_lo` the rest, `Σ (x − center) / count`, so
+    /// the merge of second moments sees differences of means far below `center`'s last bit (data
+    /// around a large offset).
+    center: f64,
+    /// Σ (x − mean)² about that mean, as a Neumaier pair (`m2 + m2_lo`).
     m2: f64,
     m2_lo: f64,
-    /// Reserved (zero); keeps the size a multiple of 16 for the `u128`-like sum.
-    _reserved: u64,
+    /// See `center`.
+    center_lo: f64,
     _t: PhantomData<T>,
 }
 
@@ -343,6 +347,14 @@ impl<T: StatElement + fmt::Debug> fmt::Debug for Stats<T> {
             .field("variance(1)", &self.variance(1))
             .finish()
     }
+}
+
+/// `(a + b, the rounding error of that addition)`: Knuth's two-sum, exact for any finite `a`, `b`.
+#[inline(always)]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
 }
 
 /// Adds `t` to the Neumaier pair (`s`, `c`).
@@ -467,6 +479,11 @@ impl<T: StatElement> Stats<T> {
     pub fn variance(&self, ddof: u64) -> Option<f64> {
         (self.count > ddof).then(|| {
             let v = (self.m2 + self.m2_lo) / (self.count - ddof) as f64;
+            if !v.is_finite() && !self.has_infinity() {
+                // Finite values whose Σ (x − mean)² (or sum) overflowed on the way: the variance
+                // is that large too, or larger; ∞ − ∞ must not turn it into NaN.
+                return f64::INFINITY;
+            }
             // `f64::max` would turn NaN into 0.0: clamp only negative values.
             if v < 0.0 {
                 0.0
@@ -474,6 +491,13 @@ impl<T: StatElement> Stats<T> {
                 v
             }
         })
+    }
+
+    /// Whether some value is ±∞ (then the smallest or the largest is).
+    fn has_infinity(&self) -> bool {
+        self.count > 0
+            && !(T::from_raw(self.min).value().is_finite()
+                && T::from_raw(self.max).value().is_finite())
     }
 
     /// `variance(ddof).sqrt()`.
@@ -518,12 +542,16 @@ impl<T: StatElement> Stats<T> {
                 ..a
             };
         }
+        // Chan's merge: M2 = M2a + M2b + δ² · na · nb / n, δ = mean_b − mean_a. With each mean
+        // a pair, δ is the difference of the `center`s (exact when they are within a factor of
+        // two of each other: Sterbenz) plus that of the small rests, so it keeps its relative
+        // accuracy however large the means are against their differences.
         let n = a.count + b.count;
         let (na, nb) = (a.count as f64, b.count as f64);
-        let mean = (a.mean * na + b.mean * nb) / n as f64;
-        let (da, db) = (a.mean - mean, b.mean - mean);
+        let delta = (b.center - a.center) + (b.center_lo - a.center_lo);
+        let (center, center_lo) = two_sum(a.center, a.center_lo + delta * (nb / n as f64));
         let (mut s, mut c) = (a.m2, a.m2_lo);
-        for t in [b.m2, b.m2_lo, na * da * da, nb * db * db] {
+        for t in [b.m2, b.m2_lo, delta * delta * (na * nb / n as f64)] {
             neumaier(&mut s, &mut c, t);
         }
         let (amin, bmin) = (T::from_raw(a.min), T::from_raw(b.min));
@@ -542,10 +570,10 @@ impl<T: StatElement> Stats<T> {
             } else {
                 a.max
             },
-            mean: canonical(mean),
+            center: canonical(center),
             m2: canonical(s),
             m2_lo: canonical(c),
-            _reserved: 0,
+            center_lo: canonical(center_lo),
             _t: PhantomData,
         }
     }
@@ -572,24 +600,35 @@ impl<T: StatElement> Stats<T> {
         }
     }
 
+    /// `(center_lo, m2)` of `count` values with `s2 = Σ (x − center)²` and `s1 = Σ (x − center)`
+    /// about `center = sum / count` (each `x − center` exact where `x` is within a factor of two
+    /// of `center`): the rest of the mean, `s1 / count`, and the second moment about the mean
+    /// `center + center_lo`, `s2 − s1 · (s1 / count)`.
+    #[inline(always)]
+    fn about_mean(count: u64, s2: f64, s1: f64) -> (f64, f64) {
+        let n = count as f64;
+        (s1 / n, s2 - s1 * (s1 / n))
+    }
+
     /// The statistics of the non-empty integer chunk `x` from the vector kernels' `(sum, min,
     /// max, m2)`. Bit for bit the reference: integers have no NaN, their sum is exact, their min
     /// and max are exact in any lane split, `raw_from_key(key(v)) == to_raw(v)`, and the second
     /// pass performs the reference's operations on the same `v as f64` values.
     #[inline(always)]
-    fn from_int_chunk(x: &[T], (sum, min, max, m2): (T::Sum, T, T, f64)) -> Self {
+    fn from_int_chunk(x: &[T], (sum, min, max, s2, s1): (T::Sum, T, T, f64, f64)) -> Self {
         let count = x.len() as u64;
         let mean = T::sum_to_f64(sum) / count as f64;
+        let (center_lo, m2) = Self::about_mean(count, s2, s1);
         Stats {
             count,
             nan_count: 0,
             sum: T::sum_to_raw(sum),
             min: min.to_raw(),
             max: max.to_raw(),
-            mean: canonical(mean),
+            center: canonical(mean),
             m2: canonical(m2),
             m2_lo: 0.0,
-            _reserved: 0,
+            center_lo: canonical(center_lo),
             _t: PhantomData,
         }
     }
@@ -597,20 +636,23 @@ impl<T: StatElement> Stats<T> {
     /// The statistics of the non-empty, NaN-free chunk `x` from the vector kernels' `(sum, min,
     /// max, m2)`.
     #[inline(always)]
-    fn from_vector(x: &[T], [sum, min, max, m2]: [f64; 4]) -> Self {
+    fn from_vector(x: &[T], [sum, min, max, s2, s1]: [f64; 5]) -> Self {
         // No NaN: the reference's sum is the vector one (every element present), and so is the
         // mean; `vector_chunk` settled the sign of a zero min or max.
+        let count = x.len() as u64;
+        let mean = sum / count as f64;
+        let (center_lo, m2) = Self::about_mean(count, s2, s1);
         Stats {
-            count: x.len() as u64,
+            count,
             nan_count: 0,
             // Never NaN: the vector path runs only on chunks whose sum is not NaN.
             sum: [sum.to_bits(), 0],
             min: min.to_bits(),
             max: max.to_bits(),
-            mean: canonical(sum / x.len() as f64),
+            center: canonical(mean),
             m2: canonical(m2),
             m2_lo: 0.0,
-            _reserved: 0,
+            center_lo: canonical(center_lo),
             _t: PhantomData,
         }
     }
@@ -656,33 +698,42 @@ impl<T: StatElement> Stats<T> {
         let has_nan = count != x.len() as u64;
         let sum = T::chunk_sum(x, has_nan);
         let mean = T::sum_to_f64(sum) / count as f64;
-        let m2 = if has_nan {
-            chunk_tree(x, |v: T| {
+        // `(s2, s1)`: `Σ (x − mean)²` and `Σ (x − mean)` in the §1 tree, NaN elements absent (the
+        // tree's −0.0).
+        let (s2, s1) = if has_nan {
+            let present = |v: T, f: fn(f64) -> f64| {
                 if v.is_nan() {
                     -0.0
                 } else {
-                    let d = v.value() - mean;
-                    d * d
+                    f(v.value() - mean)
                 }
-            })
+            };
+            (
+                chunk_tree(x, move |v: T| present(v, |d| d * d)),
+                chunk_tree(x, move |v: T| present(v, |d| d)),
+            )
         } else {
             // Same operations as above for NaN-free chunks, without the test. `move`: the mean is
             // copied into the closure, so the vectorizer sees a loop-invariant register.
-            chunk_tree(x, move |v: T| {
-                let d = v.value() - mean;
-                d * d
-            })
+            (
+                chunk_tree(x, move |v: T| {
+                    let d = v.value() - mean;
+                    d * d
+                }),
+                chunk_tree(x, move |v: T| v.value() - mean),
+            )
         };
+        let (center_lo, m2) = Self::about_mean(count, s2, s1);
         Stats {
             count,
             nan_count: x.len() as u64 - count,
             sum: T::sum_to_raw(sum),
             min: lo_raw,
             max: hi_raw,
-            mean: canonical(mean),
+            center: canonical(mean),
             m2: canonical(m2),
             m2_lo: 0.0,
-            _reserved: 0,
+            center_lo: canonical(center_lo),
             _t: PhantomData,
         }
     }
@@ -962,7 +1013,7 @@ mod tests {
         assert_eq!(s.m2.to_bits(), f64::NAN.to_bits());
         let merged = Stats::merge(s, Stats::of_chunk_reference(&[3.0, f64::INFINITY]));
         assert_eq!(merged.sum().to_bits(), f64::NAN.to_bits());
-        assert_eq!(merged.mean.to_bits(), f64::NAN.to_bits());
+        assert_eq!(merged.center.to_bits(), f64::NAN.to_bits());
         assert_eq!(merged.m2.to_bits(), f64::NAN.to_bits());
     }
 
