@@ -45,6 +45,9 @@ pub(crate) enum ErrorKind {
     Spawn(String),
     /// `sched::merge_pieces` was given pieces that do not tile the grid by canonical subtrees.
     Pieces(String),
+    /// A quantile outside `[0, 1]`, or NaN.
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    BadQuantile(String),
     /// `sched::Piece::from_bytes` was given bytes that are not a piece this reader can merge.
     PieceBytes(String),
     /// The columns of a kernel's input differ in length.
@@ -123,6 +126,7 @@ impl fmt::Display for Error {
             ErrorKind::DeadlinePassed => f.write_str("the data-parallel call passed its deadline"),
             ErrorKind::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
             ErrorKind::Pieces(problem) => write!(f, "cannot merge the pieces: {problem}"),
+            ErrorKind::BadQuantile(q) => write!(f, "the quantile {q} is not in [0, 1]"),
             ErrorKind::PieceBytes(problem) => write!(f, "cannot read the piece: {problem}"),
             ErrorKind::ColumnLengths(lengths) => write!(
                 f,

@@ -9,7 +9,7 @@
 use proptest::prelude::*;
 use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKernel, JobKind, Registry};
-use shmkern::kernels::{run_sequential, ChunkAt, Kernel, MinMax, Prefetch};
+use shmkern::kernels::{run_sequential, ChunkAt, Kernel, MinMax, Moments, Prefetch};
 use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer, Stats};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -695,4 +695,29 @@ fn a_minmax_job_gives_the_pools_extremes() {
     let (max, at) = got.max().unwrap();
     assert_eq!(v[at], max);
     assert!(got.nan_count() > 0, "the data has NaNs, counted apart");
+}
+
+/// The built-in `Moments` kernel as a job: a 64-byte partial (8 words), the pool's bits.
+#[test]
+fn a_moments_job_gives_the_pools_moments() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, v) = data(dir.path(), 5 * CHUNK_LEN + 17);
+    // SAFETY: the test's own data file; nothing modifies it.
+    let job = unsafe {
+        Job::create_kernel(
+            dir.path().join("mo.job"),
+            &data,
+            None,
+            &Moments::<f64>::new(),
+        )
+    }
+    .unwrap();
+    assert_eq!(job.kernel_name(), "moments");
+    let pool = Pool::builder().threads(2).build().unwrap();
+    job.work(&pool).unwrap();
+    let got = job
+        .wait_kernel(&Moments::<f64>::new(), Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(got, pool.run(&Moments::new(), &v[..]).unwrap());
+    assert!(got.skewness().is_some());
 }

@@ -7,7 +7,9 @@
 use super::Job;
 use crate::buffer::{DType, Element};
 use crate::error::Error;
-use crate::kernels::{Describe, Float, FloatSum, Int, IntSum, Kernel, MinMax, StatElement};
+use crate::kernels::{
+    Describe, Float, FloatSum, Int, IntSum, Kernel, MinMax, Moments, StatElement,
+};
 use crate::Pool;
 use std::fmt;
 
@@ -131,7 +133,7 @@ impl Registry {
     }
 
     /// The library's kernels: `stats` ([`Describe`]), `sum` ([`FloatSum`] for floats, [`IntSum`]
-    /// for integers) and `minmax` ([`MinMax`]) over every element type.
+    /// for integers), `minmax` ([`MinMax`]) and `moments` ([`Moments`]) over every element type.
     pub fn builtin() -> Self {
         let mut r = Self::new();
         r.register::<Describe<f32>>();
@@ -140,11 +142,14 @@ impl Registry {
         r.register::<FloatSum<f64>>();
         r.register::<MinMax<f32>>();
         r.register::<MinMax<f64>>();
+        r.register::<Moments<f32>>();
+        r.register::<Moments<f64>>();
         macro_rules! ints {
             ($($t:ty),*) => {$(
                 r.register::<Describe<$t>>();
                 r.register::<IntSum<$t>>();
                 r.register::<MinMax<$t>>();
+                r.register::<Moments<$t>>();
             )*};
         }
         ints!(i8, i16, i32, i64, u8, u16, u32, u64);
@@ -244,5 +249,13 @@ impl<T: StatElement + Element> JobKernel for MinMax<T> {
     const NAME: &'static str = "minmax";
     fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
         Ok(MinMax::new())
+    }
+}
+
+impl<T: StatElement + Element> JobKernel for Moments<T> {
+    type Elem = T;
+    const NAME: &'static str = "moments";
+    fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
+        Ok(Moments::new())
     }
 }

@@ -8,6 +8,8 @@ mod call;
 mod kernels;
 mod metrics;
 mod par;
+#[cfg(not(shmkern_loom))]
+mod quantile;
 // The kernels (and so `Pool::run`) are not built under loom.
 #[cfg(not(shmkern_loom))]
 mod run;

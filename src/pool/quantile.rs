@@ -1,0 +1,238 @@
+//! `Pool::quantiles`: exact quantiles of a slice without sorting a copy of it, in passes over the
+//! data.
+//!
+//! 1. The extremes and the count of the non-NaN values ([`MinMax`]).
+//! 2. For the order statistics the quantiles need (numpy's `linear` method), a histogram of
+//!    [`BINS`] bins over their key range ([`StatElement::key`]: integers in the values' order),
+//!    then the same inside the bins that hold a wanted rank, until each such bin holds at most
+//!    [`COLLECT`] values or a single key.
+//! 3. One pass that collects the keys of those bins; a selection among them gives each rank.
+//!
+//! On most data that is three reads (extremes, one histogram, the collection); a narrow cluster of
+//! more than [`COLLECT`] distinct values inside one bin takes one more histogram each time, at most
+//! six in all (64-bit keys, 12 bits a histogram). Histogram counts and collected key sets do not
+//! depend on the order of the values, so any chunking and thread count give the same result; the
+//! passes use large chunks to keep the per-chunk partials few.
+
+use super::{ParOptions, Pool};
+use crate::error::{Error, ErrorKind};
+use crate::kernels::quantile::{lerp, linear_ranks, value_of, KeyRange};
+use crate::kernels::{MinMax, StatElement};
+use crate::sched::CHUNK_LEN;
+
+/// Bins of a histogram pass.
+const BINS: usize = 4096;
+/// A bin with at most this many values is collected (8 bytes a value: 16 MiB).
+const COLLECT: u64 = 1 << 21;
+/// Elements per chunk of the histogram and collection passes: few partials (each holds a
+/// histogram per range being refined), many chunks still for the participants to share.
+const PASS_CHUNK: usize = 32 * CHUNK_LEN;
+
+/// Ranks still to find inside one key range.
+#[derive(Debug)]
+struct Open {
+    range: KeyRange,
+    /// Values with a key below `range.lo`.
+    below: u64,
+    /// Values inside `range`.
+    count: u64,
+    /// Wanted ranks (0-based among all values) inside the range.
+    ranks: Vec<u64>,
+}
+
+impl Pool {
+    /// The quantiles `qs` (each in `[0, 1]`) of the non-NaN values of `data`, as numpy's
+    /// `np.nanquantile(data, qs)` with its default `linear` method computes them: for `n` values
+    /// sorted, `h = (n − 1)·q`, the values of ranks `⌊h⌋` and `⌊h⌋ + 1` interpolated by
+    /// `h − ⌊h⌋`. Exact order statistics, found in about three reads of `data` and never a sorted
+    /// copy (the module doc of `src/pool/quantile.rs` says how). `None` for every quantile when
+    /// `data` holds no non-NaN value. `f32` and integer values are interpolated in `f64`. Errors: a
+    /// `q` outside `[0, 1]` or NaN; a cancelled call or one past its deadline
+    /// ([`quantiles_with`](Pool::quantiles_with)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = shmkern::Pool::builder().threads(2).build()?;
+    /// let data: Vec<f64> = (0..100_001).rev().map(f64::from).collect();
+    /// let q = pool.quantiles(&data, &[0.0, 0.25, 0.5, 0.999, 1.0])?;
+    /// assert_eq!(q, [Some(0.0), Some(25_000.0), Some(50_000.0), Some(99_900.0), Some(100_000.0)]);
+    /// // np.nanquantile([1, NaN, 2, 4], 0.5) == 2.0
+    /// assert_eq!(pool.quantiles(&[1.0, f64::NAN, 2.0, 4.0], &[0.5])?, [Some(2.0)]);
+    /// assert_eq!(pool.quantiles::<f32>(&[f32::NAN], &[0.5])?, [None]);
+    /// assert!(pool.quantiles(&[1.0], &[1.5]).is_err());
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn quantiles<T: StatElement>(
+        &self,
+        data: &[T],
+        qs: &[f64],
+    ) -> Result<Vec<Option<f64>>, Error> {
+        self.quantiles_with(data, qs, ParOptions::default())
+    }
+
+    /// [`quantiles`](Pool::quantiles) with a cancel token, a deadline and a progress counter
+    /// (elements read, over every pass: about three times `data.len()`). `opts.chunk_len` is
+    /// ignored: the result does not depend on it.
+    pub fn quantiles_with<T: StatElement>(
+        &self,
+        data: &[T],
+        qs: &[f64],
+        opts: ParOptions<'_>,
+    ) -> Result<Vec<Option<f64>>, Error> {
+        if let Some(&q) = qs.iter().find(|q| !(0.0..=1.0).contains(*q)) {
+            return Err(Error::new(ErrorKind::BadQuantile(q.to_string())));
+        }
+        let e = self.run_with(
+            &MinMax::new(),
+            data,
+            ParOptions {
+                chunk_len: None,
+                ..opts
+            },
+        )?;
+        let (Some((min, _)), Some((max, _))) = (e.min(), e.max()) else {
+            return Ok(vec![None; qs.len()]);
+        };
+        let n = e.count();
+        let wanted: Vec<(u64, u64, f64)> = qs.iter().map(|&q| linear_ranks(n, q)).collect();
+        let mut ranks: Vec<u64> = wanted.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let found = self.order_statistics(
+            data,
+            opts,
+            Open {
+                range: KeyRange {
+                    lo: min.key(),
+                    hi: max.key(),
+                },
+                below: 0,
+                count: n,
+                ranks,
+            },
+        )?;
+        let at = |r: u64| value_of::<T>(found[found.partition_point(|&(k, _)| k < r)].1);
+        Ok(wanted
+            .into_iter()
+            .map(|(lo, hi, t)| Some(lerp(at(lo), at(hi), t)))
+            .collect())
+    }
+
+    /// The keys of the values of ranks `start.ranks`, as `(rank, key)` sorted by rank.
+    fn order_statistics<T: StatElement>(
+        &self,
+        data: &[T],
+        opts: ParOptions<'_>,
+        start: Open,
+    ) -> Result<Vec<(u64, i64)>, Error> {
+        let opts = ParOptions {
+            chunk_len: Some(PASS_CHUNK),
+            ..opts
+        };
+        let mut found = Vec::new();
+        let mut open = vec![start];
+        while !open.is_empty() {
+            // A range of one key gives its ranks at once.
+            open.retain(|o| {
+                if o.range.lo == o.range.hi {
+                    found.extend(o.ranks.iter().map(|&r| (r, o.range.lo)));
+                    false
+                } else {
+                    true
+                }
+            });
+            if open.is_empty() {
+                break;
+            }
+            let (collect, refine): (Vec<Open>, Vec<Open>) =
+                open.into_iter().partition(|o| o.count <= COLLECT);
+            let (hists, keys) = self.pass(data, opts, &refine, &collect)?;
+            for (o, mut keys) in collect.iter().zip(keys) {
+                debug_assert_eq!(keys.len() as u64, o.count);
+                keys.sort_unstable();
+                found.extend(o.ranks.iter().map(|&r| (r, keys[(r - o.below) as usize])));
+            }
+            open = Vec::new();
+            for (o, hist) in refine.iter().zip(hists) {
+                // Walk the bins: each wanted rank lies in the bin where the running count passes it.
+                let mut below = o.below;
+                let mut ranks = o.ranks.iter().copied().peekable();
+                for (i, &c) in hist.iter().enumerate() {
+                    let mut inside = Vec::new();
+                    while let Some(r) = ranks.next_if(|&r| r < below + c) {
+                        inside.push(r);
+                    }
+                    if !inside.is_empty() {
+                        open.push(Open {
+                            range: o.range.bin(i, BINS),
+                            below,
+                            count: c,
+                            ranks: inside,
+                        });
+                    }
+                    below += c;
+                }
+                debug_assert!(ranks.next().is_none(), "every rank lies in some bin");
+            }
+        }
+        found.sort_unstable();
+        Ok(found)
+    }
+
+    /// One pass over `data`: the histogram of each range of `refine`, and the keys inside each
+    /// range of `collect`.
+    #[allow(clippy::type_complexity)]
+    fn pass<T: StatElement>(
+        &self,
+        data: &[T],
+        opts: ParOptions<'_>,
+        refine: &[Open],
+        collect: &[Open],
+    ) -> Result<(Vec<Vec<u64>>, Vec<Vec<i64>>), Error> {
+        let empty = || {
+            (
+                refine
+                    .iter()
+                    .map(|o| vec![0u64; o.range.bins(BINS)])
+                    .collect::<Vec<_>>(),
+                vec![Vec::new(); collect.len()],
+            )
+        };
+        self.reduce_with(
+            data,
+            opts,
+            |chunk| {
+                let (mut hists, mut keys) = empty();
+                for &v in chunk {
+                    if v.is_nan() {
+                        continue;
+                    }
+                    let k = v.key();
+                    for (o, h) in refine.iter().zip(&mut hists) {
+                        if o.range.contains(k) {
+                            h[o.range.bin_of(k, BINS)] += 1;
+                        }
+                    }
+                    for (o, c) in collect.iter().zip(&mut keys) {
+                        if o.range.contains(k) {
+                            c.push(k);
+                        }
+                    }
+                }
+                (hists, keys)
+            },
+            |(mut ha, mut ka), (hb, kb)| {
+                for (a, b) in ha.iter_mut().zip(hb) {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                }
+                for (a, b) in ka.iter_mut().zip(kb) {
+                    a.extend(b);
+                }
+                (ha, ka)
+            },
+        )
+    }
+}
