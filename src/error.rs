@@ -45,6 +45,12 @@ pub(crate) enum ErrorKind {
     Spawn(String),
     /// `sched::merge_pieces` was given pieces that do not tile the grid by canonical subtrees.
     Pieces(String),
+    /// `Pool::quantiles_given` was given statistics of other data.
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    StatsMismatch {
+        expected: u64,
+        found: u64,
+    },
     /// A quantile outside `[0, 1]`, or NaN.
     #[cfg_attr(shmkern_loom, allow(dead_code))]
     BadQuantile(String),
@@ -126,6 +132,11 @@ impl fmt::Display for Error {
             ErrorKind::DeadlinePassed => f.write_str("the data-parallel call passed its deadline"),
             ErrorKind::Spawn(e) => write!(f, "could not start a worker thread: {e}"),
             ErrorKind::Pieces(problem) => write!(f, "cannot merge the pieces: {problem}"),
+            ErrorKind::StatsMismatch { expected, found } => write!(
+                f,
+                "the statistics given count {expected} values in a range of the data, which holds \
+                 {found}: they are not this data's"
+            ),
             ErrorKind::BadQuantile(q) => write!(f, "the quantile {q} is not in [0, 1]"),
             ErrorKind::PieceBytes(problem) => write!(f, "cannot read the piece: {problem}"),
             ErrorKind::ColumnLengths(lengths) => write!(

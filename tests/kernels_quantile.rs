@@ -77,6 +77,10 @@ proptest! {
         }).collect();
         let got = pools()[t].quantiles(&x, &qs).unwrap();
         prop_assert_eq!(bits(&got), bits(&oracle(&x, &qs)));
+        // From known statistics (one read fewer): the same.
+        let stats = pools()[t].stats(&x);
+        let given = pools()[t].quantiles_given(&x, &qs, &stats, Default::default()).unwrap();
+        prop_assert_eq!(bits(&given), bits(&got));
     }
 
     /// Integers (including the 64-bit extremes, ranked exactly and interpolated in f64) and f32.

@@ -6,6 +6,7 @@
 //! bad input never panics.
 
 mod demo;
+mod describe;
 mod dispatch;
 mod gen;
 mod input;
@@ -35,6 +36,11 @@ enum Command {
     Stats(StatsArgs),
     /// The sum of a file's values (floats: the fixed 16-lane tree; integers: exact).
     Sum(SumArgs),
+    /// pandas' describe() of a file's non-NaN values — count, mean, std (ddof 1), min, quartiles,
+    /// max — with the NaN count, skewness and excess kurtosis; four reads of the file.
+    Describe(DescribeArgs),
+    /// Quantiles of a file's non-NaN values, exact, as numpy's nanquantile (linear method).
+    Quantile(QuantileArgs),
     /// Write COUNT random values to FILE (raw little-endian, or .npy when FILE ends in .npy).
     Gen(GenArgs),
     /// Fill an anonymous shared buffer and time `stats` on 1 thread and on all of them.
@@ -166,6 +172,38 @@ struct StatsArgs {
     ddof: u64,
 }
 
+#[derive(Args)]
+struct DescribeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+}
+
+#[derive(Args)]
+struct QuantileArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Quantiles, each from 0 to 1 (0.5 is the median).
+    #[arg(required = true, value_name = "Q", value_parser = parse_quantile)]
+    quantiles: Vec<QuantileArg>,
+}
+
+/// A quantile as given on the command line (the output's key) and its value.
+#[derive(Clone, Debug)]
+struct QuantileArg {
+    text: String,
+    q: f64,
+}
+
+fn parse_quantile(s: &str) -> Result<QuantileArg, String> {
+    match s.parse::<f64>() {
+        Ok(q) if (0.0..=1.0).contains(&q) => Ok(QuantileArg {
+            text: s.to_owned(),
+            q,
+        }),
+        _ => Err(format!("{s:?} is not a quantile from 0 to 1")),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum AccuracyArg {
     /// One add per element in the fixed tree (error ≤ γ_D·Σ|x|).
@@ -257,6 +295,8 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Stats(a) => run::stats(a),
         Command::Sum(a) => run::sum(a),
+        Command::Describe(a) => describe::describe(a),
+        Command::Quantile(a) => describe::quantile(a),
         Command::Gen(a) => gen::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Job(c) => job::run(c),

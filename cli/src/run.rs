@@ -157,11 +157,23 @@ fn on_mapped<T: Element, R>(
     quiet: bool,
     f: impl FnOnce(&Pool, &[T], ParOptions<'_>) -> Result<R, shmkern::Error>,
 ) -> Result<(R, Run), Failure> {
+    on_mapped_reads(src, pool, what, quiet, 1, f)
+}
+
+/// [`on_mapped`] for work that reads the data about `reads` times (the bar's length).
+pub fn on_mapped_reads<T: Element, R>(
+    src: &Source,
+    pool: &Pool,
+    what: &str,
+    quiet: bool,
+    reads: u64,
+    f: impl FnOnce(&Pool, &[T], ParOptions<'_>) -> Result<R, shmkern::Error>,
+) -> Result<(R, Run), Failure> {
     let start = Instant::now();
     let data = src.map::<T>()?;
     // Sequential read-ahead for the page cache; a hint, so a refusal changes nothing.
     let _ = data.advise(Hint::Sequential);
-    let progress = Progress::start(what, data.len() as u64, quiet);
+    let progress = Progress::start(what, data.len() as u64 * reads, quiet);
     let opts = ParOptions {
         progress: Some(progress.counter()),
         ..ParOptions::default()

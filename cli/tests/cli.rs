@@ -1028,3 +1028,72 @@ fn processes_leave_no_job_file_even_when_killed() {
     let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
     assert!(left.is_empty(), "job files left behind: {left:?}");
 }
+
+/// `describe` and `quantile`: pandas' fields plus NaN count, skewness and kurtosis; numpy's
+/// quantiles over the non-NaN values, keyed as given; integers keep their type in min and max.
+/// (cli/tests/numpy.rs compares both with numpy on larger files.)
+#[test]
+fn describe_and_quantile_print_their_fields() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_raw(d.path(), "x", &[1.0f64, 2.0, f64::NAN, 3.0, 10.0]);
+    let v = json(&["describe", s(&p), "--dtype", "f64", "--json"]);
+    assert_eq!(
+        (v["count"].as_u64(), v["nan_count"].as_u64()),
+        (Some(4), Some(1))
+    );
+    for (k, want) in [
+        ("mean", 4.0),
+        ("min", 1.0),
+        ("q25", 1.75),
+        ("q50", 2.5),
+        ("q75", 4.75),
+        ("max", 10.0),
+    ] {
+        assert_eq!(v[k].as_f64(), Some(want), "{k}");
+    }
+    assert_eq!(v["std"].as_f64(), Some((50.0f64 / 3.0).sqrt()));
+    assert!((v["skewness"].as_f64().unwrap() - 1.0182337649086284).abs() < 1e-15);
+    assert!((v["kurtosis"].as_f64().unwrap() + 0.7696).abs() < 1e-15);
+    let text = String::from_utf8(shmkern(&["describe", s(&p), "--dtype", "f64"]).stdout).unwrap();
+    assert!(text.contains("q50") && text.contains("kurtosis"), "{text}");
+
+    let v = json(&[
+        "quantile",
+        s(&p),
+        "--dtype",
+        "f64",
+        "0.5",
+        "1",
+        "0.10",
+        "--json",
+    ]);
+    assert_eq!(v["quantiles"]["0.5"].as_f64(), Some(2.5));
+    assert_eq!(v["quantiles"]["1"].as_f64(), Some(10.0));
+    assert_eq!(v["quantiles"]["0.10"].as_f64(), Some(1.3));
+
+    let i = write_raw(d.path(), "i", &[i64::MAX, -5, 0]);
+    let v = json(&["describe", s(&i), "--dtype", "i64", "--json"]);
+    assert_eq!(v["max"].to_string(), i64::MAX.to_string());
+    let e = write_raw::<f32>(d.path(), "e", &[]);
+    let v = json(&["describe", s(&e), "--dtype", "f32", "--json"]);
+    for k in ["mean", "std", "min", "q50", "max", "skewness", "kurtosis"] {
+        assert_eq!(v[k], Value::Null, "{k}");
+    }
+
+    fails(
+        &["quantile", s(&p), "--dtype", "f64", "1.5"],
+        2,
+        &["\"1.5\" is not a quantile from 0 to 1"],
+    );
+    fails(&["quantile", s(&p), "--dtype", "f64"], 2, &["<Q>"]);
+    fails(
+        &["describe", s(&p), "--dtype", "f64", "--processes", "2"],
+        2,
+        &["describe runs in one process"],
+    );
+    fails(
+        &["describe", "/nonexistent/x.npy"],
+        1,
+        &["/nonexistent/x.npy"],
+    );
+}

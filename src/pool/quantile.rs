@@ -17,7 +17,7 @@
 use super::{ParOptions, Pool};
 use crate::error::{Error, ErrorKind};
 use crate::kernels::quantile::{lerp, linear_ranks, value_of, KeyRange};
-use crate::kernels::{MinMax, StatElement};
+use crate::kernels::{MinMax, StatElement, Stats};
 use crate::sched::CHUNK_LEN;
 
 /// Bins of a histogram pass.
@@ -38,6 +38,19 @@ struct Open {
     count: u64,
     /// Wanted ranks (0-based among all values) inside the range.
     ranks: Vec<u64>,
+}
+
+/// Every `q` is in `[0, 1]` (so not NaN).
+fn check_qs(qs: &[f64]) -> Result<(), Error> {
+    match qs.iter().find(|q| !(0.0..=1.0).contains(*q)) {
+        Some(&q) => Err(Error::new(ErrorKind::BadQuantile(q.to_string()))),
+        None => Ok(()),
+    }
+}
+
+/// The statistics a quantile search started from do not describe the data it read.
+fn not_these_values(expected: u64, found: u64) -> Error {
+    Error::new(ErrorKind::StatsMismatch { expected, found })
 }
 
 impl Pool {
@@ -80,9 +93,7 @@ impl Pool {
         qs: &[f64],
         opts: ParOptions<'_>,
     ) -> Result<Vec<Option<f64>>, Error> {
-        if let Some(&q) = qs.iter().find(|q| !(0.0..=1.0).contains(*q)) {
-            return Err(Error::new(ErrorKind::BadQuantile(q.to_string())));
-        }
+        check_qs(qs)?;
         let e = self.run_with(
             &MinMax::new(),
             data,
@@ -91,10 +102,53 @@ impl Pool {
                 ..opts
             },
         )?;
-        let (Some((min, _)), Some((max, _))) = (e.min(), e.max()) else {
+        let extremes = e.min().zip(e.max()).map(|((lo, _), (hi, _))| (lo, hi));
+        self.quantiles_in(data, qs, e.count(), extremes, opts)
+    }
+
+    /// [`quantiles_with`](Pool::quantiles_with) for data whose [`Stats`] are known (from
+    /// [`stats`](Pool::stats) of the same `data`), which saves the first of its reads: two reads
+    /// on most data. Statistics of other data are an error (the passes count every value against
+    /// them), never a quantile of the wrong values.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = shmkern::Pool::builder().threads(2).build()?;
+    /// let data: Vec<u32> = (0..50_000).map(|i| i * 7 % 1000).collect();
+    /// let stats = pool.stats(&data);
+    /// let opts = shmkern::ParOptions::default();
+    /// let q = pool.quantiles_given(&data, &[0.5, 0.9], &stats, opts)?;
+    /// assert_eq!(q, pool.quantiles(&data, &[0.5, 0.9])?);
+    /// let other = pool.stats(&data[..10]);
+    /// assert!(pool.quantiles_given(&data, &[0.5], &other, opts).is_err());
+    /// # Ok::<(), shmkern::Error>(())
+    /// ```
+    pub fn quantiles_given<T: StatElement>(
+        &self,
+        data: &[T],
+        qs: &[f64],
+        stats: &Stats<T>,
+        opts: ParOptions<'_>,
+    ) -> Result<Vec<Option<f64>>, Error> {
+        check_qs(qs)?;
+        let extremes = stats.min().zip(stats.max());
+        self.quantiles_in(data, qs, stats.count(), extremes, opts)
+    }
+
+    /// The quantiles of the `n` non-NaN values of `data`, whose smallest and largest are
+    /// `extremes` (`None` when `n` is 0).
+    fn quantiles_in<T: StatElement>(
+        &self,
+        data: &[T],
+        qs: &[f64],
+        n: u64,
+        extremes: Option<(T, T)>,
+        opts: ParOptions<'_>,
+    ) -> Result<Vec<Option<f64>>, Error> {
+        let Some((min, max)) = extremes.filter(|_| n > 0) else {
             return Ok(vec![None; qs.len()]);
         };
-        let n = e.count();
         let wanted: Vec<(u64, u64, f64)> = qs.iter().map(|&q| linear_ranks(n, q)).collect();
         let mut ranks: Vec<u64> = wanted.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
         ranks.sort_unstable();
@@ -149,12 +203,18 @@ impl Pool {
                 open.into_iter().partition(|o| o.count <= COLLECT);
             let (hists, keys) = self.pass(data, opts, &refine, &collect)?;
             for (o, mut keys) in collect.iter().zip(keys) {
-                debug_assert_eq!(keys.len() as u64, o.count);
+                if keys.len() as u64 != o.count {
+                    return Err(not_these_values(o.count, keys.len() as u64));
+                }
                 keys.sort_unstable();
                 found.extend(o.ranks.iter().map(|&r| (r, keys[(r - o.below) as usize])));
             }
             open = Vec::new();
             for (o, hist) in refine.iter().zip(hists) {
+                let total: u64 = hist.iter().sum();
+                if total != o.count {
+                    return Err(not_these_values(o.count, total));
+                }
                 // Walk the bins: each wanted rank lies in the bin where the running count passes it.
                 let mut below = o.below;
                 let mut ranks = o.ranks.iter().copied().peekable();
