@@ -12,7 +12,8 @@
 //! length, offset of the slice in its allocation), the call, where it ran, and the result's bits
 //! in hex. The calls: `Pool::sum_float_at` in each [`Accuracy`], `Pool::sum_int`,
 //! `Pool::checked_sum`, `Pool::stats` (its accessors and all 80 bytes of the `Stats`, private
-//! fields included) and the `MinMax` kernel (all bytes of its `Extremes`) on pools of 1, 2 and 4
+//! fields included), the `MinMax` kernel (all bytes of its `Extremes`), the `Moments` kernel (its
+//! bytes and derived moments) and `Pool::quantiles` (five quantiles) on pools of 1, 2 and 4
 //! threads, and on pools that take the streaming kernels (without and with prefetch) for every
 //! input; `shmkern::sum`, `checked_sum` and `stats` on the global pool; `sequential_sum`,
 //! `sequential_sum_compensated` and `run_sequential`; `chunk_sum_on` on the detected ISA and on
@@ -28,8 +29,8 @@
 
 use bytemuck::Pod;
 use shmkern::kernels::{
-    chunk_sum_on, run_sequential, sequential_sum, sequential_sum_compensated, Accuracy, Describe,
-    Float, Int, Isa, MinMax, Prefetch, StatElement,
+    chunk_sum_on, run_sequential, sequential_sum, sequential_sum_compensated, Accuracy,
+    CentralMoments, Describe, Float, Int, Isa, MinMax, Moments, Prefetch, StatElement,
 };
 use shmkern::sched::{BLOCK_LEN, CHUNK_LEN};
 use shmkern::{Pool, Stats};
@@ -380,6 +381,35 @@ fn stats<T: StatElement + Pod>(out: &mut Out, pools: &[(String, Pool)], name: &s
     }
     let e = run_sequential(&min_max, x).unwrap();
     out.put(name, "MinMax", "run_sequential", words(&e), true);
+    let moments = Moments::<T>::new();
+    for (source, pool) in pools {
+        let m = pool.run(&moments, x).unwrap();
+        out.put(name, "Moments", source, moments_bits(&m), true);
+    }
+    let m = run_sequential(&moments, x).unwrap();
+    out.put(name, "Moments", "run_sequential", moments_bits(&m), true);
+    const QS: [f64; 5] = [0.0, 0.1, 0.5, 0.75, 1.0];
+    for (source, pool) in pools {
+        let q = pool.quantiles(x, &QS).unwrap();
+        let bits: Vec<String> = q
+            .iter()
+            .map(|v| hex(&v.map_or(u64::MAX, f64::to_bits)))
+            .collect();
+        out.put(name, "quantiles", source, bits.join(" "), true);
+    }
+}
+
+/// The bits of a `CentralMoments`: its bytes, and what its accessors derive from them.
+fn moments_bits<T: StatElement>(m: &CentralMoments<T>) -> String {
+    let opt = |v: Option<f64>| v.map_or("none".to_owned(), |v| hex(&v.to_bits()));
+    format!(
+        "{} mean {} var {} skew {} kurt {}",
+        words(m),
+        opt(m.mean()),
+        opt(m.variance(1)),
+        opt(m.skewness()),
+        opt(m.kurtosis())
+    )
 }
 
 fn ints<T: IntBits>(out: &mut Out, pools: &[(String, Pool)]) {

@@ -115,7 +115,7 @@ impl<T: StatElement> CentralMoments<T> {
             if self.inf_count > 0 {
                 return f64::NAN;
             }
-            self.center + self.center_lo
+            canonical(self.center + self.center_lo)
         })
     }
 
@@ -146,7 +146,8 @@ impl<T: StatElement> CentralMoments<T> {
             }
             let n = self.count as f64;
             let m2 = self.m2 / n;
-            (self.m3 / n) / (m2 * m2.sqrt())
+            // 0/0 makes a NaN whose sign differs between CPUs (x86 sets it, Arm does not).
+            canonical((self.m3 / n) / (m2 * m2.sqrt()))
         })
     }
 
@@ -160,7 +161,7 @@ impl<T: StatElement> CentralMoments<T> {
             }
             let n = self.count as f64;
             let m2 = self.m2 / n;
-            (self.m4 / n) / (m2 * m2) - 3.0
+            canonical((self.m4 / n) / (m2 * m2) - 3.0)
         })
     }
 

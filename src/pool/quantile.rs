@@ -17,7 +17,7 @@
 use super::{ParOptions, Pool};
 use crate::error::{Error, ErrorKind};
 use crate::kernels::quantile::{lerp, linear_ranks, value_of, KeyRange};
-use crate::kernels::{MinMax, StatElement, Stats};
+use crate::kernels::{canonical, MinMax, StatElement, Stats};
 use crate::sched::CHUNK_LEN;
 
 /// Bins of a histogram pass.
@@ -169,7 +169,8 @@ impl Pool {
         let at = |r: u64| value_of::<T>(found[found.partition_point(|&(k, _)| k < r)].1);
         Ok(wanted
             .into_iter()
-            .map(|(lo, hi, t)| Some(lerp(at(lo), at(hi), t)))
+            // ∞ − ∞ between −∞ and +∞ makes a NaN whose sign differs between CPUs.
+            .map(|(lo, hi, t)| Some(canonical(lerp(at(lo), at(hi), t))))
             .collect())
     }
 
