@@ -51,6 +51,9 @@ pub(crate) enum ErrorKind {
         expected: u64,
         found: u64,
     },
+    /// `Pool::histogram` was asked for no bin or a range it cannot draw.
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    BadHistogram(String),
     /// A quantile outside `[0, 1]`, or NaN.
     #[cfg_attr(shmkern_loom, allow(dead_code))]
     BadQuantile(String),
@@ -137,6 +140,7 @@ impl fmt::Display for Error {
                 "the statistics given count {expected} values in a range of the data, which holds \
                  {found}: they are not this data's"
             ),
+            ErrorKind::BadHistogram(why) => write!(f, "cannot draw the histogram: {why}"),
             ErrorKind::BadQuantile(q) => write!(f, "the quantile {q} is not in [0, 1]"),
             ErrorKind::PieceBytes(problem) => write!(f, "cannot read the piece: {problem}"),
             ErrorKind::ColumnLengths(lengths) => write!(

@@ -5,6 +5,8 @@
 mod builder;
 mod call;
 #[cfg(not(shmkern_loom))]
+mod histogram;
+#[cfg(not(shmkern_loom))]
 mod kernels;
 mod metrics;
 mod par;
