@@ -13,7 +13,8 @@
 //! in hex. The calls: `Pool::sum_float_at` in each [`Accuracy`], `Pool::sum_int`,
 //! `Pool::checked_sum`, `Pool::stats` (its accessors and all 80 bytes of the `Stats`, private
 //! fields included), the `MinMax` kernel (all bytes of its `Extremes`), the `Moments` kernel (its
-//! bytes and derived moments) and `Pool::quantiles` (five quantiles) on pools of 1, 2 and 4
+//! bytes and derived moments), `Pool::quantiles` (five quantiles) and `Pool::histogram` (edges and
+//! counts) on pools of 1, 2 and 4
 //! threads, and on pools that take the streaming kernels (without and with prefetch) for every
 //! input; `shmkern::sum`, `checked_sum` and `stats` on the global pool; `sequential_sum`,
 //! `sequential_sum_compensated` and `run_sequential`; `chunk_sum_on` on the detected ISA and on
@@ -396,6 +397,20 @@ fn stats<T: StatElement + Pod>(out: &mut Out, pools: &[(String, Pool)], name: &s
             .map(|v| hex(&v.map_or(u64::MAX, f64::to_bits)))
             .collect();
         out.put(name, "quantiles", source, bits.join(" "), true);
+        // Own range where the extremes are finite, else a fixed one; edges' bits and the counts.
+        let h = pool
+            .histogram(x, 7, None)
+            .or_else(|_| pool.histogram(x, 7, Some((-1.0, 1.0))))
+            .unwrap();
+        let edges: Vec<String> = h.edges.iter().map(|e| hex(&e.to_bits())).collect();
+        let counts = format!("{:?} {} {} {}", h.counts, h.below, h.above, h.nan_count);
+        out.put(
+            name,
+            "histogram",
+            source,
+            format!("{} {counts}", edges.join(" ")),
+            true,
+        );
     }
 }
 

@@ -1,5 +1,5 @@
-//! `shmkern describe` (pandas' `describe()` plus the NaN count, skewness and excess kurtosis) and
-//! `shmkern quantile`: map the file, compute on a pool, print text or JSON.
+//! `shmkern describe` (pandas' `describe()` plus the NaN count, skewness and excess kurtosis),
+//! `shmkern quantile` and `shmkern hist`: map the file, compute on a pool, print text or JSON.
 //!
 //! `describe` reads the file four times: `stats` (count, NaN count, min, max), the `Moments` kernel
 //! (mean, std, skewness, kurtosis) and the two reads `Pool::quantiles_given` needs from known
@@ -9,7 +9,7 @@ use crate::dispatch::dispatch;
 use crate::input::{inspect, Source};
 use crate::output::{json_opt, text_opt, Scalar};
 use crate::run::{emit, on_mapped_reads, pool, Fields};
-use crate::{DescribeArgs, Failure, InputArgs, QuantileArgs};
+use crate::{DescribeArgs, Failure, HistArgs, InputArgs, QuantileArgs};
 use serde_json::{Map, Value};
 use shmkern::buffer::Element;
 use shmkern::kernels::{Moments, StatElement};
@@ -95,4 +95,68 @@ where
         ("quantiles", Value::Object(json), text.join(", ")),
     ];
     emit(src, s.count() + s.nan_count(), fields, &run, input.json)
+}
+
+pub fn hist(args: HistArgs) -> Result<(), Failure> {
+    one_process(&args.input, "hist")?;
+    let src = inspect(&args.input.file, args.input.dtype)?;
+    let pool = pool(args.input.threads)?;
+    dispatch!(src.dtype, T => hist_of::<T>(&src, &pool, &args))
+}
+
+/// Width of the longest bar of the text chart, in characters.
+const BAR: u64 = 40;
+
+fn hist_of<T>(src: &Source, pool: &Pool, args: &HistArgs) -> Result<(), Failure>
+where
+    T: StatElement + Element + Scalar,
+{
+    let input = &args.input;
+    let range = args.range.as_deref().map(|r| (r[0], r[1]));
+    let reads = if range.is_some() { 1 } else { 2 };
+    let (h, run) = on_mapped_reads::<T, _>(src, pool, "hist", input.quiet, reads, |p, d, o| {
+        p.histogram_with(d, args.bins as usize, range, o)
+    })?;
+    let total = h.counts.iter().sum::<u64>() + h.below + h.above + h.nan_count;
+    let most = h.counts.iter().copied().max().unwrap_or(0).max(1);
+    // One row a bin: its interval, its count, a bar; the columns aligned.
+    let labels: Vec<String> = (0..h.counts.len())
+        .map(|i| {
+            let close = if i + 1 == h.counts.len() { ']' } else { ')' };
+            format!("[{}, {}{close}", h.edges[i].text(), h.edges[i + 1].text())
+        })
+        .collect();
+    let label_width = labels.iter().map(String::len).max().unwrap_or(0);
+    let count_width = most.to_string().len();
+    let chart: Vec<String> = labels
+        .iter()
+        .zip(&h.counts)
+        .map(|(label, &c)| {
+            let bar = "#".repeat((c * BAR).div_ceil(most) as usize);
+            format!("{label:<label_width$}  {c:>count_width$}  {bar}")
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    let fields: Fields = vec![
+        ("bins", h.counts.len().into(), h.counts.len().to_string()),
+        (
+            "edges",
+            h.edges.iter().map(|&e| e.json()).collect(),
+            format!(
+                "{} .. {}",
+                h.edges[0].text(),
+                h.edges[h.counts.len()].text()
+            ),
+        ),
+        (
+            "counts",
+            h.counts.iter().map(|&c| Value::from(c)).collect(),
+            format!("\n{}", chart.join("\n")),
+        ),
+        ("below", h.below.into(), h.below.to_string()),
+        ("above", h.above.into(), h.above.to_string()),
+        ("nan_count", h.nan_count.into(), h.nan_count.to_string()),
+    ];
+    emit(src, total, fields, &run, input.json)
 }

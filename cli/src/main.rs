@@ -41,6 +41,9 @@ enum Command {
     Describe(DescribeArgs),
     /// Quantiles of a file's non-NaN values, exact, as numpy's nanquantile (linear method).
     Quantile(QuantileArgs),
+    /// A histogram of a file's values in uniform bins, as numpy's histogram (values outside the
+    /// range and NaNs counted apart), with a bar chart.
+    Hist(HistArgs),
     /// Write COUNT random values to FILE (raw little-endian, or .npy when FILE ends in .npy).
     Gen(GenArgs),
     /// Fill an anonymous shared buffer and time `stats` on 1 thread and on all of them.
@@ -187,6 +190,18 @@ struct QuantileArgs {
     quantiles: Vec<QuantileArg>,
 }
 
+#[derive(Args)]
+struct HistArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Number of bins.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    bins: u32,
+    /// The range the bins cover [default: the smallest and largest value].
+    #[arg(long, num_args = 2, value_names = ["LO", "HI"], allow_negative_numbers = true)]
+    range: Option<Vec<f64>>,
+}
+
 /// A quantile as given on the command line (the output's key) and its value.
 #[derive(Clone, Debug)]
 struct QuantileArg {
@@ -297,6 +312,7 @@ fn main() -> ExitCode {
         Command::Sum(a) => run::sum(a),
         Command::Describe(a) => describe::describe(a),
         Command::Quantile(a) => describe::quantile(a),
+        Command::Hist(a) => describe::hist(a),
         Command::Gen(a) => gen::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Job(c) => job::run(c),

@@ -1097,3 +1097,79 @@ fn describe_and_quantile_print_their_fields() {
         &["/nonexistent/x.npy"],
     );
 }
+
+/// `hist`: numpy's edges and counts, outliers and NaNs apart, a bar chart as text; bad bins and
+/// ranges are errors naming them.
+#[test]
+fn hist_prints_counts_and_a_chart() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write_raw(d.path(), "h", &[1.0f64, 2.0, 2.0, 3.0, f64::NAN, 9.0]);
+    let v = json(&[
+        "hist",
+        s(&p),
+        "--dtype",
+        "f64",
+        "--bins",
+        "4",
+        "--range",
+        "1",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(v["edges"], serde_json::json!([1.0, 1.5, 2.0, 2.5, 3.0]));
+    assert_eq!(v["counts"], serde_json::json!([1, 0, 2, 1]));
+    assert_eq!(
+        (
+            v["below"].as_u64(),
+            v["above"].as_u64(),
+            v["nan_count"].as_u64()
+        ),
+        (Some(0), Some(1), Some(1))
+    );
+    let v = json(&["hist", s(&p), "--dtype", "f64", "--bins", "2", "--json"]);
+    assert_eq!(v["edges"], serde_json::json!([1.0, 5.0, 9.0]));
+    let out = shmkern(&[
+        "hist",
+        s(&p),
+        "--dtype",
+        "f64",
+        "--bins",
+        "2",
+        "--range",
+        "-1",
+        "3",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    // 1.0 lies on the edge that opens the second bin.
+    assert!(text.contains("[-1.0, 1.0)  0\n"), "{text}");
+    assert!(
+        text.contains("[1.0, 3.0]   4  ########################################\n"),
+        "{text}"
+    );
+    fails(
+        &["hist", s(&p), "--dtype", "f64", "--bins", "0"],
+        2,
+        &["--bins"],
+    );
+    fails(
+        &[
+            "hist",
+            s(&p),
+            "--dtype",
+            "f64",
+            "--bins",
+            "3",
+            "--range",
+            "2",
+            "1",
+        ],
+        1,
+        &["range 2..1 must be finite"],
+    );
+    let inf = write_raw(d.path(), "inf", &[1.0f64, f64::INFINITY]);
+    fails(
+        &["hist", s(&inf), "--dtype", "f64", "--bins", "3"],
+        1,
+        &["give a range"],
+    );
+}

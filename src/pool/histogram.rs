@@ -62,7 +62,7 @@ impl Pool {
             Some((lo, hi)) => {
                 if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
                     return Err(bad(format!(
-                        "the range {lo}..{hi} is not finite with its first bound below its second"
+                        "the range {lo}..{hi} must be finite, its first bound at most its second"
                     )));
                 }
                 (lo, hi)

@@ -2,7 +2,8 @@
 
 Usage: python3 check.py SHMKERN_BINARY WORK_DIR. Writes .npy files with numpy, runs the command on
 each with --json, and compares field by field with numpy (and, where numpy is not exact, with an
-exact value from `fractions`): quantiles bit for bit with np.nanquantile (f64 data; f32 and integer
+exact value from `fractions`): histogram edges and counts as np.histogram's (its own range and a given one;
+values outside and NaNs, which numpy drops, counted apart); quantiles bit for bit with np.nanquantile (f64 data; f32 and integer
 data as numpy's quantile of their float64 widening, since shmkern interpolates in f64); count, NaN
 count, min and max exactly; mean and std (ddof 1) within 1e-12 relative of numpy's, and never
 further from the exact value than numpy's by more than 4·u·mean(|x|) (the mean: its natural error
@@ -82,6 +83,14 @@ def compare(name, data):
     got = [num(qd[str(v)]) for v in qs]
     want = np.nanquantile(wide, qs).tolist()
     check(name, got == want, f"quantiles {got} vs numpy {want}")
+    for extra, kw in [([], {}), (["--range", "-1.5", "2"], {"range": (-1.5, 2.0)})]:
+        h = run("hist", path, "--bins", "17", *extra)
+        counts, edges = np.histogram(clean, bins=17, **kw)
+        check(name, [num(e) for e in h["edges"]] == edges.tolist(), f"hist edges {h['edges']} vs numpy {edges.tolist()}")
+        check(name, h["counts"] == counts.tolist(), f"hist counts {h['counts']} vs numpy {counts.tolist()}")
+        lo, hi = edges[0], edges[-1]
+        outside = (int((clean < lo).sum()), int((clean > hi).sum()))
+        check(name, (h["below"], h["above"], h["nan_count"]) == (*outside, len(wide) - n), f"hist outside {h}")
     if n < 2:
         return
     mean, std = num(d["mean"]), num(d["std"])
