@@ -30,7 +30,8 @@ pub(crate) fn lerp(a: f64, b: f64, t: f64) -> f64 {
     }
 }
 
-/// A range of keys `lo..=hi` cut into at most `bins` bins of (nearly) equal key width.
+/// A range of keys `lo..=hi`, cut into bins of `2^shift` keys each (the last one shorter): the
+/// bin of a key is a shift of its offset, no division.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct KeyRange {
     pub(crate) lo: i64,
@@ -38,39 +39,47 @@ pub(crate) struct KeyRange {
 }
 
 impl KeyRange {
-    /// Keys in the range (at least 1, at most 2^64).
-    fn width(self) -> u128 {
-        (i128::from(self.hi) - i128::from(self.lo) + 1) as u128
+    /// Keys in the range, less one (`0` to `2^64 − 1`).
+    fn span(self) -> u64 {
+        self.hi.wrapping_sub(self.lo) as u64
     }
 
     /// Whether `key` lies in the range.
+    #[inline(always)]
     pub(crate) fn contains(self, key: i64) -> bool {
         (self.lo..=self.hi).contains(&key)
     }
 
-    /// How many bins a histogram of the range has: `bins`, or fewer when the range has fewer keys.
-    pub(crate) fn bins(self, bins: usize) -> usize {
-        self.width().min(bins as u128) as usize
+    /// The smallest `shift` whose bins of `2^shift` keys number at most `bins` (a power of two).
+    pub(crate) fn shift(self, bins: usize) -> u32 {
+        debug_assert!(bins.is_power_of_two());
+        // Bins needed: ⌊span / 2^shift⌋ + 1 ≤ bins ⇔ span >> shift < bins.
+        let need = u64::BITS - self.span().leading_zeros();
+        need.saturating_sub(bins.trailing_zeros())
     }
 
-    /// The bin of `key` (in the range) among [`bins`](Self::bins)`(bins)`: `(key − lo)·B / width`.
+    /// How many bins of `2^shift` keys the range has.
+    pub(crate) fn bins(self, shift: u32) -> usize {
+        self.span().checked_shr(shift).unwrap_or(0) as usize + 1
+    }
+
+    /// The bin of `key` (in the range): its offset from `lo`, shifted.
     #[inline(always)]
-    pub(crate) fn bin_of(self, key: i64, bins: usize) -> usize {
-        let b = self.bins(bins) as u128;
-        let off = (i128::from(key) - i128::from(self.lo)) as u128;
-        (off * b / self.width()) as usize
+    pub(crate) fn bin_of(self, key: i64, shift: u32) -> usize {
+        (key.wrapping_sub(self.lo) as u64)
+            .checked_shr(shift)
+            .unwrap_or(0) as usize
     }
 
-    /// The keys of bin `i`: those whose [`bin_of`](Self::bin_of) is `i`.
-    pub(crate) fn bin(self, i: usize, bins: usize) -> KeyRange {
-        let (b, w) = (self.bins(bins) as u128, self.width());
-        // The smallest offset o with o·b / w >= i is ceil(i·w / b).
-        let first = |i: u128| (i * w).div_ceil(b);
-        let lo = i128::from(self.lo) + first(i as u128) as i128;
-        let hi = i128::from(self.lo) + first(i as u128 + 1) as i128 - 1;
+    /// The keys of bin `i`.
+    pub(crate) fn bin(self, i: usize, shift: u32) -> KeyRange {
+        // Shifts reach 64 (one bin of all 2^64 keys).
+        let first = (i as u64).checked_shl(shift).unwrap_or(0);
+        let size = 1u64.checked_shl(shift).map_or(u64::MAX, |b| b - 1);
+        let last = first.saturating_add(size).min(self.span());
         KeyRange {
-            lo: lo as i64,
-            hi: hi as i64,
+            lo: self.lo.wrapping_add(first as i64),
+            hi: self.lo.wrapping_add(last as i64),
         }
     }
 }
@@ -84,8 +93,9 @@ pub(crate) fn value_of<T: StatElement>(key: i64) -> f64 {
 mod tests {
     use super::*;
 
-    /// The bins tile the range in order, each key in the bin `bin_of` names, for ranges from one
-    /// key to all 2^64 of them.
+    /// The bins tile the range in order, each key in the bin `bin_of` names, at most `bins` of
+    /// them and more than half that many when the range has the keys, for ranges from one key to
+    /// all 2^64 of them.
     #[test]
     fn bins_tile_the_range() {
         for (lo, hi) in [
@@ -97,16 +107,20 @@ mod tests {
             (-1, i64::MAX),
         ] {
             let r = KeyRange { lo, hi };
-            for bins in [1, 3, 16, 4096] {
-                let n = r.bins(bins);
+            for bins in [1, 4, 16, 4096] {
+                let shift = r.shift(bins);
+                let n = r.bins(shift);
+                assert!(n <= bins, "{r:?}: {n} bins of 2^{shift}");
+                let keys = i128::from(hi) - i128::from(lo) + 1;
+                assert!(2 * n > bins || keys < bins as i128, "{r:?}: only {n} bins");
                 let mut next = i128::from(lo);
                 for i in 0..n {
-                    let b = r.bin(i, bins);
+                    let b = r.bin(i, shift);
                     assert_eq!(i128::from(b.lo), next, "{r:?} bin {i} of {n}");
                     assert!(b.lo <= b.hi);
                     let mid = ((i128::from(b.lo) + i128::from(b.hi)) / 2) as i64;
                     for k in [b.lo, b.hi, mid] {
-                        assert_eq!(r.bin_of(k, bins), i, "{r:?} key {k}");
+                        assert_eq!(r.bin_of(k, shift), i, "{r:?} key {k}");
                     }
                     next = i128::from(b.hi) + 1;
                 }

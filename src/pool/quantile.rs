@@ -2,15 +2,16 @@
 //! data.
 //!
 //! 1. The extremes and the count of the non-NaN values ([`MinMax`]).
-//! 2. For the order statistics the quantiles need (numpy's `linear` method), a histogram of
-//!    [`BINS`] bins over their key range ([`StatElement::key`]: integers in the values' order),
-//!    then the same inside the bins that hold a wanted rank, until each such bin holds at most
-//!    [`COLLECT`] values or a single key.
+//! 2. For the order statistics the quantiles need (numpy's `linear` method), a histogram of at
+//!    most [`BINS`] bins of `2^shift` keys each over their key range ([`StatElement::key`]:
+//!    integers in the values' order, so a value's bin is a shift of its offset), then the same
+//!    inside the bins that hold a wanted rank, until each such bin holds at most [`COLLECT`]
+//!    values or a single key.
 //! 3. One pass that collects the keys of those bins; a selection among them gives each rank.
 //!
 //! On most data that is three reads (extremes, one histogram, the collection); a narrow cluster of
 //! more than [`COLLECT`] distinct values inside one bin takes one more histogram each time, at most
-//! six in all (64-bit keys, 12 bits a histogram). Histogram counts and collected key sets do not
+//! six in all (64-bit keys, at least 11 bits a histogram), so at most eight reads. Histogram counts and collected key sets do not
 //! depend on the order of the values, so any chunking and thread count give the same result; the
 //! passes use large chunks to keep the per-chunk partials few.
 
@@ -20,7 +21,7 @@ use crate::kernels::quantile::{lerp, linear_ranks, value_of, KeyRange};
 use crate::kernels::{canonical, MinMax, StatElement, Stats};
 use crate::sched::CHUNK_LEN;
 
-/// Bins of a histogram pass.
+/// Bins of a histogram pass, at most (a power of two: each bin is `2^shift` keys).
 const BINS: usize = 4096;
 /// A bin with at most this many values is collected (8 bytes a value: 16 MiB).
 const COLLECT: u64 = 1 << 21;
@@ -226,7 +227,7 @@ impl Pool {
                     }
                     if !inside.is_empty() {
                         open.push(Open {
-                            range: o.range.bin(i, BINS),
+                            range: o.range.bin(i, o.range.shift(BINS)),
                             below,
                             count: c,
                             ranks: inside,
@@ -251,11 +252,13 @@ impl Pool {
         refine: &[Open],
         collect: &[Open],
     ) -> Result<(Vec<Vec<u64>>, Vec<Vec<i64>>), Error> {
+        let shifts: Vec<u32> = refine.iter().map(|o| o.range.shift(BINS)).collect();
         let empty = || {
             (
                 refine
                     .iter()
-                    .map(|o| vec![0u64; o.range.bins(BINS)])
+                    .zip(&shifts)
+                    .map(|(o, &s)| vec![0u64; o.range.bins(s)])
                     .collect::<Vec<_>>(),
                 vec![Vec::new(); collect.len()],
             )
@@ -270,9 +273,9 @@ impl Pool {
                         continue;
                     }
                     let k = v.key();
-                    for (o, h) in refine.iter().zip(&mut hists) {
+                    for ((o, h), &s) in refine.iter().zip(&mut hists).zip(&shifts) {
                         if o.range.contains(k) {
-                            h[o.range.bin_of(k, BINS)] += 1;
+                            h[o.range.bin_of(k, s)] += 1;
                         }
                     }
                     for (o, c) in collect.iter().zip(&mut keys) {
