@@ -10,6 +10,8 @@
 //!   against streaming ([`scaling`]);
 //! - `framework`: the built-in kernels through the kernel framework against the closure path
 //!   they took before, and a user kernel ([`framework`]);
+//! - `suite`: the kernel suite (moments, extremes, histogram, quantiles, describe) against the
+//!   bandwidth loop and rayon ([`suite`]);
 //! - `anchors`: the `f64` sum against rayon, paralight, oneTBB and Node.js ([`anchors`]);
 //! - `plot`: the `f64` sum's throughput at 14 input sizes, a table and `docs/throughput.png`
 //!   ([`plot`]).
@@ -33,6 +35,7 @@ mod kernels;
 mod plot;
 mod pool;
 mod scaling;
+mod suite;
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -40,12 +43,13 @@ mod common;
 use std::process::{Command, ExitCode};
 
 /// The tables, by subcommand name, in the order `all` runs them.
-const TABLES: [(&str, fn()); 7] = [
+const TABLES: [(&str, fn()); 8] = [
     ("futex", futex::run),
     ("pool", pool::run),
     ("kernels", kernels::run),
     ("scaling", scaling::run),
     ("framework", framework::run),
+    ("suite", suite::run),
     ("anchors", run_anchors),
     ("plot", plot::run),
 ];

@@ -1,0 +1,300 @@
+//! `suite`: the kernels of the kernel suite over 1 GiB of `f64` on 2 participants, against the
+//! read-bandwidth loop and against what a Rust user would write with rayon (docs/performance.md,
+//! "Kernel suite"):
+//!
+//! ```sh
+//! cargo bench --bench tables -- suite        # about two minutes
+//! ```
+//!
+//! Rows: the bandwidth loop (`common/bandwidth.rs`); `stats` (the reference one-read kernel);
+//! `Moments` (mean to excess kurtosis); `MinMax` (extremes with positions); `histogram` of 100 bins
+//! over a given range (one read); `quantiles` of three quartiles (three reads: extremes, a
+//! histogram, a collection); `describe`'s calls (`stats`, `Moments`, `quantiles_given`: four
+//! reads). Beside each, rayon as a user writes it: a `par_iter` fold of the power sums, of the
+//! extremes with their index, of per-thread bin counts (`par_chunks`), and for quantiles a sorted
+//! copy (`par_sort_unstable_by(total_cmp)`, the copy inside the timing). Results are compared
+//! before timing (counts and extremes equal; moments within 1e-9; quantiles equal).
+//!
+//! Ratios: ×bandwidth = the bandwidth loop's time / the kernel's (≥ 0.9 is the target for the
+//! one-read kernels), and `reads` = the kernel's time / the bandwidth loop's (what it costs in
+//! reads of the data; `describe` must stay ≤ 4); ×rayon = rayon's time / shmkern's. Medians of
+//! [`REPS`] single calls, the variants of a round run back to back in a rotating order.
+
+use crate::common::bandwidth::bandwidth;
+use crate::common::buffer::{f64_value, Buffer};
+use crate::common::report::{self, fmt_time, Variant};
+use rayon::prelude::*;
+use shmkern::kernels::{Isa, MinMax, Moments};
+use shmkern::{ParOptions, Pool};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Single calls per variant; the median is reported.
+const REPS: usize = 7;
+/// Participants of every variant.
+const THREADS: usize = 2;
+/// The quartiles `describe` and the quantile rows ask for.
+const QUARTILES: [f64; 3] = [0.25, 0.5, 0.75];
+/// Bins of the histogram rows, over [`RANGE`].
+const BINS: usize = 100;
+const RANGE: (f64, f64) = (-1.0, 1.0);
+
+/// A single timed call.
+fn once<'a>(mut f: impl FnMut() + 'a) -> Variant<'a> {
+    Box::new(move |iters| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            f();
+        }
+        start.elapsed()
+    })
+}
+
+/// The power sums `(n, Σx, Σx², Σx³, Σx⁴)` as a rayon user folds them (about zero: no shift).
+fn rayon_moments(x: &[f64]) -> (f64, f64, f64, f64) {
+    let (n, s1, s2, s3, s4) = x
+        .par_iter()
+        .fold(
+            || (0u64, 0.0, 0.0, 0.0, 0.0),
+            |(n, a, b, c, d), &v| {
+                let v2 = v * v;
+                (n + 1, a + v, b + v2, c + v2 * v, d + v2 * v2)
+            },
+        )
+        .reduce(
+            || (0, 0.0, 0.0, 0.0, 0.0),
+            |x, y| (x.0 + y.0, x.1 + y.1, x.2 + y.2, x.3 + y.3, x.4 + y.4),
+        );
+    let n = n as f64;
+    let mean = s1 / n;
+    let var = s2 / n - mean * mean;
+    let m3 = s3 / n - 3.0 * mean * s2 / n + 2.0 * mean.powi(3);
+    let m4 = s4 / n - 4.0 * mean * s3 / n + 6.0 * mean * mean * s2 / n - 3.0 * mean.powi(4);
+    (mean, var, m3 / var.powf(1.5), m4 / (var * var) - 3.0)
+}
+
+/// The first smallest and largest values with their indices, as a rayon user reduces them.
+fn rayon_minmax(x: &[f64]) -> ((f64, usize), (f64, usize)) {
+    x.par_iter()
+        .enumerate()
+        .fold(
+            || ((f64::INFINITY, usize::MAX), (f64::NEG_INFINITY, usize::MAX)),
+            |(lo, hi), (i, &v)| {
+                (
+                    if v < lo.0 { (v, i) } else { lo },
+                    if v > hi.0 { (v, i) } else { hi },
+                )
+            },
+        )
+        .reduce(
+            || ((f64::INFINITY, usize::MAX), (f64::NEG_INFINITY, usize::MAX)),
+            |a, b| {
+                let lo = if b.0 .0 < a.0 .0 || (b.0 .0 == a.0 .0 && b.0 .1 < a.0 .1) {
+                    b.0
+                } else {
+                    a.0
+                };
+                let hi = if b.1 .0 > a.1 .0 || (b.1 .0 == a.1 .0 && b.1 .1 < a.1 .1) {
+                    b.1
+                } else {
+                    a.1
+                };
+                (lo, hi)
+            },
+        )
+}
+
+/// Bin counts over [`RANGE`] as a rayon user writes them: per-thread vectors added at the end.
+fn rayon_histogram(x: &[f64]) -> Vec<u64> {
+    let (lo, hi) = RANGE;
+    let scale = BINS as f64 / (hi - lo);
+    x.par_chunks(1 << 16)
+        .fold(
+            || vec![0u64; BINS],
+            |mut h, c| {
+                for &v in c {
+                    if (lo..=hi).contains(&v) {
+                        h[(((v - lo) * scale) as usize).min(BINS - 1)] += 1;
+                    }
+                }
+                h
+            },
+        )
+        .reduce(
+            || vec![0u64; BINS],
+            |mut a, b| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
+}
+
+/// Quartiles by a sorted copy, numpy's linear method.
+fn rayon_quantiles(x: &[f64]) -> Vec<f64> {
+    let mut v = x.to_vec();
+    v.par_sort_unstable_by(f64::total_cmp);
+    QUARTILES
+        .iter()
+        .map(|&q| {
+            let h = (v.len() - 1) as f64 * q;
+            let (i, t) = (h.floor() as usize, h - h.floor());
+            let (a, b) = (v[i], v[(i + 1).min(v.len() - 1)]);
+            if t >= 0.5 {
+                b - (b - a) * (1.0 - t)
+            } else {
+                a + (b - a) * t
+            }
+        })
+        .collect()
+}
+
+pub fn run() {
+    let started = Instant::now();
+    let isa = Isa::detect();
+    report::print_header(
+        &report::machine(),
+        &format!(
+            "median of {REPS} single calls, the variants of a round back to back in a rotating \
+             order; pools of {THREADS} threads (shmkern and rayon) built once; data: one 1 GiB \
+             anonymous mapping of f64 (every page written before timing); bandwidth loop on {isa:?}"
+        ),
+    );
+    let mut buf = Buffer::new(false);
+    buf.fill(THREADS, f64_value);
+    let pool = Pool::builder().threads(THREADS).build().expect("pool");
+    let ray = rayon::ThreadPoolBuilder::new()
+        .num_threads(THREADS)
+        .build()
+        .expect("rayon pool");
+    report::section(|| table(&buf, &pool, &ray, isa));
+    report::print_total(started);
+}
+
+fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
+    let x = buf.view::<f64>();
+    let w = buf.view::<u64>();
+    let opts = ParOptions::default();
+    // Results first, compared with rayon's.
+    let m = pool.run(&Moments::new(), x).unwrap();
+    let (mean, var, skew, kurt) = ray.install(|| rayon_moments(x));
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+    assert!(close(m.mean().unwrap(), mean) && close(m.variance(0).unwrap(), var));
+    assert!(close(m.skewness().unwrap(), skew) && close(m.kurtosis().unwrap(), kurt));
+    let e = pool.run(&MinMax::new(), x).unwrap();
+    assert_eq!(
+        (e.min().unwrap(), e.max().unwrap()),
+        ray.install(|| rayon_minmax(x))
+    );
+    let h = pool.histogram(x, BINS, Some(RANGE)).unwrap();
+    let rh = ray.install(|| rayon_histogram(x));
+    assert_eq!(h.counts.iter().sum::<u64>(), rh.iter().sum::<u64>());
+    let q = pool.quantiles(x, &QUARTILES).unwrap();
+    let rq = ray.install(|| rayon_quantiles(x));
+    assert_eq!(q, rq.iter().map(|&v| Some(v)).collect::<Vec<_>>());
+
+    let rows: Vec<(&str, u32)> = vec![
+        ("two-thread read-bandwidth loop (`u64` XOR)", 1),
+        ("`stats`", 1),
+        ("`Moments` (mean, variance, skewness, kurtosis)", 1),
+        ("rayon: `par_iter` fold of the power sums", 1),
+        ("`MinMax` (extremes with first positions)", 1),
+        ("rayon: `par_iter().enumerate()` fold of the extremes", 1),
+        ("`histogram`, 100 bins, given range", 1),
+        ("rayon: `par_chunks` fold of bin counts", 1),
+        ("`quantiles` (3 quartiles)", 3),
+        ("rayon: `to_vec` + `par_sort_unstable_by` + index", 0),
+        (
+            "`describe`'s calls (`stats`, `Moments`, `quantiles_given`)",
+            4,
+        ),
+    ];
+    let mut variants: Vec<Variant<'_>> = vec![
+        once(|| {
+            black_box(bandwidth(pool, isa, black_box(w)));
+        }),
+        once(|| {
+            black_box(pool.stats(black_box(x)));
+        }),
+        once(|| {
+            black_box(pool.run(&Moments::new(), black_box(x)).unwrap());
+        }),
+        once(|| {
+            black_box(ray.install(|| rayon_moments(black_box(x))));
+        }),
+        once(|| {
+            black_box(pool.run(&MinMax::new(), black_box(x)).unwrap());
+        }),
+        once(|| {
+            black_box(ray.install(|| rayon_minmax(black_box(x))));
+        }),
+        once(|| {
+            black_box(pool.histogram(black_box(x), BINS, Some(RANGE)).unwrap());
+        }),
+        once(|| {
+            black_box(ray.install(|| rayon_histogram(black_box(x))));
+        }),
+        once(|| {
+            black_box(pool.quantiles(black_box(x), &QUARTILES).unwrap());
+        }),
+        once(|| {
+            black_box(ray.install(|| rayon_quantiles(black_box(x))));
+        }),
+        once(|| {
+            let s = pool.stats_with(x, opts).unwrap();
+            let m = pool.run_with(&Moments::new(), x, opts).unwrap();
+            black_box((m, pool.quantiles_given(x, &QUARTILES, &s, opts).unwrap()));
+        }),
+    ];
+    let s = report::measure(&mut variants, REPS, Duration::ZERO);
+    drop(variants);
+    let bw = s[0].median;
+    println!(
+        "### Kernel suite, 128 Mi f64 (1 GiB), {THREADS} threads (×bandwidth: bandwidth-loop time / \
+         time; reads: time / bandwidth-loop time; ×rayon: rayon's time / shmkern's)"
+    );
+    println!();
+    println!("| variant | time (median) | min–max | GB/s | ×bandwidth | reads (time) | reads (data) | ×rayon |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    // The rayon row each shmkern row is compared with.
+    let rayon_of = |i: usize| match i {
+        2 => Some(3),
+        4 => Some(5),
+        6 => Some(7),
+        8 => Some(9),
+        _ => None,
+    };
+    for (i, ((name, reads), x)) in rows.iter().zip(&s).enumerate() {
+        let vs = rayon_of(i).map_or("".to_owned(), |r| format!("×{:.2}", s[r].median / x.median));
+        let reads = if *reads == 0 {
+            "–".to_owned()
+        } else {
+            reads.to_string()
+        };
+        println!(
+            "| {name} | {} | {}–{} | {:.2} | ×{:.3} | {:.2} | {reads} | {vs} |",
+            fmt_time(x.median),
+            fmt_time(x.min),
+            fmt_time(x.max),
+            (1usize << 30) as f64 / x.median,
+            bw / x.median,
+            x.median / bw,
+        );
+    }
+    println!();
+    let verdict = |ok: bool| if ok { "holds" } else { "does NOT hold" };
+    println!("Targets, from the medians above:");
+    println!();
+    for (i, name) in [(2, "`Moments`"), (4, "`MinMax`"), (6, "`histogram`")] {
+        let r = bw / s[i].median;
+        println!(
+            "- {name}: ×{r:.3} of the bandwidth loop's speed (target ≥ 0.9: {})",
+            verdict(r >= 0.9)
+        );
+    }
+    let d = s[10].median / bw;
+    println!(
+        "- `describe`: {d:.2} reads' time (target ≤ 4: {})",
+        verdict(d <= 4.0)
+    );
+    println!();
+}
