@@ -9,15 +9,16 @@
 //! Rows: the bandwidth loop (`common/bandwidth.rs`); `stats` (the reference one-read kernel);
 //! `Moments` (mean to excess kurtosis); `MinMax` (extremes with positions); `histogram` of 100 bins
 //! over a given range (one read); `quantiles` of three quartiles (three reads: extremes, a
-//! histogram, a collection); `describe`'s calls (`stats`, `Moments`, `quantiles_given`: four
-//! reads). Beside each, rayon as a user writes it: a `par_iter` fold of the power sums, of the
-//! extremes with their index, of per-thread bin counts (`par_chunks`), and for quantiles a sorted
+//! histogram, a collection; more on clustered data); `describe`'s calls (`stats`, `Moments`,
+//! `quantiles_given`: four reads or more). Beside each, rayon as a user writes it: a `par_iter`
+//! fold of the power sums, of the extremes with their index, of per-thread bin counts (`par_chunks`), and for quantiles a sorted
 //! copy (`par_sort_unstable_by(total_cmp)`, the copy inside the timing). Results are compared
 //! before timing (counts and extremes equal; moments within 1e-9; quantiles equal).
 //!
 //! Ratios: ×bandwidth = the bandwidth loop's time / the kernel's (≥ 0.9 is the target for the
-//! one-read kernels), and `reads` = the kernel's time / the bandwidth loop's (what it costs in
-//! reads of the data; `describe` must stay ≤ 4); ×rayon = rayon's time / shmkern's. Medians of
+//! one-read kernels), and `reads (time)` = the kernel's time / the bandwidth loop's (what it costs
+//! in reads of the data; `describe` must stay ≤ 4), beside `reads (data)`, the passes it made over
+//! the data (counted by the progress counter); ×rayon = rayon's time / shmkern's. Medians of
 //! [`REPS`] single calls, the variants of a round run back to back in a rotating order.
 
 use crate::common::bandwidth::bandwidth;
@@ -188,11 +189,23 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
     let h = pool.histogram(x, BINS, Some(RANGE)).unwrap();
     let rh = ray.install(|| rayon_histogram(x));
     assert_eq!(h.counts.iter().sum::<u64>(), rh.iter().sum::<u64>());
-    let q = pool.quantiles(x, &QUARTILES).unwrap();
+    // How many reads the quantile call and describe's make (the progress counter counts every
+    // pass's elements).
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let counted = ParOptions {
+        progress: Some(&done),
+        ..ParOptions::default()
+    };
+    let q = pool.quantiles_with(x, &QUARTILES, counted).unwrap();
+    let quantile_reads = done.swap(0, std::sync::atomic::Ordering::Relaxed) / x.len() as u64;
+    let s = pool.stats_with(x, counted).unwrap();
+    let _ = pool.run_with(&Moments::new(), x, counted).unwrap();
+    let _ = pool.quantiles_given(x, &QUARTILES, &s, counted).unwrap();
+    let describe_reads = done.into_inner() / x.len() as u64;
     let rq = ray.install(|| rayon_quantiles(x));
     assert_eq!(q, rq.iter().map(|&v| Some(v)).collect::<Vec<_>>());
 
-    let rows: Vec<(&str, u32)> = vec![
+    let rows: Vec<(&str, u64)> = vec![
         ("two-thread read-bandwidth loop (`u64` XOR)", 1),
         ("`stats`", 1),
         ("`Moments` (mean, variance, skewness, kurtosis)", 1),
@@ -201,11 +214,11 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
         ("rayon: `par_iter().enumerate()` fold of the extremes", 1),
         ("`histogram`, 100 bins, given range", 1),
         ("rayon: `par_chunks` fold of bin counts", 1),
-        ("`quantiles` (3 quartiles)", 3),
+        ("`quantiles` (3 quartiles)", quantile_reads),
         ("rayon: `to_vec` + `par_sort_unstable_by` + index", 0),
         (
             "`describe`'s calls (`stats`, `Moments`, `quantiles_given`)",
-            4,
+            describe_reads,
         ),
     ];
     let mut variants: Vec<Variant<'_>> = vec![

@@ -6,6 +6,7 @@
 //! non-NaN data). The merge of a left and a right range keeps the left on ties, so the first
 //! position wins in the tree as in one pass.
 
+use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
 use super::stats::StatElement;
 use bytemuck::{Pod, Zeroable};
@@ -104,23 +105,60 @@ impl<T: StatElement> Extremes<T> {
 
     /// The extremes of `x`, whose first element is at position `offset` of the whole input.
     pub fn of(x: &[T], offset: usize) -> Self {
-        let mut e = Self::empty();
-        for (i, &v) in x.iter().enumerate() {
-            if v.is_nan() {
-                e.nan_count += 1;
-                continue;
-            }
-            let (k, at) = (v.key(), (offset + i) as u64);
-            if e.count == 0 {
-                (e.min_key, e.min_at, e.max_key, e.max_at) = (k, at, k, at);
-            } else if k < e.min_key {
-                (e.min_key, e.min_at) = (k, at);
-            } else if k > e.max_key {
-                (e.max_key, e.max_at) = (k, at);
-            }
-            e.count += 1;
-        }
+        let mut e = chunk(x);
+        e.min_at += offset as u64;
+        e.max_at += offset as u64;
         e
+    }
+
+    /// [`of`](Self::of) at offset 0, in two steps that vectorize: the smallest and largest keys and
+    /// the NaN count over eight lanes without a branch (keys are exact, so the lane split changes
+    /// nothing), then the first position of each key (an early-exit search of the chunk, which the
+    /// first step left in cache).
+    #[inline(always)]
+    fn of_chunk(x: &[T]) -> Self {
+        const W: usize = 8;
+        let mut nans = [0u64; W];
+        let mut lo = [i64::MAX; W];
+        let mut hi = [i64::MIN; W];
+        let mut rows = x.chunks_exact(W);
+        for row in &mut rows {
+            for j in 0..W {
+                let (nan, k) = (row[j].is_nan(), row[j].key());
+                nans[j] += u64::from(nan);
+                lo[j] = lo[j].min(if nan { i64::MAX } else { k });
+                hi[j] = hi[j].max(if nan { i64::MIN } else { k });
+            }
+        }
+        for (j, &v) in rows.remainder().iter().enumerate() {
+            let (nan, k) = (v.is_nan(), v.key());
+            nans[j] += u64::from(nan);
+            lo[j] = lo[j].min(if nan { i64::MAX } else { k });
+            hi[j] = hi[j].max(if nan { i64::MIN } else { k });
+        }
+        let nan_count: u64 = nans.iter().sum();
+        let count = x.len() as u64 - nan_count;
+        if count == 0 {
+            return Self {
+                nan_count,
+                ..Self::empty()
+            };
+        }
+        let (min_key, max_key) = (lo.into_iter().min().unwrap(), hi.into_iter().max().unwrap());
+        let first = |key: i64| {
+            x.iter()
+                .position(|v| !v.is_nan() && v.key() == key)
+                .expect("the key is some element's") as u64
+        };
+        Self {
+            count,
+            nan_count,
+            min_key,
+            max_key,
+            min_at: first(min_key),
+            max_at: first(max_key),
+            _t: PhantomData,
+        }
     }
 
     /// The extremes of a range whose left part gave `left` and right part `right`: ties keep the
@@ -165,6 +203,15 @@ impl<T: StatElement> Extremes<T> {
         }
     }
 }
+
+/// [`Extremes::of_chunk`] (a function, so the ISA dispatch can compile it per instruction set:
+/// integer comparisons only, the same result on each).
+#[inline(always)]
+fn chunk_generic<T: StatElement>(x: &[T]) -> Extremes<T> {
+    Extremes::of_chunk(x)
+}
+
+isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: StatElement> -> Extremes<T>);
 
 /// The smallest and largest values with their first positions, as a [`Kernel`] (see
 /// [`Extremes`] for the policy). Runs on a pool with [`Pool::run`](crate::Pool::run), on one thread

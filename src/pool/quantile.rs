@@ -268,20 +268,21 @@ impl Pool {
             opts,
             |chunk| {
                 let (mut hists, mut keys) = empty();
-                for &v in chunk {
-                    if v.is_nan() {
-                        continue;
-                    }
-                    let k = v.key();
+                // Range by range over cache-sized pieces, each a tight loop. No NaN test: a NaN's
+                // key lies beyond ±∞'s, outside every range (ranges hold non-NaN values' keys).
+                for piece in chunk.chunks(CHUNK_LEN) {
                     for ((o, h), &s) in refine.iter().zip(&mut hists).zip(&shifts) {
-                        if o.range.contains(k) {
-                            h[o.range.bin_of(k, s)] += 1;
+                        let r = o.range;
+                        for &v in piece {
+                            let k = v.key();
+                            if r.contains(k) {
+                                h[r.bin_of(k, s)] += 1;
+                            }
                         }
                     }
                     for (o, c) in collect.iter().zip(&mut keys) {
-                        if o.range.contains(k) {
-                            c.push(k);
-                        }
+                        let r = o.range;
+                        c.extend(piece.iter().map(|v| v.key()).filter(|&k| r.contains(k)));
                     }
                 }
                 (hists, keys)
