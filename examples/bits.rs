@@ -13,7 +13,7 @@
 //! in hex. The calls: `Pool::sum_float_at` in each [`Accuracy`], `Pool::sum_int`,
 //! `Pool::checked_sum`, `Pool::stats` (its accessors and all 80 bytes of the `Stats`, private
 //! fields included), the `MinMax` kernel (all bytes of its `Extremes`), the `Moments` kernel (its
-//! bytes and derived moments), `Pool::quantiles` (five quantiles) and `Pool::histogram` (edges and
+//! bytes and derived moments), the `Norms` kernel, `Pool::quantiles` (five quantiles) and `Pool::histogram` (edges and
 //! counts) on pools of 1, 2 and 4
 //! threads, and on pools that take the streaming kernels (without and with prefetch) for every
 //! input; `shmkern::sum`, `checked_sum` and `stats` on the global pool; `sequential_sum`,
@@ -31,7 +31,7 @@
 use bytemuck::Pod;
 use shmkern::kernels::{
     chunk_sum_on, run_sequential, sequential_sum, sequential_sum_compensated, Accuracy,
-    CentralMoments, Describe, Float, Int, Isa, MinMax, Moments, Prefetch, StatElement,
+    CentralMoments, Describe, Float, Int, Isa, MinMax, Moments, Norms, Prefetch, StatElement,
 };
 use shmkern::sched::{BLOCK_LEN, CHUNK_LEN};
 use shmkern::{Pool, Stats};
@@ -389,6 +389,20 @@ fn stats<T: StatElement + Pod>(out: &mut Out, pools: &[(String, Pool)], name: &s
     }
     let m = run_sequential(&moments, x).unwrap();
     out.put(name, "Moments", "run_sequential", moments_bits(&m), true);
+    let norms = Norms::<T>::new();
+    for (source, pool) in pools {
+        let n = pool.run(&norms, x).unwrap();
+        let derived = [n.l1(), n.l2(), n.linf()]
+            .map(|v| hex(&v.to_bits()))
+            .join(" ");
+        out.put(
+            name,
+            "Norms",
+            source,
+            format!("{} {derived}", words(&n)),
+            true,
+        );
+    }
     const QS: [f64; 5] = [0.0, 0.1, 0.5, 0.75, 1.0];
     for (source, pool) in pools {
         let q = pool.quantiles(x, &QS).unwrap();

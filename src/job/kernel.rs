@@ -8,7 +8,7 @@ use super::Job;
 use crate::buffer::{DType, Element};
 use crate::error::Error;
 use crate::kernels::{
-    Describe, Float, FloatSum, Int, IntSum, Kernel, MinMax, Moments, StatElement,
+    Describe, Float, FloatSum, Int, IntSum, Kernel, MinMax, Moments, Norms, StatElement,
 };
 use crate::Pool;
 use std::fmt;
@@ -133,7 +133,8 @@ impl Registry {
     }
 
     /// The library's kernels: `stats` ([`Describe`]), `sum` ([`FloatSum`] for floats, [`IntSum`]
-    /// for integers), `minmax` ([`MinMax`]) and `moments` ([`Moments`]) over every element type.
+    /// for integers), `minmax` ([`MinMax`]), `moments` ([`Moments`]) and `norms` ([`Norms`]) over
+    /// every element type.
     pub fn builtin() -> Self {
         let mut r = Self::new();
         r.register::<Describe<f32>>();
@@ -144,12 +145,15 @@ impl Registry {
         r.register::<MinMax<f64>>();
         r.register::<Moments<f32>>();
         r.register::<Moments<f64>>();
+        r.register::<Norms<f32>>();
+        r.register::<Norms<f64>>();
         macro_rules! ints {
             ($($t:ty),*) => {$(
                 r.register::<Describe<$t>>();
                 r.register::<IntSum<$t>>();
                 r.register::<MinMax<$t>>();
                 r.register::<Moments<$t>>();
+                r.register::<Norms<$t>>();
             )*};
         }
         ints!(i8, i16, i32, i64, u8, u16, u32, u64);
@@ -257,5 +261,13 @@ impl<T: StatElement + Element> JobKernel for Moments<T> {
     const NAME: &'static str = "moments";
     fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
         Ok(Moments::new())
+    }
+}
+
+impl<T: StatElement + Element> JobKernel for Norms<T> {
+    type Elem = T;
+    const NAME: &'static str = "norms";
+    fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
+        Ok(Norms::new())
     }
 }
