@@ -13,7 +13,8 @@
 //! in hex. The calls: `Pool::sum_float_at` in each [`Accuracy`], `Pool::sum_int`,
 //! `Pool::checked_sum`, `Pool::stats` (its accessors and all 80 bytes of the `Stats`, private
 //! fields included), the `MinMax` kernel (all bytes of its `Extremes`), the `Moments` kernel (its
-//! bytes and derived moments), the `Norms` kernel, `Pool::quantiles` (five quantiles) and `Pool::histogram` (edges and
+//! bytes and derived moments), the `Norms` kernel, `Dot` (both accuracies) and `Covariance` of
+//! each float input against itself reversed, `Pool::quantiles` (five quantiles) and `Pool::histogram` (edges and
 //! counts) on pools of 1, 2 and 4
 //! threads, and on pools that take the streaming kernels (without and with prefetch) for every
 //! input; `shmkern::sum`, `checked_sum` and `stats` on the global pool; `sequential_sum`,
@@ -31,7 +32,8 @@
 use bytemuck::Pod;
 use shmkern::kernels::{
     chunk_sum_on, run_sequential, sequential_sum, sequential_sum_compensated, Accuracy,
-    CentralMoments, Describe, Float, Int, Isa, MinMax, Moments, Norms, Prefetch, StatElement,
+    CentralMoments, Covariance, Describe, Dot, Float, Int, Isa, MinMax, Moments, Norms, Prefetch,
+    StatElement,
 };
 use shmkern::sched::{BLOCK_LEN, CHUNK_LEN};
 use shmkern::{Pool, Stats};
@@ -321,6 +323,27 @@ fn floats<T: Bits>(out: &mut Out, pools: &[(String, Pool)]) {
             let name = format!("{}/{kind}/n={len}/off={off}", T::NAME);
             let all = float_input::<T>(kind, len + off, &mut Rng::new(&name));
             let x = &all[off..];
+            // The two-column kernels, over x against x reversed.
+            let rev: Vec<T> = x.iter().rev().copied().collect();
+            for (kernel, label) in [(Dot::new(), "Dot"), (Dot::compensated(), "Dot/Compensated")] {
+                for (source, pool) in pools.iter().filter(|(s, _)| s.starts_with("pool")) {
+                    let d = pool.run(&kernel, (x, &rev[..])).unwrap();
+                    out.put(&name, label, source, hex(&d), true);
+                }
+            }
+            for (source, pool) in pools.iter().filter(|(s, _)| s.starts_with("pool")) {
+                let c = pool.run(&Covariance::new(), (x, &rev[..])).unwrap();
+                let derived = [c.covariance(1), c.correlation()]
+                    .map(|v| v.map_or("none".to_owned(), |v| hex(&v.to_bits())))
+                    .join(" ");
+                out.put(
+                    &name,
+                    "Covariance",
+                    source,
+                    format!("{} {derived}", words(&c)),
+                    true,
+                );
+            }
             for (acc, acc_name) in [
                 (Accuracy::Fast, "Fast"),
                 (Accuracy::Compensated, "Compensated"),

@@ -11,7 +11,7 @@ pub(crate) type Pair = (f64, f64);
 /// Adds `x` to (`s`, `c`) with Neumaier's two-sum: `s` takes the rounded sum, `c` collects the
 /// exact rounding error of that addition.
 #[inline(always)]
-fn add(s: &mut f64, c: &mut f64, x: f64) {
+pub(crate) fn add(s: &mut f64, c: &mut f64, x: f64) {
     let t = *s + x;
     *c += if s.abs() >= x.abs() {
         (*s - t) + x
@@ -30,7 +30,7 @@ pub(crate) fn merge(a: Pair, b: Pair) -> Pair {
 }
 
 #[inline(always)]
-fn fold(mut s: [f64; LANES], mut c: [f64; LANES]) -> Pair {
+pub(crate) fn fold(mut s: [f64; LANES], mut c: [f64; LANES]) -> Pair {
     let mut w = LANES / 2;
     while w > 0 {
         for i in 0..w {

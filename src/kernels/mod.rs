@@ -31,7 +31,9 @@
 //! loop: `README.md` beside this file.
 
 pub(crate) mod compensated;
+mod covariance;
 mod cpu;
+mod dot;
 mod element;
 pub(crate) mod exact;
 mod extremes;
@@ -53,6 +55,8 @@ mod sum;
 mod tree;
 mod variant;
 
+pub use covariance::{CoMoments, Covariance};
+pub use dot::Dot;
 pub use element::{Float, Int};
 pub use extremes::{Extremes, MinMax};
 pub use fast::chunk_sum_on;

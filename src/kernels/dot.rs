@@ -1,0 +1,174 @@
+//! The dot product of two equally long columns, [`Dot`], in the summation tree of
+//! `docs/numerics.md` §1 over the products `x_i · y_i` (lane `j` of a block adds the products of
+//! rows `j, j + 16, …`; the lanes fold; the blocks combine by the "largest power of two" rule), at
+//! one of two accuracies (an exact dot product, rounded once, is still to come):
+//!
+//! - `Fast`: one multiply and one add per pair (no fused multiply-add, so every CPU rounds alike):
+//!   error ≤ `γ_(D+1) · Σ|x_i·y_i|`, as a sum of the rounded products.
+//! - `Compensated`: each lane carries a Neumaier pair, and each product's rounding error (exact, by
+//!   a fused multiply-add: `fma(x, y, −p)`) joins the correction: about twice the working
+//!   precision, like `Accuracy::Compensated` for sums.
+//!
+//! Integer columns are converted to `f64` (`as f64`) and multiplied there. NaN follows IEEE (any
+//! NaN, or `0 · ∞`, gives NaN; canonical).
+
+use super::compensated::{self, Pair};
+use super::element::Float;
+use super::kernel::{ChunkAt, Kernel};
+use super::sum::Accuracy;
+use super::tree::{canonical, fold, tree, LANES};
+use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
+use std::marker::PhantomData;
+
+/// The dot product of two float columns as a [`Kernel`]: `Σ x_i · y_i` in the §1 tree, fast
+/// ([`new`](Dot::new)) or compensated ([`compensated`](Dot::compensated); module doc). Input: `(&[T], &[T])`, equally long (else [`Pool::run`] returns
+/// an error naming the lengths). Partial: the chunk's `(sum, correction)` as `[f64; 2]`.
+///
+/// [`Pool::run`]: crate::Pool::run
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{run_sequential, Dot};
+///
+/// let x: Vec<f64> = (0..100_000).map(|i| i as f64).collect();
+/// let y = vec![0.5; 100_000];
+/// let pool = shmkern::Pool::builder().threads(2).build()?;
+/// let fast = pool.run(&Dot::new(), (&x[..], &y[..]))?;
+/// assert_eq!(fast, 0.5 * 99_999.0 * 100_000.0 / 2.0);
+/// assert_eq!(fast, run_sequential(&Dot::new(), (&x[..], &y[..]))?);
+/// // Cancellation in one lane (elements 0, 16 and 32 share it): compensated keeps the 1.0.
+/// let mut a = vec![0.0; 33];
+/// (a[0], a[16], a[32]) = (1e16, 1.0, -1e16);
+/// let b = vec![1.0; 33];
+/// assert_eq!(pool.run(&Dot::new(), (&a[..], &b[..]))?, 0.0);
+/// assert_eq!(pool.run(&Dot::compensated(), (&a[..], &b[..]))?, 1.0);
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Dot<T> {
+    accuracy: Accuracy,
+    _t: PhantomData<fn(&T)>,
+}
+
+impl<T: Float> Dot<T> {
+    /// The fast dot product ([`Accuracy::Fast`]).
+    pub fn new() -> Self {
+        Dot {
+            accuracy: Accuracy::Fast,
+            _t: PhantomData,
+        }
+    }
+
+    /// The compensated dot product ([`Accuracy::Compensated`]).
+    pub fn compensated() -> Self {
+        Dot {
+            accuracy: Accuracy::Compensated,
+            _t: PhantomData,
+        }
+    }
+
+    /// The accuracy the kernel runs at: `Fast` or `Compensated`.
+    pub fn accuracy(&self) -> Accuracy {
+        self.accuracy
+    }
+}
+
+impl<T: Float> Default for Dot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `Fast` tree value of one chunk's products.
+#[inline(always)]
+fn fast_chunk<T: Float>(x: &[T], y: &[T]) -> f64 {
+    let mut sums = [0.0f64; CHUNK_BLOCKS];
+    let mut n = 0;
+    for (b, (bx, by)) in x.chunks(BLOCK_LEN).zip(y.chunks(BLOCK_LEN)).enumerate() {
+        let mut acc = [-0.0f64; LANES];
+        for (rx, ry) in bx.chunks(LANES).zip(by.chunks(LANES)) {
+            for j in 0..rx.len() {
+                acc[j] += rx[j].widen() * ry[j].widen();
+            }
+        }
+        sums[b] = fold(acc);
+        n = b + 1;
+    }
+    tree(&mut sums[..n])
+}
+
+/// The `Compensated` pair of one chunk's products.
+#[inline(always)]
+fn compensated_chunk<T: Float>(x: &[T], y: &[T]) -> Pair {
+    let mut sums = [(0.0, 0.0); CHUNK_BLOCKS];
+    let mut n = 0;
+    for (b, (bx, by)) in x.chunks(BLOCK_LEN).zip(y.chunks(BLOCK_LEN)).enumerate() {
+        let mut s = [-0.0f64; LANES];
+        let mut c = [-0.0f64; LANES];
+        for (rx, ry) in bx.chunks(LANES).zip(by.chunks(LANES)) {
+            for j in 0..rx.len() {
+                let (u, v) = (rx[j].widen(), ry[j].widen());
+                let p = u * v;
+                compensated::add(&mut s[j], &mut c[j], p);
+                // The product's rounding error, exactly (a fused multiply-add is one rounding of
+                // u·v − p, which is representable). Not finite where p is not: then s is the answer.
+                let e = u.mul_add(v, -p);
+                if e.is_finite() {
+                    c[j] += e;
+                }
+            }
+        }
+        sums[b] = compensated::fold(s, c);
+        n = b + 1;
+    }
+    compensated::tree(&sums[..n])
+}
+
+impl<T: Float> Kernel for Dot<T> {
+    type Input<'a> = (&'a [T], &'a [T]);
+    type Partial = [f64; 2];
+    type Output = f64;
+    fn chunk(&self, _: ChunkAt, (x, y): (&[T], &[T])) -> [f64; 2] {
+        if x.is_empty() {
+            return [0.0, 0.0];
+        }
+        match self.accuracy {
+            Accuracy::Fast => [fast_chunk(x, y), 0.0],
+            _ => {
+                let (s, c) = compensated_chunk(x, y);
+                [s, c]
+            }
+        }
+    }
+    fn merge(&self, [ls, lc]: [f64; 2], [rs, rc]: [f64; 2]) -> [f64; 2] {
+        match self.accuracy {
+            Accuracy::Fast => [ls + rs, 0.0],
+            _ => {
+                let (s, c) = compensated::merge((ls, lc), (rs, rc));
+                [s, c]
+            }
+        }
+    }
+    fn finish(&self, [s, c]: [f64; 2]) -> f64 {
+        canonical(match self.accuracy {
+            Accuracy::Fast => s,
+            _ => compensated::finish((s, c)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Fast tree of products is the §1 tree of the rounded products (the sum's own tree).
+    #[test]
+    fn fast_is_the_tree_of_the_products() {
+        let x: Vec<f64> = (0..5000).map(|i| (i as f64).sin() * 1e3).collect();
+        let y: Vec<f64> = (0..5000).map(|i| (i as f64).cos()).collect();
+        let p: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a * b).collect();
+        let want = super::super::tree::chunk_tree(&p, |v| v);
+        assert_eq!(fast_chunk(&x, &y).to_bits(), want.to_bits());
+    }
+}
