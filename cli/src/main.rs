@@ -14,6 +14,7 @@ mod job;
 mod output;
 mod processes;
 mod progress;
+mod reduce;
 mod run;
 mod sigbus;
 
@@ -44,6 +45,9 @@ enum Command {
     /// A histogram of a file's values in uniform bins, as numpy's histogram (values outside the
     /// range and NaNs counted apart), with a bar chart.
     Hist(HistArgs),
+    /// One kernel over a file (minmax, moments, norms) or two equally long files (dot,
+    /// covariance).
+    Reduce(ReduceArgs),
     /// Write COUNT random values to FILE (raw little-endian, or .npy when FILE ends in .npy).
     Gen(GenArgs),
     /// Fill an anonymous shared buffer and time `stats` on 1 thread and on all of them.
@@ -190,6 +194,50 @@ struct QuantileArgs {
     quantiles: Vec<QuantileArg>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ReduceKernel {
+    /// Smallest and largest non-NaN value with their first positions (argmin, argmax).
+    Minmax,
+    /// Mean, variance (--ddof), skewness, excess kurtosis of the non-NaN values.
+    Moments,
+    /// L1, L2 and L-infinity norms.
+    Norms,
+    /// The dot product of FILE and FILE2 (floats; --compensated for twice the precision).
+    Dot,
+    /// Means, covariance (--ddof) and Pearson correlation of FILE and FILE2.
+    Covariance,
+}
+
+impl ReduceKernel {
+    fn name(self) -> &'static str {
+        match self {
+            ReduceKernel::Minmax => "minmax",
+            ReduceKernel::Moments => "moments",
+            ReduceKernel::Norms => "norms",
+            ReduceKernel::Dot => "dot",
+            ReduceKernel::Covariance => "covariance",
+        }
+    }
+}
+
+#[derive(Args)]
+struct ReduceArgs {
+    /// The kernel.
+    #[arg(value_enum)]
+    kernel: ReduceKernel,
+    #[command(flatten)]
+    input: InputArgs,
+    /// The second column, for dot and covariance (the same element type and length as FILE).
+    #[arg(value_name = "FILE2")]
+    other: Option<PathBuf>,
+    /// Delta degrees of freedom of moments' variance and of the covariance.
+    #[arg(long, default_value_t = 1, value_name = "D")]
+    ddof: u64,
+    /// dot: Neumaier pairs with each product's exact error, instead of one add a product.
+    #[arg(long)]
+    compensated: bool,
+}
+
 #[derive(Args)]
 struct HistArgs {
     #[command(flatten)]
@@ -313,6 +361,7 @@ fn main() -> ExitCode {
         Command::Describe(a) => describe::describe(a),
         Command::Quantile(a) => describe::quantile(a),
         Command::Hist(a) => describe::hist(a),
+        Command::Reduce(a) => reduce::reduce(a),
         Command::Gen(a) => gen::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Job(c) => job::run(c),

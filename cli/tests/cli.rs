@@ -1173,3 +1173,79 @@ fn hist_prints_counts_and_a_chart() {
         &["give a range"],
     );
 }
+
+/// `reduce`: each kernel's fields; two files for dot and covariance, one for the others; unequal
+/// lengths, a float-only kernel on integers and a wrong file count are errors naming the cause.
+#[test]
+fn reduce_runs_each_kernel() {
+    let d = tempfile::tempdir().unwrap();
+    let x = write_raw(d.path(), "x", &[3.0f64, -1.0, f64::NAN, 7.0, -1.0]);
+    let y = write_raw(d.path(), "y", &[1.0f64, 2.0, 3.0, 4.0]);
+    let z = write_raw(d.path(), "z", &[2.0f64, 4.0, 6.0, 9.0]);
+    let v = json(&["reduce", "minmax", s(&x), "--dtype", "f64", "--json"]);
+    assert_eq!(
+        (v["argmin"].as_u64(), v["argmax"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert_eq!(
+        (v["min"].as_f64(), v["max"].as_f64()),
+        (Some(-1.0), Some(7.0))
+    );
+    let v = json(&[
+        "reduce",
+        "moments",
+        s(&y),
+        "--dtype",
+        "f64",
+        "--json",
+        "--ddof",
+        "0",
+    ]);
+    assert_eq!(
+        (v["mean"].as_f64(), v["variance"].as_f64()),
+        (Some(2.5), Some(1.25))
+    );
+    let v = json(&["reduce", "norms", s(&y), "--dtype", "f64", "--json"]);
+    assert_eq!(
+        (v["l1"].as_f64(), v["linf"].as_f64()),
+        (Some(10.0), Some(4.0))
+    );
+    let v = json(&["reduce", "dot", s(&y), s(&z), "--dtype", "f64", "--json"]);
+    assert_eq!(v["dot"].as_f64(), Some(64.0));
+    let v = json(&[
+        "reduce",
+        "covariance",
+        s(&y),
+        s(&z),
+        "--dtype",
+        "f64",
+        "--json",
+    ]);
+    assert_eq!(v["covariance"].as_f64(), Some(11.5 / 3.0));
+    fails(
+        &["reduce", "dot", s(&x), s(&y), "--dtype", "f64"],
+        1,
+        &["5 values", "4", "equally long"],
+    );
+    fails(
+        &["reduce", "dot", s(&y), "--dtype", "f64"],
+        2,
+        &["give two files"],
+    );
+    fails(
+        &["reduce", "norms", s(&y), s(&z), "--dtype", "f64"],
+        2,
+        &["one too many"],
+    );
+    let i = write_raw(d.path(), "i", &[1i32, 2]);
+    fails(
+        &["reduce", "dot", s(&i), s(&i), "--dtype", "i32"],
+        1,
+        &["float columns"],
+    );
+    fails(
+        &["reduce", "argmax", s(&y), "--dtype", "f64"],
+        2,
+        &["argmax"],
+    );
+}

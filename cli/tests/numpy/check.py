@@ -3,7 +3,8 @@
 Usage: python3 check.py SHMKERN_BINARY WORK_DIR. Writes .npy files with numpy, runs the command on
 each with --json, and compares field by field with numpy (and, where numpy is not exact, with an
 exact value from `fractions`): histogram edges and counts as np.histogram's (its own range and a given one;
-values outside and NaNs, which numpy drops, counted apart); quantiles bit for bit with np.nanquantile (f64 data; f32 and integer
+values outside and NaNs, which numpy drops, counted apart); `reduce minmax` positions as
+np.nanargmin/nanargmax, `reduce norms` and `reduce dot` within 1e-13 of numpy's; quantiles bit for bit with np.nanquantile (f64 data; f32 and integer
 data as numpy's quantile of their float64 widening, since shmkern interpolates in f64); count, NaN
 count, min and max exactly; mean and std (ddof 1) within 1e-12 relative of numpy's, and never
 further from the exact value than numpy's by more than 4·u·mean(|x|) (the mean: its natural error
@@ -91,6 +92,19 @@ def compare(name, data):
         lo, hi = edges[0], edges[-1]
         outside = (int((clean < lo).sum()), int((clean > hi).sum()))
         check(name, (h["below"], h["above"], h["nan_count"]) == (*outside, len(wide) - n), f"hist outside {h}")
+    # reduce minmax: numpy's nanargmin / nanargmax (first occurrence, NaN skipped)
+    mm = run("reduce", "minmax", path)
+    check(name, (mm["argmin"], mm["argmax"]) == (int(np.nanargmin(wide)), int(np.nanargmax(wide))),
+          f"argmin/argmax {mm['argmin']}, {mm['argmax']}")
+    if n == len(wide):
+        nr = run("reduce", "norms", path)
+        l2 = float(np.linalg.norm(wide))
+        check(name, abs(num(nr["l2"]) - l2) <= 1e-13 * l2, f"l2 {nr['l2']} vs numpy {l2}")
+        check(name, num(nr["linf"]) == float(np.max(np.abs(wide))), f"linf {nr['linf']}")
+        if data.dtype.kind == "f":
+            dt = run("reduce", "dot", path, path, "--compensated")
+            want = float(np.dot(wide, wide))
+            check(name, abs(num(dt["dot"]) - want) <= 1e-13 * abs(want), f"dot {dt['dot']} vs numpy {want}")
     if n < 2:
         return
     mean, std = num(d["mean"]), num(d["std"])

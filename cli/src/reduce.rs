@@ -1,0 +1,224 @@
+//! `shmkern reduce KERNEL FILE [FILE2]`: one of the library's kernels over a file (`minmax`,
+//! `moments`, `norms`) or over two equally long files of one element type (`dot`, `covariance`),
+//! on a pool; text or JSON.
+
+use crate::dispatch::dispatch;
+use crate::input::{inspect, Source};
+use crate::output::{json_opt, text_opt, Scalar};
+use crate::progress::Progress;
+use crate::run::{emit, on_mapped_reads, pool, Fields, Run};
+use crate::{Failure, ReduceArgs, ReduceKernel};
+use shmkern::buffer::{DType, Element, Hint};
+use shmkern::kernels::{Covariance, Dot, Float, Kernel, MinMax, Moments, Norms, StatElement};
+use shmkern::{ParOptions, Pool};
+use std::time::Instant;
+
+pub fn reduce(args: ReduceArgs) -> Result<(), Failure> {
+    if let Some(n) = args.input.processes.filter(|&n| n > 1) {
+        return Err(Failure::Usage(format!(
+            "reduce runs in one process (--processes {n}): --processes is for stats and sum"
+        )));
+    }
+    let src = inspect(&args.input.file, args.input.dtype)?;
+    let two = matches!(args.kernel, ReduceKernel::Dot | ReduceKernel::Covariance);
+    let second = match (&args.other, two) {
+        (Some(p), true) => Some(inspect(p, args.input.dtype.or(Some(src.dtype)))?),
+        (None, true) => {
+            return Err(Failure::Usage(format!(
+                "reduce {}: give two files, FILE and FILE2",
+                args.kernel.name()
+            )))
+        }
+        (Some(p), false) => {
+            return Err(Failure::Usage(format!(
+                "reduce {} reads one file; {} is one too many",
+                args.kernel.name(),
+                p.display()
+            )))
+        }
+        (None, false) => None,
+    };
+    let pool = pool(args.input.threads)?;
+    match (args.kernel, second) {
+        (ReduceKernel::Dot, Some(b)) => match src.dtype {
+            DType::F64 => dot::<f64>(&src, &b, &pool, &args),
+            DType::F32 => dot::<f32>(&src, &b, &pool, &args),
+            t => Err(Failure::Other(format!(
+                "{}: dot reads float columns (f32, f64), not {t}",
+                src.path.display()
+            ))),
+        },
+        (ReduceKernel::Covariance, Some(b)) => {
+            dispatch!(src.dtype, T => covariance::<T>(&src, &b, &pool, &args))
+        }
+        (kernel, _) => dispatch!(src.dtype, T => one_column::<T>(kernel, &src, &pool, &args)),
+    }
+}
+
+fn one_column<T>(
+    kernel: ReduceKernel,
+    src: &Source,
+    pool: &Pool,
+    args: &ReduceArgs,
+) -> Result<(), Failure>
+where
+    T: StatElement + Element + Scalar,
+{
+    let input = &args.input;
+    let (fields, run, total) = match kernel {
+        ReduceKernel::Minmax => {
+            let (e, run) =
+                on_mapped_reads::<T, _>(src, pool, "minmax", input.quiet, 1, |p, d, o| {
+                    p.run_with(&MinMax::new(), d, o)
+                })?;
+            let (min, max) = (e.min(), e.max());
+            let fields: Fields = vec![
+                ("count", e.count().into(), e.count().to_string()),
+                ("nan_count", e.nan_count().into(), e.nan_count().to_string()),
+                (
+                    "min",
+                    json_opt(min.map(|m| m.0)),
+                    text_opt(min.map(|m| m.0)),
+                ),
+                (
+                    "argmin",
+                    json_opt(min.map(|m| m.1 as u64)),
+                    text_opt(min.map(|m| m.1 as u64)),
+                ),
+                (
+                    "max",
+                    json_opt(max.map(|m| m.0)),
+                    text_opt(max.map(|m| m.0)),
+                ),
+                (
+                    "argmax",
+                    json_opt(max.map(|m| m.1 as u64)),
+                    text_opt(max.map(|m| m.1 as u64)),
+                ),
+            ];
+            (fields, run, e.count() + e.nan_count())
+        }
+        ReduceKernel::Moments => {
+            let (m, run) =
+                on_mapped_reads::<T, _>(src, pool, "moments", input.quiet, 1, |p, d, o| {
+                    p.run_with(&Moments::new(), d, o)
+                })?;
+            let f = |name: &'static str, x: Option<f64>| (name, json_opt(x), text_opt(x));
+            let fields: Fields = vec![
+                ("count", m.count().into(), m.count().to_string()),
+                ("nan_count", m.nan_count().into(), m.nan_count().to_string()),
+                f("mean", m.mean()),
+                f("variance", m.variance(args.ddof)),
+                ("ddof", args.ddof.into(), args.ddof.to_string()),
+                f("skewness", m.skewness()),
+                f("kurtosis", m.kurtosis()),
+            ];
+            (fields, run, m.count() + m.nan_count())
+        }
+        _ => {
+            let (n, run) =
+                on_mapped_reads::<T, _>(src, pool, "norms", input.quiet, 1, |p, d, o| {
+                    p.run_with(&Norms::new(), d, o)
+                })?;
+            let fields: Fields = vec![
+                ("count", n.count().into(), n.count().to_string()),
+                ("l1", n.l1().json(), n.l1().text()),
+                ("l2", n.l2().json(), n.l2().text()),
+                ("linf", n.linf().json(), n.linf().text()),
+            ];
+            (fields, run, n.count())
+        }
+    };
+    emit(src, total, fields, &run, input.json)
+}
+
+/// Maps both files and runs `kernel` over the two columns with a progress bar.
+fn on_two<T, K>(
+    a: &Source,
+    b: &Source,
+    pool: &Pool,
+    what: &str,
+    quiet: bool,
+    kernel: &K,
+) -> Result<(K::Output, Run, u64), Failure>
+where
+    T: Element,
+    K: for<'c> Kernel<Input<'c> = (&'c [T], &'c [T])>,
+{
+    let start = Instant::now();
+    let (x, y) = (a.map::<T>()?, b.map::<T>()?);
+    if x.len() != y.len() {
+        return Err(Failure::Other(format!(
+            "{} holds {} values and {} holds {}: {what} reads two equally long files",
+            a.path.display(),
+            x.len(),
+            b.path.display(),
+            y.len()
+        )));
+    }
+    let _ = (x.advise(Hint::Sequential), y.advise(Hint::Sequential));
+    let progress = Progress::start(what, x.len() as u64, quiet);
+    let opts = ParOptions {
+        progress: Some(progress.counter()),
+        ..ParOptions::default()
+    };
+    let r = pool.run_with(kernel, (&x[..], &y[..]), opts)?;
+    progress.finish();
+    let run = Run {
+        threads: Some(pool.threads()),
+        processes: 1,
+        seconds: start.elapsed().as_secs_f64(),
+        bytes: (x.as_bytes().len() + y.as_bytes().len()) as u64,
+    };
+    Ok((r, run, x.len() as u64))
+}
+
+fn dot<T: Float + Element>(
+    a: &Source,
+    b: &Source,
+    pool: &Pool,
+    args: &ReduceArgs,
+) -> Result<(), Failure> {
+    let kernel = if args.compensated {
+        Dot::<T>::compensated()
+    } else {
+        Dot::<T>::new()
+    };
+    let (d, run, n) = on_two(a, b, pool, "dot", args.input.quiet, &kernel)?;
+    let accuracy = if args.compensated {
+        "compensated"
+    } else {
+        "fast"
+    };
+    let fields: Fields = vec![
+        ("count", n.into(), n.to_string()),
+        ("dot", d.json(), d.text()),
+        ("accuracy", accuracy.into(), accuracy.to_owned()),
+    ];
+    emit(a, n, fields, &run, args.input.json)
+}
+
+fn covariance<T>(a: &Source, b: &Source, pool: &Pool, args: &ReduceArgs) -> Result<(), Failure>
+where
+    T: StatElement + Element,
+{
+    let (c, run, n) = on_two(
+        a,
+        b,
+        pool,
+        "covariance",
+        args.input.quiet,
+        &Covariance::<T>::new(),
+    )?;
+    let means = c.means();
+    let f = |name: &'static str, x: Option<f64>| (name, json_opt(x), text_opt(x));
+    let fields: Fields = vec![
+        ("count", n.into(), n.to_string()),
+        f("mean_x", means.map(|m| m.0)),
+        f("mean_y", means.map(|m| m.1)),
+        f("covariance", c.covariance(args.ddof)),
+        ("ddof", args.ddof.into(), args.ddof.to_string()),
+        f("correlation", c.correlation()),
+    ];
+    emit(a, n, fields, &run, args.input.json)
+}
