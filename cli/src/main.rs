@@ -236,6 +236,19 @@ struct ReduceArgs {
     /// dot: Neumaier pairs with each product's exact error, instead of one add a product.
     #[arg(long)]
     compensated: bool,
+    /// minmax: how NaNs count.
+    #[arg(long, value_enum, default_value_t = NanArg::Skip)]
+    nan: NanArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum NanArg {
+    /// Skipped (numpy's nanargmin / nanargmax).
+    Skip,
+    /// The first NaN is the minimum and the maximum (numpy's argmin / argmax).
+    Propagate,
+    /// NaN orders above every number: the maximum is the first NaN.
+    Greatest,
 }
 
 #[derive(Args)]

@@ -7,9 +7,11 @@ use crate::input::{inspect, Source};
 use crate::output::{json_opt, text_opt, Scalar};
 use crate::progress::Progress;
 use crate::run::{emit, on_mapped_reads, pool, Fields, Run};
-use crate::{Failure, ReduceArgs, ReduceKernel};
+use crate::{Failure, NanArg, ReduceArgs, ReduceKernel};
 use shmkern::buffer::{DType, Element, Hint};
-use shmkern::kernels::{Covariance, Dot, Float, Kernel, MinMax, Moments, Norms, StatElement};
+use shmkern::kernels::{
+    Covariance, Dot, Float, Kernel, MinMax, Moments, NanPolicy, Norms, StatElement,
+};
 use shmkern::{ParOptions, Pool};
 use std::time::Instant;
 
@@ -71,7 +73,12 @@ where
                 on_mapped_reads::<T, _>(src, pool, "minmax", input.quiet, 1, |p, d, o| {
                     p.run_with(&MinMax::new(), d, o)
                 })?;
-            let (min, max) = (e.min(), e.max());
+            let policy = match args.nan {
+                NanArg::Skip => NanPolicy::Skip,
+                NanArg::Propagate => NanPolicy::Propagate,
+                NanArg::Greatest => NanPolicy::Greatest,
+            };
+            let (min, max) = (e.min_with(policy), e.max_with(policy));
             let fields: Fields = vec![
                 ("count", e.count().into(), e.count().to_string()),
                 ("nan_count", e.nan_count().into(), e.nan_count().to_string()),

@@ -13,19 +13,28 @@ use bytemuck::{Pod, Zeroable};
 use std::fmt;
 use std::marker::PhantomData;
 
-/// The smallest and largest non-NaN values of a range, where each first occurs, and how many
-/// values and NaNs it holds. Plain old data (`#[repr(C)]`, 48 bytes): a partial that can sit in a
-/// shared mapping or be merged later with [`Extremes::merge`].
+/// The smallest and largest non-NaN values of a range, where each first occurs, where the first
+/// NaN is, and how many values and NaNs it holds. Plain old data (`#[repr(C)]`, 56 bytes): a
+/// partial that can sit in a shared mapping or be merged later with [`Extremes::merge`].
+///
+/// How NaNs count is chosen when reading it ([`NanPolicy`]): [`min`](Self::min) and
+/// [`max`](Self::max) skip them (numpy's `nanargmin`/`nanargmax`, pandas' `idxmin`/`idxmax`);
+/// [`min_with`](Self::min_with)/[`max_with`](Self::max_with) can propagate the first NaN instead
+/// (numpy's `argmin`/`argmax`) or order NaN above every number (a total order where NaN is
+/// greatest, as sorting libraries do).
 ///
 /// # Examples
 ///
 /// ```
-/// use shmkern::kernels::{run_sequential, MinMax};
+/// use shmkern::kernels::{run_sequential, MinMax, NanPolicy};
 ///
 /// let data = [3.0, f64::NAN, -1.0, 7.0, -1.0, 7.0];
 /// let e = run_sequential(&MinMax::new(), &data[..])?;
 /// assert_eq!((e.min(), e.max()), (Some((-1.0, 2)), Some((7.0, 3))));
 /// assert_eq!((e.count(), e.nan_count()), (5, 1));
+/// // numpy's argmax: the first NaN wins.
+/// let (nan, at) = e.max_with(NanPolicy::Propagate).unwrap();
+/// assert!(nan.is_nan() && at == 1);
 /// # Ok::<(), shmkern::Error>(())
 /// ```
 #[repr(C)]
@@ -38,10 +47,24 @@ pub struct Extremes<T: StatElement> {
     /// Their first positions in the whole input.
     min_at: u64,
     max_at: u64,
+    /// The first NaN's position in the whole input (meaningless while `nan_count == 0`).
+    nan_at: u64,
     _t: PhantomData<T>,
 }
 
-// SAFETY: `#[repr(C)]` with six 8-byte fields and a zero-sized `PhantomData`: no padding, and every
+/// How the extremes treat NaN values (for [`Extremes::min_with`] and [`Extremes::max_with`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NanPolicy {
+    /// NaNs are skipped (numpy's `nanargmin`/`nanargmax`, `nanmin`/`nanmax`; pandas' default).
+    Skip,
+    /// The first NaN is both the minimum and the maximum (numpy's `argmin`/`argmax`, `min`/`max`).
+    Propagate,
+    /// NaN orders above every number: the maximum is the first NaN, the minimum skips NaNs.
+    Greatest,
+}
+
+// SAFETY: `#[repr(C)]` with seven 8-byte fields and a zero-sized `PhantomData`: no padding, and every
 // bit pattern is a valid value (the accessors decode keys through `StatElement::raw_from_key`,
 // defined for every `i64`). All-zero is the extremes of no value.
 unsafe impl<T: StatElement> Zeroable for Extremes<T> {}
@@ -84,6 +107,31 @@ impl<T: StatElement> Extremes<T> {
         (self.count > 0).then(|| (Self::value(self.min_key), self.min_at as usize))
     }
 
+    /// The smallest value under `policy` and where it first occurs, or `None` if there is no value
+    /// (with `Propagate`, a NaN counts as a value).
+    pub fn min_with(&self, policy: NanPolicy) -> Option<(T, usize)> {
+        match policy {
+            NanPolicy::Propagate if self.nan_count > 0 => Some(self.first_nan()),
+            _ => self.min(),
+        }
+    }
+
+    /// The largest value under `policy` and where it first occurs, or `None` if there is no value
+    /// (with `Propagate` or `Greatest`, a NaN counts as a value).
+    pub fn max_with(&self, policy: NanPolicy) -> Option<(T, usize)> {
+        match policy {
+            NanPolicy::Propagate | NanPolicy::Greatest if self.nan_count > 0 => {
+                Some(self.first_nan())
+            }
+            _ => self.max(),
+        }
+    }
+
+    /// The first NaN (as its element type: NaN for floats) and its position.
+    fn first_nan(&self) -> (T, usize) {
+        (T::from_raw(f64::NAN.to_bits()), self.nan_at as usize)
+    }
+
     /// The largest non-NaN value and where it first occurs, or `None` if there is no value.
     pub fn max(&self) -> Option<(T, usize)> {
         (self.count > 0).then(|| (Self::value(self.max_key), self.max_at as usize))
@@ -108,6 +156,7 @@ impl<T: StatElement> Extremes<T> {
         let mut e = chunk(x);
         e.min_at += offset as u64;
         e.max_at += offset as u64;
+        e.nan_at += offset as u64;
         e
     }
 
@@ -138,9 +187,17 @@ impl<T: StatElement> Extremes<T> {
         }
         let nan_count: u64 = nans.iter().sum();
         let count = x.len() as u64 - nan_count;
+        let nan_at = if nan_count > 0 {
+            x.iter()
+                .position(|v| v.is_nan())
+                .expect("a NaN was counted") as u64
+        } else {
+            0
+        };
         if count == 0 {
             return Self {
                 nan_count,
+                nan_at,
                 ..Self::empty()
             };
         }
@@ -157,6 +214,7 @@ impl<T: StatElement> Extremes<T> {
             max_key,
             min_at: first(min_key),
             max_at: first(max_key),
+            nan_at,
             _t: PhantomData,
         }
     }
@@ -176,11 +234,25 @@ impl<T: StatElement> Extremes<T> {
     /// ```
     pub fn merge(left: Self, right: Self) -> Self {
         let nan_count = left.nan_count + right.nan_count;
+        // The first NaN is the left's, if it has one.
+        let nan_at = if left.nan_count > 0 {
+            left.nan_at
+        } else {
+            right.nan_at
+        };
         if right.count == 0 {
-            return Self { nan_count, ..left };
+            return Self {
+                nan_count,
+                nan_at,
+                ..left
+            };
         }
         if left.count == 0 {
-            return Self { nan_count, ..right };
+            return Self {
+                nan_count,
+                nan_at,
+                ..right
+            };
         }
         let (min_key, min_at) = if right.min_key < left.min_key {
             (right.min_key, right.min_at)
@@ -199,6 +271,7 @@ impl<T: StatElement> Extremes<T> {
             max_key,
             min_at,
             max_at,
+            nan_at,
             _t: PhantomData,
         }
     }

@@ -58,7 +58,7 @@ mod variant;
 pub use covariance::{CoMoments, Covariance};
 pub use dot::Dot;
 pub use element::{Float, Int};
-pub use extremes::{Extremes, MinMax};
+pub use extremes::{Extremes, MinMax, NanPolicy};
 pub use fast::chunk_sum_on;
 pub use histogram::{Bins, Histogram};
 pub use isa::Isa;

@@ -4,7 +4,7 @@ Usage: python3 check.py SHMKERN_BINARY WORK_DIR. Writes .npy files with numpy, r
 each with --json, and compares field by field with numpy (and, where numpy is not exact, with an
 exact value from `fractions`): histogram edges and counts as np.histogram's (its own range and a given one;
 values outside and NaNs, which numpy drops, counted apart); `reduce minmax` positions as
-np.nanargmin/nanargmax, `reduce norms` and `reduce dot` within 1e-13 of numpy's; quantiles bit for bit with np.nanquantile (f64 data; f32 and integer
+np.nanargmin/nanargmax (and, with --nan propagate, np.argmin/argmax), `reduce norms` and `reduce dot` within 1e-13 of numpy's; quantiles bit for bit with np.nanquantile (f64 data; f32 and integer
 data as numpy's quantile of their float64 widening, since shmkern interpolates in f64); count, NaN
 count, min and max exactly; mean and std (ddof 1) within 1e-12 relative of numpy's, and never
 further from the exact value than numpy's by more than 4·u·mean(|x|) (the mean: its natural error
@@ -96,6 +96,9 @@ def compare(name, data):
     mm = run("reduce", "minmax", path)
     check(name, (mm["argmin"], mm["argmax"]) == (int(np.nanargmin(wide)), int(np.nanargmax(wide))),
           f"argmin/argmax {mm['argmin']}, {mm['argmax']}")
+    mm = run("reduce", "minmax", path, "--nan", "propagate")
+    check(name, (mm["argmin"], mm["argmax"]) == (int(np.argmin(wide)), int(np.argmax(wide))),
+          f"argmin/argmax (NaN propagating) {mm['argmin']}, {mm['argmax']}")
     if n == len(wide):
         nr = run("reduce", "norms", path)
         l2 = float(np.linalg.norm(wide))
