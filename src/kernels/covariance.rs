@@ -8,10 +8,11 @@
 //! NaN makes every result NaN.
 
 use super::kernel::{ChunkAt, Kernel};
+use super::partial::plain_partial;
 use super::stats::StatElement;
-use super::tree::{canonical, chunk_tree, fold, tree, LANES};
+use super::tree::{canonical, chunk_tree, fold, tree, two_sum, LANES};
 use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
-use bytemuck::{Pod, Zeroable};
+use bytemuck::Zeroable;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -48,25 +49,7 @@ pub struct CoMoments<T: StatElement> {
     _t: PhantomData<T>,
 }
 
-// SAFETY: `#[repr(C)]` with ten 8-byte fields and a zero-sized `PhantomData`: no padding, and
-// every bit pattern is a valid value. All-zero is the co-moments of no pair.
-unsafe impl<T: StatElement> Zeroable for CoMoments<T> {}
-// SAFETY: as above; `CoMoments<T>` is `Copy` and `'static`.
-unsafe impl<T: StatElement> Pod for CoMoments<T> {}
-
-impl<T: StatElement> Clone for CoMoments<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: StatElement> Copy for CoMoments<T> {}
-
-impl<T: StatElement> PartialEq for CoMoments<T> {
-    /// Bitwise equality.
-    fn eq(&self, other: &Self) -> bool {
-        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
-    }
-}
+plain_partial!(CoMoments, 10);
 
 impl<T: StatElement> fmt::Debug for CoMoments<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -76,14 +59,6 @@ impl<T: StatElement> fmt::Debug for CoMoments<T> {
             .field("correlation", &self.correlation())
             .finish()
     }
-}
-
-/// `(a + b, the rounding error of that addition)` (Knuth's two-sum).
-#[inline(always)]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
 }
 
 impl<T: StatElement> CoMoments<T> {

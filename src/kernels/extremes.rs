@@ -8,8 +8,9 @@
 
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
-use super::stats::StatElement;
-use bytemuck::{Pod, Zeroable};
+use super::partial::plain_partial;
+use super::stats::{key_extremes, StatElement};
+use bytemuck::Zeroable;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -64,26 +65,7 @@ pub enum NanPolicy {
     Greatest,
 }
 
-// SAFETY: `#[repr(C)]` with seven 8-byte fields and a zero-sized `PhantomData`: no padding, and every
-// bit pattern is a valid value (the accessors decode keys through `StatElement::raw_from_key`,
-// defined for every `i64`). All-zero is the extremes of no value.
-unsafe impl<T: StatElement> Zeroable for Extremes<T> {}
-// SAFETY: as above; `Extremes<T>` is `Copy` and `'static`.
-unsafe impl<T: StatElement> Pod for Extremes<T> {}
-
-impl<T: StatElement> Clone for Extremes<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: StatElement> Copy for Extremes<T> {}
-
-impl<T: StatElement> PartialEq for Extremes<T> {
-    fn eq(&self, other: &Self) -> bool {
-        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
-    }
-}
-impl<T: StatElement> Eq for Extremes<T> {}
+plain_partial!(Extremes, 7);
 
 impl<T: StatElement + fmt::Debug> fmt::Debug for Extremes<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -166,26 +148,7 @@ impl<T: StatElement> Extremes<T> {
     /// first step left in cache).
     #[inline(always)]
     fn of_chunk(x: &[T]) -> Self {
-        const W: usize = 8;
-        let mut nans = [0u64; W];
-        let mut lo = [i64::MAX; W];
-        let mut hi = [i64::MIN; W];
-        let mut rows = x.chunks_exact(W);
-        for row in &mut rows {
-            for j in 0..W {
-                let (nan, k) = (row[j].is_nan(), row[j].key());
-                nans[j] += u64::from(nan);
-                lo[j] = lo[j].min(if nan { i64::MAX } else { k });
-                hi[j] = hi[j].max(if nan { i64::MIN } else { k });
-            }
-        }
-        for (j, &v) in rows.remainder().iter().enumerate() {
-            let (nan, k) = (v.is_nan(), v.key());
-            nans[j] += u64::from(nan);
-            lo[j] = lo[j].min(if nan { i64::MAX } else { k });
-            hi[j] = hi[j].max(if nan { i64::MIN } else { k });
-        }
-        let nan_count: u64 = nans.iter().sum();
+        let (nan_count, min_key, max_key) = key_extremes(x);
         let count = x.len() as u64 - nan_count;
         let nan_at = if nan_count > 0 {
             x.iter()
@@ -201,7 +164,6 @@ impl<T: StatElement> Extremes<T> {
                 ..Self::empty()
             };
         }
-        let (min_key, max_key) = (lo.into_iter().min().unwrap(), hi.into_iter().max().unwrap());
         let first = |key: i64| {
             x.iter()
                 .position(|v| !v.is_nan() && v.key() == key)

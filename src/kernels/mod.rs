@@ -47,6 +47,7 @@ mod isa;
 mod kernel;
 mod moments;
 mod norms;
+mod partial;
 mod passes;
 mod prefetch;
 pub(crate) mod quantile;

@@ -10,10 +10,11 @@
 
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
+use super::partial::plain_partial;
 use super::stats::StatElement;
-use super::tree::{canonical, chunk_tree, fold, tree, LANES};
+use super::tree::{canonical, chunk_tree, fold, tree, two_sum, LANES};
 use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
-use bytemuck::{Pod, Zeroable};
+use bytemuck::Zeroable;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -51,25 +52,7 @@ pub struct CentralMoments<T: StatElement> {
     _t: PhantomData<T>,
 }
 
-// SAFETY: `#[repr(C)]` with eight 8-byte fields and a zero-sized `PhantomData`: no padding, and
-// every bit pattern is a valid value. All-zero is the moments of no value.
-unsafe impl<T: StatElement> Zeroable for CentralMoments<T> {}
-// SAFETY: as above; `CentralMoments<T>` is `Copy` and `'static`.
-unsafe impl<T: StatElement> Pod for CentralMoments<T> {}
-
-impl<T: StatElement> Clone for CentralMoments<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: StatElement> Copy for CentralMoments<T> {}
-
-impl<T: StatElement> PartialEq for CentralMoments<T> {
-    /// Bitwise equality.
-    fn eq(&self, other: &Self) -> bool {
-        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
-    }
-}
+plain_partial!(CentralMoments, 8);
 
 impl<T: StatElement> fmt::Debug for CentralMoments<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -82,14 +65,6 @@ impl<T: StatElement> fmt::Debug for CentralMoments<T> {
             .field("kurtosis", &self.kurtosis())
             .finish()
     }
-}
-
-/// `(a + b, the rounding error of that addition)` (Knuth's two-sum).
-#[inline(always)]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
 }
 
 impl<T: StatElement> CentralMoments<T> {

@@ -11,9 +11,10 @@
 
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
+use super::partial::plain_partial;
 use super::stats::StatElement;
 use super::tree::{canonical, chunk_tree};
-use bytemuck::{Pod, Zeroable};
+use bytemuck::Zeroable;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -48,26 +49,7 @@ pub struct NormParts<T: StatElement> {
     _t: PhantomData<T>,
 }
 
-// SAFETY: `#[repr(C)]` with seven 8-byte fields and a zero-sized `PhantomData`: no padding, and
-// every bit pattern is a valid value. (All-zero is not the empty value, whose `exp` is
-// `i64::MIN`: `empty()` builds that.)
-unsafe impl<T: StatElement> Zeroable for NormParts<T> {}
-// SAFETY: as above; `NormParts<T>` is `Copy` and `'static`.
-unsafe impl<T: StatElement> Pod for NormParts<T> {}
-
-impl<T: StatElement> Clone for NormParts<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: StatElement> Copy for NormParts<T> {}
-
-impl<T: StatElement> PartialEq for NormParts<T> {
-    /// Bitwise equality.
-    fn eq(&self, other: &Self) -> bool {
-        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
-    }
-}
+plain_partial!(NormParts, 7);
 
 impl<T: StatElement> fmt::Debug for NormParts<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

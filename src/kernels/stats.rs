@@ -4,11 +4,12 @@
 
 use super::f64x8::F64x8;
 use super::kernel::{ChunkAt, Kernel};
+use super::partial::plain_partial;
 use super::passes;
-use super::tree::{canonical, chunk_tree};
+use super::tree::{canonical, chunk_tree, two_sum};
 use super::variant::{Variant, VariantChoice};
 use crate::sched::CHUNK_LEN;
-use bytemuck::{Pod, Zeroable};
+use bytemuck::Zeroable;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -314,26 +315,7 @@ pub struct Stats<T: StatElement> {
     _t: PhantomData<T>,
 }
 
-// SAFETY: `#[repr(C)]` with ten 8-byte fields and a zero-sized `PhantomData`: no padding, and every
-// bit pattern is a valid value (accessors never assume more than "some u64s"). All-zero is the
-// statistics of no value.
-unsafe impl<T: StatElement> Zeroable for Stats<T> {}
-// SAFETY: as above; `Stats<T>` is `Copy` and `'static`.
-unsafe impl<T: StatElement> Pod for Stats<T> {}
-
-impl<T: StatElement> Clone for Stats<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<T: StatElement> Copy for Stats<T> {}
-
-impl<T: StatElement> PartialEq for Stats<T> {
-    /// Bitwise equality (so NaN means and equal-but-differently-signed zeros compare as their bits).
-    fn eq(&self, other: &Self) -> bool {
-        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
-    }
-}
+plain_partial!(Stats, 10);
 
 impl<T: StatElement + fmt::Debug> fmt::Debug for Stats<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -349,14 +331,6 @@ impl<T: StatElement + fmt::Debug> fmt::Debug for Stats<T> {
     }
 }
 
-/// `(a + b, the rounding error of that addition)`: Knuth's two-sum, exact for any finite `a`, `b`.
-#[inline(always)]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
-}
-
 /// Adds `t` to the Neumaier pair (`s`, `c`).
 #[inline(always)]
 fn neumaier(s: &mut f64, c: &mut f64, t: f64) {
@@ -367,6 +341,37 @@ fn neumaier(s: &mut f64, c: &mut f64, t: f64) {
         (t - u) + *s
     };
     *s = u;
+}
+
+/// `(NaN count, smallest key, largest key)` of `x`'s non-NaN elements (`i64::MAX`, `i64::MIN` when
+/// there is none). Branch-free over eight lanes so it vectorizes: a NaN counts nowhere and cannot
+/// win; keys are exact, so the lane split changes no result.
+#[inline(always)]
+pub(crate) fn key_extremes<T: StatElement>(x: &[T]) -> (u64, i64, i64) {
+    const W: usize = 8;
+    let mut nans = [0u64; W];
+    let mut lo = [i64::MAX; W];
+    let mut hi = [i64::MIN; W];
+    let mut rows = x.chunks_exact(W);
+    for row in &mut rows {
+        for j in 0..W {
+            let (nan, k) = (row[j].is_nan(), row[j].key());
+            nans[j] += u64::from(nan);
+            lo[j] = lo[j].min(if nan { i64::MAX } else { k });
+            hi[j] = hi[j].max(if nan { i64::MIN } else { k });
+        }
+    }
+    for (j, &v) in rows.remainder().iter().enumerate() {
+        let (nan, k) = (v.is_nan(), v.key());
+        nans[j] += u64::from(nan);
+        lo[j] = lo[j].min(if nan { i64::MAX } else { k });
+        hi[j] = hi[j].max(if nan { i64::MIN } else { k });
+    }
+    (
+        nans.iter().sum(),
+        lo.into_iter().min().unwrap_or(i64::MAX),
+        hi.into_iter().max().unwrap_or(i64::MIN),
+    )
 }
 
 impl<T: StatElement> Stats<T> {
@@ -661,33 +666,8 @@ impl<T: StatElement> Stats<T> {
     /// same (cache-resident) chunk for `Σ (x − mean)²` in the 16-lane tree.
     #[inline(always)]
     fn of_chunk_reference(x: &[T]) -> Self {
-        // Branch-free over explicit lanes so it vectorizes: a NaN counts nowhere and cannot win
-        // min or max (min and max are exact, so the lane split changes no result).
-        const W: usize = 8;
-        let mut nans = [0u64; W];
-        let mut lo = [i64::MAX; W];
-        let mut hi = [i64::MIN; W];
-        let mut rows = x.chunks_exact(W);
-        for row in &mut rows {
-            for j in 0..W {
-                let nan = row[j].is_nan();
-                let k = row[j].key();
-                nans[j] += u64::from(nan);
-                lo[j] = lo[j].min(if nan { i64::MAX } else { k });
-                hi[j] = hi[j].max(if nan { i64::MIN } else { k });
-            }
-        }
-        for (j, &v) in rows.remainder().iter().enumerate() {
-            let nan = v.is_nan();
-            nans[j] += u64::from(nan);
-            lo[j] = lo[j].min(if nan { i64::MAX } else { v.key() });
-            hi[j] = hi[j].max(if nan { i64::MIN } else { v.key() });
-        }
-        let count = x.len() as u64 - nans.iter().sum::<u64>();
-        let (lo, hi) = (
-            lo.into_iter().min().unwrap_or(i64::MAX),
-            hi.into_iter().max().unwrap_or(i64::MIN),
-        );
+        let (nans, lo, hi) = key_extremes(x);
+        let count = x.len() as u64 - nans;
         let (lo_raw, hi_raw) = (T::raw_from_key(lo), T::raw_from_key(hi));
         if count == 0 {
             return Stats {

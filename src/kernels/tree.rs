@@ -200,6 +200,15 @@ pub(crate) fn canonical(s: f64) -> f64 {
     }
 }
 
+/// `(a + b, the rounding error of that addition)`: Knuth's two-sum, exact for any finite `a`, `b`
+/// (the statistics keep their means as such pairs, `docs/numerics.md` §3).
+#[inline(always)]
+pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
