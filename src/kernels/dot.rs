@@ -164,6 +164,7 @@ mod tests {
 
     /// The Fast tree of products is the §1 tree of the rounded products (the sum's own tree).
     #[test]
+    #[cfg_attr(miri, ignore = "float arithmetic only, no unsafe: slow under Miri")]
     fn fast_is_the_tree_of_the_products() {
         let x: Vec<f64> = (0..5000).map(|i| (i as f64).sin() * 1e3).collect();
         let y: Vec<f64> = (0..5000).map(|i| (i as f64).cos()).collect();

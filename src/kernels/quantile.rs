@@ -97,6 +97,7 @@ mod tests {
     /// them and more than half that many when the range has the keys, for ranges from one key to
     /// all 2^64 of them.
     #[test]
+    #[cfg_attr(miri, ignore = "integer arithmetic only, no unsafe: slow under Miri")]
     fn bins_tile_the_range() {
         for (lo, hi) in [
             (0, 0),

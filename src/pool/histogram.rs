@@ -17,8 +17,8 @@ impl Pool {
     /// and NaNs are counted apart (numpy drops them, and refuses NaNs without a range); values are
     /// binned in `f64` (numpy bins `f32` data in `f32`).
     ///
-    /// Errors: no bin; a range that is not finite or has `lo > hi`; without a range, data whose
-    /// extremes are ±∞ (give a range); a cancelled call or one past its deadline
+    /// Errors: no bin; a range that is not finite, has `lo > hi` or is wider than the largest
+    /// double; without a range, data whose extremes are ±∞ (give a range); a cancelled call or one past its deadline
     /// ([`histogram_with`](Pool::histogram_with)).
     ///
     /// # Examples
@@ -83,9 +83,15 @@ impl Pool {
             }
         };
         let bins = Bins::new(bins, lo, hi).ok_or_else(|| {
-            bad(format!(
-                "the data's range {lo}..{hi} is not finite: give a range"
-            ))
+            if !(lo.is_finite() && hi.is_finite()) {
+                bad(format!(
+                    "the data's range {lo}..{hi} is not finite: give a range"
+                ))
+            } else {
+                bad(format!(
+                    "the range {lo}..{hi} is wider than the largest double: give a narrower one"
+                ))
+            }
         })?;
         // At least 16 elements a bin per chunk, so the per-chunk histograms stay few.
         let chunk_len = (32 * CHUNK_LEN).max(16 * bins.len());

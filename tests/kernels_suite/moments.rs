@@ -3,15 +3,8 @@
 //! built on a binary grid, where the power sums are integers (`BigInt`), so the oracle shares no
 //! arithmetic with the kernel.
 
-#[path = "common/kernels.rs"]
-mod common;
-#[path = "common/miri.rs"]
-mod miri;
-#[path = "common/oracle.rs"]
-#[allow(dead_code)]
-mod oracle;
-
-use common::{edge_len, pools};
+use crate::common::{edge_len, pools};
+use crate::oracle;
 use num_bigint::BigInt;
 use proptest::prelude::*;
 use shmkern::kernels::{run_sequential, CentralMoments, Moments};
@@ -74,7 +67,7 @@ fn exact_central(xs: &[f64], e: i32) -> (u64, [f64; 3]) {
 }
 
 proptest! {
-    #![proptest_config(miri::config(ProptestConfig::with_cases(128)))]
+    #![proptest_config(crate::miri::config(ProptestConfig::with_cases(128)))]
 
     /// P-det: every pool gives the sequential run's bits.
     #[test]

@@ -2,12 +2,7 @@
 //! numpy's edges (`linspace`): every thread count gives the same counts; values on edges, just
 //! beside them, outside the range, NaN, ±∞; integers; one-value ranges; empty data.
 
-#[path = "common/kernels.rs"]
-mod common;
-#[path = "common/miri.rs"]
-mod miri;
-
-use common::{edge_len, pools};
+use crate::common::{edge_len, pools};
 use proptest::prelude::*;
 use shmkern::kernels::{Histogram, StatElement};
 
@@ -45,7 +40,7 @@ fn oracle<T: StatElement>(x: &[T], bins: usize, lo: f64, hi: f64) -> Histogram {
 }
 
 proptest! {
-    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
+    #![proptest_config(crate::miri::config(ProptestConfig::with_cases(64)))]
 
     /// Values from the edges themselves and their neighbours, spread values, outliers, NaN, ±∞.
     #[test]
@@ -106,6 +101,8 @@ fn edges_and_errors() {
     assert!(err(pool.histogram(&[1.0], 3, Some((2.0, 1.0)))).contains("range 2..1 must be finite"));
     assert!(err(pool.histogram(&[1.0], 3, Some((0.0, f64::NAN)))).contains("must be finite"));
     assert!(err(pool.histogram(&[1.0, f64::INFINITY], 3, None)).contains("give a range"));
+    let wide = [-f64::MAX, 0.0, f64::MAX];
+    assert!(err(pool.histogram(&wide, 3, None)).contains("wider than the largest double"));
     let inf = pool
         .histogram(
             &[1.0, f64::INFINITY, f64::NEG_INFINITY],

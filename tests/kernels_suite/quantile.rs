@@ -3,12 +3,7 @@
 //! result; lengths around the chunk edges, duplicates, ±0.0, ±∞, integers, `f32`; and data that
 //! makes the histogram passes refine several times.
 
-#[path = "common/kernels.rs"]
-mod common;
-#[path = "common/miri.rs"]
-mod miri;
-
-use common::{edge_len, pools};
+use crate::common::{edge_len, pools};
 use proptest::prelude::*;
 use shmkern::kernels::StatElement;
 
@@ -60,7 +55,7 @@ fn quantile_list() -> impl Strategy<Value = Vec<f64>> {
 }
 
 proptest! {
-    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
+    #![proptest_config(crate::miri::config(ProptestConfig::with_cases(64)))]
 
     /// f64 data with duplicates, signed zeros, NaNs and infinities, every pool.
     #[test]

@@ -3,15 +3,8 @@
 //! exact `sqrt(Σ x²)` (a big-integer sum and square root), over magnitudes from subnormals to near
 //! `f64::MAX`, where an unscaled sum of squares would overflow or underflow.
 
-#[path = "common/kernels.rs"]
-mod common;
-#[path = "common/miri.rs"]
-mod miri;
-#[path = "common/oracle.rs"]
-#[allow(dead_code)]
-mod oracle;
-
-use common::{edge_len, pools};
+use crate::common::{edge_len, pools};
+use crate::oracle;
 use num_bigint::BigInt;
 use proptest::prelude::*;
 use shmkern::kernels::{run_sequential, Norms};
@@ -41,7 +34,7 @@ fn data() -> impl Strategy<Value = Vec<f64>> {
 }
 
 proptest! {
-    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
+    #![proptest_config(crate::miri::config(ProptestConfig::with_cases(64)))]
 
     #[test]
     fn p_norms(xs in data(), t in 0usize..8) {

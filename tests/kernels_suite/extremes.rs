@@ -3,12 +3,7 @@
 //! +0.0), `Propagate` numpy's `argmin`/`argmax` (the first NaN wins both), `Greatest` a total
 //! order with NaN above every number.
 
-#[path = "common/kernels.rs"]
-mod common;
-#[path = "common/miri.rs"]
-mod miri;
-
-use common::{edge_len, pools};
+use crate::common::{edge_len, pools};
 use proptest::prelude::*;
 use shmkern::kernels::{run_sequential, MinMax, NanPolicy};
 
@@ -27,7 +22,7 @@ fn first_by(x: &[f64], better: impl Fn(f64, f64) -> bool) -> Option<(u64, usize)
 }
 
 proptest! {
-    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
+    #![proptest_config(crate::miri::config(ProptestConfig::with_cases(64)))]
 
     #[test]
     fn p_policies(n in edge_len(), seed in any::<u64>(), nans in 0u64..3, t in 0usize..8) {

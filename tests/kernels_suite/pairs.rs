@@ -2,15 +2,8 @@
 //! sequential run's bits, and each against an exact oracle (big integers on the 2^1074 scale for
 //! the dot product; integer power sums on a binary grid for the co-moments).
 
-#[path = "common/kernels.rs"]
-mod common;
-#[path = "common/miri.rs"]
-mod miri;
-#[path = "common/oracle.rs"]
-#[allow(dead_code)]
-mod oracle;
-
-use common::{edge_len, pools};
+use crate::common::{edge_len, pools};
+use crate::oracle;
 use num_bigint::BigInt;
 use proptest::prelude::*;
 use shmkern::kernels::{run_sequential, Covariance, Dot};
@@ -80,7 +73,7 @@ fn grid_pairs() -> impl Strategy<Value = (Vec<f64>, Vec<f64>, i32)> {
 }
 
 proptest! {
-    #![proptest_config(miri::config(ProptestConfig::with_cases(64)))]
+    #![proptest_config(crate::miri::config(ProptestConfig::with_cases(64)))]
 
     /// Fast: every pool gives the sequential bits, within γ_(D+1)·Σ|x·y| of the exact dot product;
     /// compensated: within 2u·|dot| plus a second-order term.
