@@ -8,6 +8,9 @@ use crate::error::{Error, ErrorKind};
 use crate::kernels::{Bins, Histogram, MinMax, StatElement};
 use crate::sched::CHUNK_LEN;
 
+/// The most bins a histogram takes: 2^24 counts are 128 MiB, per chunk being counted.
+pub(crate) const MAX_BINS: usize = 1 << 24;
+
 impl Pool {
     /// The histogram of `data` in `bins` uniform bins over `range` (`[lo, hi]`, finite,
     /// `lo <= hi`), or over the non-NaN values' own smallest and largest when `range` is `None`;
@@ -17,7 +20,7 @@ impl Pool {
     /// and NaNs are counted apart (numpy drops them, and refuses NaNs without a range); values are
     /// binned in `f64` (numpy bins `f32` data in `f32`).
     ///
-    /// Errors: no bin; a range that is not finite, has `lo > hi` or is wider than the largest
+    /// Errors: no bin or more than 2^24; a range that is not finite, has `lo > hi` or is wider than the largest
     /// double; without a range, data whose extremes are ±∞ (give a range); a cancelled call or one past its deadline
     /// ([`histogram_with`](Pool::histogram_with)).
     ///
@@ -55,8 +58,10 @@ impl Pool {
         opts: ParOptions<'_>,
     ) -> Result<Histogram, Error> {
         let bad = |why: String| Error::new(ErrorKind::BadHistogram(why));
-        if bins == 0 {
-            return Err(bad("a histogram has at least one bin".into()));
+        if bins == 0 || bins > MAX_BINS {
+            return Err(bad(format!(
+                "a histogram has 1 to {MAX_BINS} bins, not {bins}"
+            )));
         }
         let (lo, hi) = match range {
             Some((lo, hi)) => {

@@ -97,7 +97,10 @@ fn edges_and_errors() {
         (vec![0.0, 0.5, 1.0], vec![0, 0])
     );
     let err = |r: Result<Histogram, shmkern::Error>| r.unwrap_err().to_string();
-    assert!(err(pool.histogram(&[1.0], 0, None)).contains("at least one bin"));
+    assert!(err(pool.histogram(&[1.0], 0, None)).contains("1 to 16777216 bins, not 0"));
+    assert!(
+        err(pool.histogram(&[1.0], usize::MAX, None)).contains("bins, not 18446744073709551615")
+    );
     assert!(err(pool.histogram(&[1.0], 3, Some((2.0, 1.0)))).contains("range 2..1 must be finite"));
     assert!(err(pool.histogram(&[1.0], 3, Some((0.0, f64::NAN)))).contains("must be finite"));
     assert!(err(pool.histogram(&[1.0, f64::INFINITY], 3, None)).contains("give a range"));
