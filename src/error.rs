@@ -54,6 +54,9 @@ pub(crate) enum ErrorKind {
     /// `Pool::histogram` was asked for no bin or a range it cannot draw.
     #[cfg_attr(shmkern_loom, allow(dead_code))]
     BadHistogram(String),
+    /// A grouped call's key outside its groups, or too many groups.
+    #[cfg_attr(shmkern_loom, allow(dead_code))]
+    BadGroups(String),
     /// A quantile outside `[0, 1]`, or NaN.
     #[cfg_attr(shmkern_loom, allow(dead_code))]
     BadQuantile(String),
@@ -141,6 +144,7 @@ impl fmt::Display for Error {
                  {found}: they are not this data's"
             ),
             ErrorKind::BadHistogram(why) => write!(f, "cannot draw the histogram: {why}"),
+            ErrorKind::BadGroups(why) => write!(f, "cannot group: {why}"),
             ErrorKind::BadQuantile(q) => write!(f, "the quantile {q} is not in [0, 1]"),
             ErrorKind::PieceBytes(problem) => write!(f, "cannot read the piece: {problem}"),
             ErrorKind::ColumnLengths(lengths) => write!(

@@ -12,6 +12,8 @@
 //!   they took before, and a user kernel ([`framework`]);
 //! - `suite`: the kernel suite (moments, extremes, histogram, quantiles, describe) against the
 //!   bandwidth loop and rayon ([`suite`]);
+//! - `group`: statistics per group of a key column against the bandwidth loop, `stats` and rayon
+//!   ([`group`]);
 //! - `anchors`: the `f64` sum against rayon, paralight, oneTBB and Node.js ([`anchors`]);
 //! - `plot`: the `f64` sum's throughput at 14 input sizes, a table and `docs/throughput.png`
 //!   ([`plot`]).
@@ -31,6 +33,7 @@
 mod anchors;
 mod framework;
 mod futex;
+mod group;
 mod kernels;
 mod plot;
 mod pool;
@@ -43,13 +46,14 @@ mod common;
 use std::process::{Command, ExitCode};
 
 /// The tables, by subcommand name, in the order `all` runs them.
-const TABLES: [(&str, fn()); 8] = [
+const TABLES: [(&str, fn()); 9] = [
     ("futex", futex::run),
     ("pool", pool::run),
     ("kernels", kernels::run),
     ("scaling", scaling::run),
     ("framework", framework::run),
     ("suite", suite::run),
+    ("group", group::run),
     ("anchors", run_anchors),
     ("plot", plot::run),
 ];

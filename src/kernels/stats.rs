@@ -55,6 +55,17 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     fn chunk_sum(x: &[Self], has_nan: bool) -> Self::Sum;
     #[doc(hidden)]
     fn add(a: Self::Sum, b: Self::Sum) -> Self::Sum;
+    /// Adds the non-NaN `v` to a running sum `(s, c)` taken in row order: for floats a Neumaier
+    /// pair (`c` the compensation), for integers exactly (`c` unused).
+    #[doc(hidden)]
+    fn add_one(s: &mut Self::Sum, c: &mut f64, v: Self);
+    /// The running sum of no value: −0.0 for floats (as the tree's), 0 for integers.
+    #[doc(hidden)]
+    fn sum_zero() -> Self::Sum;
+    /// A running sum's value: `s + c` for floats where `s` is finite and `c` not zero (a
+    /// compensation past an infinity is NaN, and adding a zero one could flip a −0.0).
+    #[doc(hidden)]
+    fn sum_close(s: Self::Sum, c: f64) -> Self::Sum;
     #[doc(hidden)]
     fn sum_to_raw(s: Self::Sum) -> [u64; 2];
     #[doc(hidden)]
@@ -130,6 +141,20 @@ macro_rules! float_element {
             }
             fn add(a: f64, b: f64) -> f64 {
                 a + b
+            }
+            #[inline(always)]
+            fn add_one(s: &mut f64, c: &mut f64, v: Self) {
+                neumaier(s, c, f64::from(v));
+            }
+            fn sum_zero() -> f64 {
+                -0.0
+            }
+            fn sum_close(s: f64, c: f64) -> f64 {
+                if c != 0.0 && s.is_finite() {
+                    s + c
+                } else {
+                    s
+                }
             }
             fn sum_to_raw(s: f64) -> [u64; 2] {
                 // A NaN sum (∞ − ∞) as the canonical NaN: which NaN the CPU makes is not portable.
@@ -226,6 +251,16 @@ macro_rules! int_element {
             }
             fn add(a: $wide, b: $wide) -> $wide {
                 a + b
+            }
+            #[inline(always)]
+            fn add_one(s: &mut $wide, _: &mut f64, v: Self) {
+                *s += v as $wide;
+            }
+            fn sum_zero() -> $wide {
+                0
+            }
+            fn sum_close(s: $wide, _: f64) -> $wide {
+                s
             }
             fn sum_to_raw(s: $wide) -> [u64; 2] {
                 let v = s as u128;
@@ -660,6 +695,43 @@ impl<T: StatElement> Stats<T> {
             center_lo: canonical(center_lo),
             _t: PhantomData,
         }
+    }
+
+    /// The statistics of values accumulated one by one (the grouped kernels): `count` non-NaN
+    /// values and `nan_count` NaNs, their `sum`, the keys of the smallest and largest, and `s2 =
+    /// Σ (x − c)²`, `s1 = Σ (x − c)` about `c = sum / count` (`c` as [`center_of`](Self::center_of)
+    /// gives it).
+    pub(crate) fn from_parts(
+        count: u64,
+        nan_count: u64,
+        sum: T::Sum,
+        (lo, hi): (i64, i64),
+        (s2, s1): (f64, f64),
+    ) -> Self {
+        if count == 0 {
+            return Stats {
+                nan_count,
+                ..Self::empty()
+            };
+        }
+        let (center_lo, m2) = Self::about_mean(count, s2, s1);
+        Stats {
+            count,
+            nan_count,
+            sum: T::sum_to_raw(sum),
+            min: T::raw_from_key(lo),
+            max: T::raw_from_key(hi),
+            center: canonical(Self::center_of(count, sum)),
+            m2: canonical(m2),
+            m2_lo: 0.0,
+            center_lo: canonical(center_lo),
+            _t: PhantomData,
+        }
+    }
+
+    /// The center of `count > 0` values summing to `sum`: their mean, rounded.
+    pub(crate) fn center_of(count: u64, sum: T::Sum) -> f64 {
+        T::sum_to_f64(sum) / count as f64
     }
 
     /// The statistics of one chunk: one pass for count, NaNs, sum, min, max; a second pass over the

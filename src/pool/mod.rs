@@ -5,6 +5,7 @@
 mod builder;
 mod call;
 #[cfg(not(shmkern_loom))]
+mod group;
 mod histogram;
 #[cfg(not(shmkern_loom))]
 mod kernels;

@@ -63,19 +63,19 @@ pub struct ParOptions<'a> {
 
 impl ParOptions<'_> {
     /// Whether the call must skip its remaining chunks: cancelled, or past its deadline.
-    fn stopped(&self) -> bool {
+    pub(super) fn stopped(&self) -> bool {
         self.cancel.is_some_and(CancelToken::is_cancelled)
             || self.deadline.is_some_and(|d| Instant::now() >= d)
     }
     /// Why a call that skipped chunks stopped.
-    fn stop_error(&self) -> Error {
+    pub(super) fn stop_error(&self) -> Error {
         if self.cancel.is_some_and(CancelToken::is_cancelled) {
             Error::new(ErrorKind::Cancelled)
         } else {
             Error::new(ErrorKind::DeadlinePassed)
         }
     }
-    fn advance(&self, elements: usize) {
+    pub(super) fn advance(&self, elements: usize) {
         if let Some(p) = self.progress {
             p.fetch_add(elements as u64, Relaxed);
         }

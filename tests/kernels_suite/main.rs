@@ -12,6 +12,7 @@ mod miri;
 mod oracle;
 
 mod extremes;
+mod group;
 mod histogram;
 mod moments;
 mod norms;
