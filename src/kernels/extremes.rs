@@ -8,6 +8,7 @@
 
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
+use super::nan::NanPolicy;
 use super::partial::plain_partial;
 use super::stats::{key_extremes, StatElement};
 use bytemuck::Zeroable;
@@ -51,18 +52,6 @@ pub struct Extremes<T: StatElement> {
     /// The first NaN's position in the whole input (meaningless while `nan_count == 0`).
     nan_at: u64,
     _t: PhantomData<T>,
-}
-
-/// How the extremes treat NaN values (for [`Extremes::min_with`] and [`Extremes::max_with`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NanPolicy {
-    /// NaNs are skipped (numpy's `nanargmin`/`nanargmax`, `nanmin`/`nanmax`; pandas' default).
-    Skip,
-    /// The first NaN is both the minimum and the maximum (numpy's `argmin`/`argmax`, `min`/`max`).
-    Propagate,
-    /// NaN orders above every number: the maximum is the first NaN, the minimum skips NaNs.
-    Greatest,
 }
 
 plain_partial!(Extremes, 7);

@@ -4,6 +4,7 @@
 
 use super::f64x8::F64x8;
 use super::kernel::{ChunkAt, Kernel};
+use super::nan::NanPolicy;
 use super::partial::plain_partial;
 use super::passes;
 use super::tree::{canonical, chunk_tree, two_sum};
@@ -488,6 +489,44 @@ impl<T: StatElement> Stats<T> {
     /// ```
     pub fn max(&self) -> Option<T> {
         (self.count > 0).then(|| T::from_raw(self.max))
+    }
+
+    /// The smallest value under `policy`: [`Skip`](NanPolicy::Skip) and
+    /// [`Greatest`](NanPolicy::Greatest) give [`min`](Self::min); [`Propagate`](NanPolicy::Propagate)
+    /// gives NaN when any value is NaN (numpy's `min`). `None` when there is no value (a NaN
+    /// counts as one under `Propagate`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use shmkern::kernels::NanPolicy;
+    ///
+    /// let s = shmkern::stats(&[f64::NAN, f64::NAN]);
+    /// assert_eq!(s.min_with(NanPolicy::Skip), None);
+    /// assert!(s.min_with(NanPolicy::Propagate).unwrap().is_nan());
+    /// assert_eq!(shmkern::stats(&[3u8]).min_with(NanPolicy::Propagate), Some(3));
+    /// ```
+    pub fn min_with(&self, policy: NanPolicy) -> Option<T> {
+        match policy {
+            NanPolicy::Propagate if self.nan_count > 0 => Some(Self::nan()),
+            _ => self.min(),
+        }
+    }
+
+    /// The largest value under `policy`: [`Skip`](NanPolicy::Skip) gives [`max`](Self::max);
+    /// [`Propagate`](NanPolicy::Propagate) (numpy's `max`) and [`Greatest`](NanPolicy::Greatest)
+    /// give NaN when any value is NaN. `None` when there is no value (a NaN counts as one under
+    /// those two).
+    pub fn max_with(&self, policy: NanPolicy) -> Option<T> {
+        match policy {
+            NanPolicy::Propagate | NanPolicy::Greatest if self.nan_count > 0 => Some(Self::nan()),
+            _ => self.max(),
+        }
+    }
+
+    /// NaN as the element type (only floats count NaNs).
+    fn nan() -> T {
+        T::from_raw(f64::NAN.to_bits())
     }
 
     /// `sum / count` (for integers: the exact sum converted once to `f64`), or `None`.

@@ -1,7 +1,8 @@
 //! Properties of `MinMax` and its NaN policies against a direct scan: every pool gives the
 //! sequential bits; `Skip` is numpy's `nanargmin`/`nanargmax` (first position on ties, −0.0 below
 //! +0.0), `Propagate` numpy's `argmin`/`argmax` (the first NaN wins both), `Greatest` a total
-//! order with NaN above every number.
+//! order with NaN above every number; `Stats::min_with`/`max_with` read the same policies to the
+//! same values.
 
 use crate::common::{edge_len, pools};
 use proptest::prelude::*;
@@ -50,6 +51,14 @@ proptest! {
         prop_assert_eq!(nan_bits(e.max_with(NanPolicy::Propagate)), first_nan.or(max));
         prop_assert_eq!(nan_bits(e.min_with(NanPolicy::Greatest)), min);
         prop_assert_eq!(nan_bits(e.max_with(NanPolicy::Greatest)), first_nan.or(max));
+        // `Stats` reads the same policy to the same values (without positions).
+        let st = pools()[t].stats(&x);
+        let value = |r: Option<(f64, usize)>| r.map(|(v, _)| if v.is_nan() { f64::NAN.to_bits() } else { v.to_bits() });
+        let stat = |r: Option<f64>| r.map(|v| if v.is_nan() { f64::NAN.to_bits() } else { v.to_bits() });
+        for policy in [NanPolicy::Skip, NanPolicy::Propagate, NanPolicy::Greatest] {
+            prop_assert_eq!(stat(st.min_with(policy)), value(e.min_with(policy)), "{:?}", policy);
+            prop_assert_eq!(stat(st.max_with(policy)), value(e.max_with(policy)), "{:?}", policy);
+        }
     }
 }
 
