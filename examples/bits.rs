@@ -13,7 +13,7 @@
 //! in hex. The calls: `Pool::sum_float_at` in each [`Accuracy`], `Pool::sum_int`,
 //! `Pool::checked_sum`, `Pool::stats` (its accessors and all 80 bytes of the `Stats`, private
 //! fields included), the `MinMax` kernel (all bytes of its `Extremes`), the `Moments` kernel (its
-//! bytes and derived moments), the `Norms` kernel, `Dot` (both accuracies) and `Covariance` of
+//! bytes and derived moments), the `Norms` kernel, `Dot` (both accuracies), `ExactDot` and `Covariance` of
 //! each float input against itself reversed, `Pool::quantiles` (five quantiles) and `Pool::histogram` (edges and
 //! counts) on pools of 1, 2 and 4
 //! threads, and on pools that take the streaming kernels (without and with prefetch) for every
@@ -32,8 +32,8 @@
 use bytemuck::Pod;
 use shmkern::kernels::{
     chunk_sum_on, run_sequential, sequential_sum, sequential_sum_compensated, Accuracy,
-    CentralMoments, Covariance, Describe, Dot, Float, Int, Isa, MinMax, Moments, Norms, Prefetch,
-    StatElement,
+    CentralMoments, Covariance, Describe, Dot, ExactDot, Float, Int, Isa, MinMax, Moments, Norms,
+    Prefetch, StatElement,
 };
 use shmkern::sched::{BLOCK_LEN, CHUNK_LEN};
 use shmkern::{Pool, Stats};
@@ -330,6 +330,10 @@ fn floats<T: Bits>(out: &mut Out, pools: &[(String, Pool)]) {
                     let d = pool.run(&kernel, (x, &rev[..])).unwrap();
                     out.put(&name, label, source, hex(&d), true);
                 }
+            }
+            for (source, pool) in pools.iter().filter(|(s, _)| s.starts_with("pool")) {
+                let d = pool.run(&ExactDot::new(), (x, &rev[..])).unwrap();
+                out.put(&name, "ExactDot", source, hex(&d), true);
             }
             for (source, pool) in pools.iter().filter(|(s, _)| s.starts_with("pool")) {
                 let c = pool.run(&Covariance::new(), (x, &rev[..])).unwrap();

@@ -202,7 +202,8 @@ enum ReduceKernel {
     Moments,
     /// L1, L2 and L-infinity norms.
     Norms,
-    /// The dot product of FILE and FILE2 (floats; --compensated for twice the precision).
+    /// The dot product of FILE and FILE2 (floats; --compensated for twice the precision, --exact
+    /// for the exact value rounded once).
     Dot,
     /// Means, covariance (--ddof) and Pearson correlation of FILE and FILE2.
     Covariance,
@@ -234,8 +235,11 @@ struct ReduceArgs {
     #[arg(long, default_value_t = 1, value_name = "D")]
     ddof: u64,
     /// dot: Neumaier pairs with each product's exact error, instead of one add a product.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "exact")]
     compensated: bool,
+    /// dot: the exact dot product, rounded once (each product split exactly, summed exactly).
+    #[arg(long)]
+    exact: bool,
     /// minmax: how NaNs count.
     #[arg(long, value_enum, default_value_t = NanArg::Skip)]
     nan: NanArg,

@@ -10,7 +10,7 @@ use crate::run::{emit, on_mapped_reads, pool, Fields, Run};
 use crate::{Failure, NanArg, ReduceArgs, ReduceKernel};
 use shmkern::buffer::{DType, Element, Hint};
 use shmkern::kernels::{
-    Covariance, Dot, Float, Kernel, MinMax, Moments, NanPolicy, Norms, StatElement,
+    Covariance, Dot, ExactDot, Float, Kernel, MinMax, Moments, NanPolicy, Norms, StatElement,
 };
 use shmkern::{ParOptions, Pool};
 use std::time::Instant;
@@ -186,16 +186,22 @@ fn dot<T: Float + Element>(
     pool: &Pool,
     args: &ReduceArgs,
 ) -> Result<(), Failure> {
-    let kernel = if args.compensated {
-        Dot::<T>::compensated()
+    let (d, run, n, accuracy) = if args.exact {
+        let (d, run, n) = on_two(a, b, pool, "dot", args.input.quiet, &ExactDot::<T>::new())?;
+        (d, run, n, "exact")
+    } else if args.compensated {
+        let (d, run, n) = on_two(
+            a,
+            b,
+            pool,
+            "dot",
+            args.input.quiet,
+            &Dot::<T>::compensated(),
+        )?;
+        (d, run, n, "compensated")
     } else {
-        Dot::<T>::new()
-    };
-    let (d, run, n) = on_two(a, b, pool, "dot", args.input.quiet, &kernel)?;
-    let accuracy = if args.compensated {
-        "compensated"
-    } else {
-        "fast"
+        let (d, run, n) = on_two(a, b, pool, "dot", args.input.quiet, &Dot::<T>::new())?;
+        (d, run, n, "fast")
     };
     let fields: Fields = vec![
         ("count", n.into(), n.to_string()),

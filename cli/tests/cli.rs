@@ -1212,6 +1212,35 @@ fn reduce_runs_each_kernel() {
     );
     let v = json(&["reduce", "dot", s(&y), s(&z), "--dtype", "f64", "--json"]);
     assert_eq!(v["dot"].as_f64(), Some(64.0));
+    // One lane's cancellation: the fast dot loses the 1, the exact one keeps it.
+    let mut c = vec![0.0f64; 33];
+    (c[0], c[16], c[32]) = (1e16, 1.0, -1e16);
+    let (c, ones) = (
+        write_raw(d.path(), "c", &c),
+        write_raw(d.path(), "ones", &[1.0f64; 33]),
+    );
+    let dot = |extra: &[&str]| {
+        let mut a = vec!["reduce", "dot", s(&c), s(&ones), "--dtype", "f64", "--json"];
+        a.extend(extra);
+        let v = json(&a);
+        (v["dot"].as_f64(), v["accuracy"].as_str().map(str::to_owned))
+    };
+    assert_eq!(dot(&[]), (Some(0.0), Some("fast".into())));
+    assert_eq!(dot(&["--exact"]), (Some(1.0), Some("exact".into())));
+    fails(
+        &[
+            "reduce",
+            "dot",
+            s(&c),
+            s(&ones),
+            "--dtype",
+            "f64",
+            "--exact",
+            "--compensated",
+        ],
+        2,
+        &["--exact"],
+    );
     let v = json(&[
         "reduce",
         "covariance",

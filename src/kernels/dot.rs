@@ -1,19 +1,22 @@
 //! The dot product of two equally long columns, [`Dot`], in the summation tree of
 //! `docs/numerics.md` §1 over the products `x_i · y_i` (lane `j` of a block adds the products of
 //! rows `j, j + 16, …`; the lanes fold; the blocks combine by the "largest power of two" rule), at
-//! one of two accuracies (an exact dot product, rounded once, is still to come):
+//! one of two accuracies, and exactly ([`ExactDot`], its own kernel since its partial differs):
 //!
 //! - `Fast`: one multiply and one add per pair (no fused multiply-add, so every CPU rounds alike):
 //!   error ≤ `γ_(D+1) · Σ|x_i·y_i|`, as a sum of the rounded products.
 //! - `Compensated`: each lane carries a Neumaier pair, and each product's rounding error (exact, by
 //!   a fused multiply-add: `fma(x, y, −p)`) joins the correction: about twice the working
 //!   precision, like `Accuracy::Compensated` for sums.
+//! - `Exact` ([`ExactDot`]): every product split exactly into two doubles, summed exactly in a
+//!   [`Superaccumulator`] and rounded once.
 //!
 //! Integer columns are converted to `f64` (`as f64`) and multiplied there. NaN follows IEEE (any
 //! NaN, or `0 · ∞`, gives NaN; canonical).
 
 use super::compensated::{self, Pair};
 use super::element::Float;
+use super::exact::{self, Superaccumulator};
 use super::kernel::{ChunkAt, Kernel};
 use super::sum::Accuracy;
 use super::tree::{canonical, fold, tree, LANES};
@@ -77,6 +80,70 @@ impl<T: Float> Dot<T> {
 impl<T: Float> Default for Dot<T> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The exact dot product of two float columns as a [`Kernel`]: `Σ x_i · y_i` computed exactly and
+/// rounded once (the dot product's [`Accuracy::Exact`]), for products within the range the
+/// module docs of `exact.rs` state (`2^-969 ≤ |x·y| ≤ f64::MAX`, or zero; each smaller product
+/// may be off by 2^-1075, a larger one makes the result `±∞`). Partial: the chunk's
+/// [`Superaccumulator`]; its merge is exact, so partials merged in any order give the same bits.
+/// NaN (any NaN, `0 · ∞`, `+∞ − ∞`): the canonical NaN. Empty columns: `+0.0`.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{run_sequential, Dot, ExactDot};
+///
+/// // 1e16·1 + 1·1 − 1e16·1 in one lane: the fast dot loses the 1, the exact one cannot.
+/// let mut x = vec![0.0; 33];
+/// (x[0], x[16], x[32]) = (1e16, 1.0, -1e16);
+/// let y = vec![1.0; 33];
+/// let pool = shmkern::Pool::builder().threads(2).build()?;
+/// assert_eq!(pool.run(&Dot::new(), (&x[..], &y[..]))?, 0.0);
+/// assert_eq!(pool.run(&ExactDot::new(), (&x[..], &y[..]))?, 1.0);
+/// // Products whose rounding errors matter: (1 + 2^-30)² − 1 − 2^-29 is exactly 2^-60.
+/// let a = [1.0 + 2f64.powi(-30), -1.0, -(2f64.powi(-29))];
+/// let b = [1.0 + 2f64.powi(-30), 1.0, 1.0];
+/// assert_eq!(run_sequential(&ExactDot::new(), (&a[..], &b[..]))?, 2f64.powi(-60));
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ExactDot<T> {
+    _t: PhantomData<fn(&T)>,
+}
+
+impl<T: Float> ExactDot<T> {
+    /// The exact dot product.
+    pub fn new() -> Self {
+        Self { _t: PhantomData }
+    }
+}
+
+impl<T: Float> Default for ExactDot<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Kernel for ExactDot<T> {
+    type Input<'a> = (&'a [T], &'a [T]);
+    type Partial = Superaccumulator;
+    type Output = f64;
+    fn chunk(&self, _: ChunkAt, (x, y): (&[T], &[T])) -> Superaccumulator {
+        if x.is_empty() {
+            // The empty dot product is +0.0, as the empty sum.
+            let mut acc = Superaccumulator::new();
+            acc.add(0.0);
+            return acc;
+        }
+        exact::dot_chunk(x, y)
+    }
+    fn merge(&self, left: Superaccumulator, right: Superaccumulator) -> Superaccumulator {
+        Superaccumulator::merge(left, right)
+    }
+    fn finish(&self, root: Superaccumulator) -> f64 {
+        root.round()
     }
 }
 

@@ -5,7 +5,7 @@
 //! Every finite `f64` is `±M · 2^(p − 1074)` with an integer `M < 2^53` and a bit position
 //! `p = max(exponent field, 1) − 1` in `0..=2045` (subnormals have field 0 and `p = 0`). So every
 //! finite double is an integer multiple of `2^-1074`, and an exact sum is an integer on that scale.
-//! [`Acc`] holds it as [`CHUNKS`] = 67 signed `i64` *chunks*: chunk `k` weighs `2^(32k − 1074)`,
+//! [`Superaccumulator`] holds it as [`CHUNKS`] = 67 signed `i64` *chunks*: chunk `k` weighs `2^(32k − 1074)`,
 //! so the value is `Σ chunk[k] · 2^(32k − 1074)`. An integer `K` (`|K| < 2^62`) at bit position
 //! `p` is added by cutting `|K| · 2^(p mod 32)` (below `2^93`) into three 32-bit parts, added with
 //! `K`'s sign to chunks `p / 32`, `p / 32 + 1` and `p / 32 + 2`: three integer adds, no branch. A
@@ -76,6 +76,7 @@
 
 use super::element::Float;
 use crate::sched::BLOCK_LEN;
+use std::fmt;
 
 /// Chunks of the accumulator (see the module docs: 64 for the exponent range, three for carries).
 pub(crate) const CHUNKS: usize = 67;
@@ -104,51 +105,104 @@ const INF_BITS: u64 = 0x7ff0_0000_0000_0000;
 const _: () = assert!((FOLD_LEN as u128) * ((1 << 50) + 1) < (1 << 63));
 const _: () = assert!((1u64 << CHUNK_BITS) * (ADDS_PER_CARRY as u64 + 1) < (1 << 62));
 
-/// The exact sum of the finite elements seen so far, plus the flags of the special values.
-#[derive(Clone, Debug)]
-pub(crate) struct Acc {
+/// The exact sum of some doubles, and the flags of the special values among them: the partial
+/// of [`ExactSum`](super::ExactSum) and [`ExactDot`](super::ExactDot), and the accumulator of
+/// [`Accuracy::Exact`](super::Accuracy::Exact).
+///
+/// Its [`merge`](Self::merge) is exact, so it is **associative and commutative bit for bit**:
+/// partials merged in any order and grouping (an engine's partitions, merged as they finish)
+/// give one result. Plain old data (`#[repr(C)]`, 544 bytes: 67 `i64` chunks weighing
+/// `2^(32k − 1074)`, an add counter and four flags), always left normalized (every chunk but the
+/// last in `[0, 2^32)`), so equal sums have equal bytes. The module docs of `exact.rs` give the
+/// representation and why nothing overflows.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::Superaccumulator;
+///
+/// let (mut a, mut b) = (Superaccumulator::new(), Superaccumulator::new());
+/// a.add(1e100);
+/// a.add(1.0);
+/// b.add(-1e100);
+/// assert_eq!(Superaccumulator::merge(a, b).round(), 1.0);
+/// assert_eq!(Superaccumulator::merge(a, b), Superaccumulator::merge(b, a)); // the same bytes
+/// assert_eq!(Superaccumulator::new().round().to_bits(), (-0.0f64).to_bits());
+/// ```
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Superaccumulator {
     /// `Σ chunk[k] · 2^(32k − 1074)`.
     chunk: [i64; CHUNKS],
     /// Adds since the last normalization.
     adds: u32,
-    nan: bool,
-    pos_inf: bool,
-    neg_inf: bool,
-    /// Some element other than `−0.0` was seen.
-    not_only_neg_zero: bool,
+    /// Flags, each 0 or 1 (any other value reads as 1): a NaN was seen, `+∞`, `−∞`, and some
+    /// element other than `−0.0`.
+    nan: u8,
+    pos_inf: u8,
+    neg_inf: u8,
+    not_only_neg_zero: u8,
 }
 
-impl Default for Acc {
+const _: () = assert!(std::mem::size_of::<Superaccumulator>() == 8 * (CHUNKS + 1));
+const _: () = assert!(std::mem::align_of::<Superaccumulator>() == 8);
+
+// SAFETY: `#[repr(C)]` of an `i64` array, a `u32` and four `u8`s, with no padding (the size check
+// above): every bit pattern is a value. The methods assume no more than that: flags read as
+// "nonzero", and the chunk arithmetic of a merge wraps instead of overflowing, so a forged
+// partial gives a wrong sum, never a panic.
+unsafe impl bytemuck::Zeroable for Superaccumulator {}
+// SAFETY: as above; the type is `Copy` and `'static`.
+unsafe impl bytemuck::Pod for Superaccumulator {}
+
+impl PartialEq for Superaccumulator {
+    /// Bitwise equality: the same exact sum and flags, since both sides are normalized.
+    fn eq(&self, other: &Self) -> bool {
+        bytemuck::bytes_of(self) == bytemuck::bytes_of(other)
+    }
+}
+
+impl Eq for Superaccumulator {}
+
+impl fmt::Debug for Superaccumulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Superaccumulator")
+            .field("rounded", &self.round())
+            .finish()
+    }
+}
+
+impl Default for Superaccumulator {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Acc {
+impl Superaccumulator {
     /// The accumulator of no element (rounds to `−0.0`).
-    pub(crate) const fn new() -> Self {
-        Acc {
+    pub const fn new() -> Self {
+        Superaccumulator {
             chunk: [0; CHUNKS],
             adds: 0,
-            nan: false,
-            pos_inf: false,
-            neg_inf: false,
-            not_only_neg_zero: false,
+            nan: 0,
+            pos_inf: 0,
+            neg_inf: 0,
+            not_only_neg_zero: 0,
         }
     }
 
     /// Adds one element, whatever its value: the special-value and zero-sign flags, and the
     /// chunks for a finite value.
-    pub(crate) fn add(&mut self, x: f64) {
+    pub fn add(&mut self, x: f64) {
         let bits = x.to_bits();
-        self.not_only_neg_zero |= bits != SIGN;
+        self.not_only_neg_zero |= u8::from(bits != SIGN);
         if bits & ABS >= INF_BITS {
             if x.is_nan() {
-                self.nan = true;
+                self.nan = 1;
             } else if x > 0.0 {
-                self.pos_inf = true;
+                self.pos_inf = 1;
             } else {
-                self.neg_inf = true;
+                self.neg_inf = 1;
             }
         } else {
             self.add_finite(x);
@@ -188,55 +242,64 @@ impl Acc {
     }
 
     /// Propagates carries: every chunk below the top into `[0, 2^32)`, the value unchanged.
-    fn normalize(&mut self) {
+    ///
+    /// Wrapping, so that a forged partial (bytes from elsewhere) cannot make it panic; for the
+    /// accumulator's own values no add wraps (module docs).
+    pub(crate) fn normalize(&mut self) {
         for k in 0..TOP {
             let carry = self.chunk[k] >> CHUNK_BITS;
             self.chunk[k] &= LOW_MASK as i64;
-            self.chunk[k + 1] += carry;
+            self.chunk[k + 1] = self.chunk[k + 1].wrapping_add(carry);
         }
         self.adds = 0;
     }
 
-    /// The exact sum of both accumulators' elements (flags combined as IEEE addition would).
-    pub(crate) fn merge(mut a: Acc, mut b: Acc) -> Acc {
+    /// The exact sum of both accumulators' elements (flags combined as IEEE addition would),
+    /// normalized: the same bytes whichever side is which, and however a set of accumulators is
+    /// grouped into merges.
+    pub fn merge(mut a: Superaccumulator, mut b: Superaccumulator) -> Superaccumulator {
         a.normalize();
         b.normalize();
         for (x, y) in a.chunk.iter_mut().zip(b.chunk) {
-            *x += y;
+            *x = x.wrapping_add(y);
         }
-        // Each chunk is now below 2^33: count it as one add.
-        a.adds = 1;
-        a.nan |= b.nan;
-        a.pos_inf |= b.pos_inf;
-        a.neg_inf |= b.neg_inf;
-        a.not_only_neg_zero |= b.not_only_neg_zero;
+        a.normalize();
+        a.nan = u8::from(a.nan | b.nan != 0);
+        a.pos_inf = u8::from(a.pos_inf | b.pos_inf != 0);
+        a.neg_inf = u8::from(a.neg_inf | b.neg_inf != 0);
+        a.not_only_neg_zero = u8::from(a.not_only_neg_zero | b.not_only_neg_zero != 0);
         a
     }
 
     /// The exact sum rounded once to the nearest `f64`, ties to even, with the special-value and
     /// zero-sign rules of the module docs.
-    pub(crate) fn round(&self) -> f64 {
-        if self.nan || (self.pos_inf && self.neg_inf) {
+    pub fn round(&self) -> f64 {
+        let (pos_inf, neg_inf) = (self.pos_inf != 0, self.neg_inf != 0);
+        if self.nan != 0 || (pos_inf && neg_inf) {
             return f64::NAN;
         }
-        if self.pos_inf {
+        if pos_inf {
             return f64::INFINITY;
         }
-        if self.neg_inf {
+        if neg_inf {
             return f64::NEG_INFINITY;
         }
-        let mut m = self.clone();
+        let mut m = *self;
         m.normalize();
         let neg = m.chunk[TOP] < 0;
         if neg {
             for c in &mut m.chunk {
-                *c = -*c;
+                *c = c.wrapping_neg();
             }
             m.normalize();
         }
         let c = &m.chunk;
         let Some(h) = c.iter().rposition(|&v| v != 0) else {
-            return if self.not_only_neg_zero { 0.0 } else { -0.0 };
+            return if self.not_only_neg_zero != 0 {
+                0.0
+            } else {
+                -0.0
+            };
         };
         // The window: chunks base..=h as one integer (the top chunk is below 2^34, so w < 2^98).
         let base = h.saturating_sub(2);
@@ -316,7 +379,7 @@ fn fold(load: impl Fn(usize) -> f64, rem: &mut [f64; FOLD_LEN], s: i32) -> (i64,
 
 /// Adds the elements of `x` one by one (NaN, ∞, huge magnitudes).
 #[cold]
-fn one_by_one<T: Float>(acc: &mut Acc, x: &[T]) {
+fn one_by_one<T: Float>(acc: &mut Superaccumulator, x: &[T]) {
     for v in x {
         acc.add(v.widen());
     }
@@ -325,7 +388,7 @@ fn one_by_one<T: Float>(acc: &mut Acc, x: &[T]) {
 /// Adds one block of exactly [`FOLD_LEN`] elements to `acc`; `a` and `b` are scratch.
 #[inline(always)]
 fn block<'s, T: Float>(
-    acc: &mut Acc,
+    acc: &mut Superaccumulator,
     x: &[T; FOLD_LEN],
     mut a: &'s mut [f64; FOLD_LEN],
     mut b: &'s mut [f64; FOLD_LEN],
@@ -333,10 +396,10 @@ fn block<'s, T: Float>(
     let m = max_abs_bits(x);
     if m == 0 {
         // Only zeros: they add nothing, but a +0.0 decides the sign of a zero sum.
-        acc.not_only_neg_zero |= x.iter().any(|v| v.widen().to_bits() == 0);
+        acc.not_only_neg_zero |= u8::from(x.iter().any(|v| v.widen().to_bits() == 0));
         return;
     }
-    acc.not_only_neg_zero = true;
+    acc.not_only_neg_zero = 1;
     let e = exponent(m); // 1024 for NaN and ∞
     if e > FOLD_MAX_EXP {
         one_by_one(acc, x);
@@ -368,8 +431,8 @@ fn block<'s, T: Float>(
 
 /// The accumulator of one chunk (any length), portable code.
 #[inline(always)]
-fn chunk_generic<T: Float>(x: &[T]) -> Acc {
-    let mut acc = Acc::new();
+fn chunk_generic<T: Float>(x: &[T]) -> Superaccumulator {
+    let mut acc = Superaccumulator::new();
     let (mut a, mut b) = ([0.0f64; FOLD_LEN], [0.0f64; FOLD_LEN]);
     let mut blocks = x.chunks_exact(FOLD_LEN);
     for blk in &mut blocks {
@@ -385,18 +448,51 @@ fn chunk_generic<T: Float>(x: &[T]) -> Acc {
         }
         block(&mut acc, &padded, &mut a, &mut b);
     }
+    acc.normalize(); // the partial's one representation of its value
     acc
 }
 
-super::isa::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Acc);
+super::isa::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Superaccumulator);
+
+/// The exact sum of the products `x_i · y_i` (`x`, `y` equally long): the partial of
+/// [`ExactDot`](super::ExactDot). Each product is split into two doubles that add up to it
+/// exactly — the rounded product `p` and its rounding error `fma(x, y, −p)` — and each block's
+/// products and errors go through the same exact folds as a sum's elements. The split is exact
+/// where `|x·y|` is zero or between 2^-969 and the largest double; below, the error term may
+/// itself round (by at most 2^-1075 a product); above, `p` is `±∞` and so is the sum. An error
+/// of zero is left out (as `−0.0`), so it does not decide the sign of a zero sum.
+pub(crate) fn dot_chunk<T: Float>(x: &[T], y: &[T]) -> Superaccumulator {
+    debug_assert_eq!(x.len(), y.len());
+    let mut acc = Superaccumulator::new();
+    let (mut a, mut b) = ([0.0f64; FOLD_LEN], [0.0f64; FOLD_LEN]);
+    let (mut p, mut e) = ([-0.0f64; FOLD_LEN], [-0.0f64; FOLD_LEN]);
+    for (bx, by) in x.chunks(FOLD_LEN).zip(y.chunks(FOLD_LEN)) {
+        for i in 0..FOLD_LEN {
+            // Padding past a short last block with −0.0 changes neither the sum nor its sign.
+            (p[i], e[i]) = match (bx.get(i), by.get(i)) {
+                (Some(u), Some(v)) => {
+                    let (u, v) = (u.widen(), v.widen());
+                    let q = u * v;
+                    let r = u.mul_add(v, -q);
+                    (q, if r.is_finite() && r != 0.0 { r } else { -0.0 })
+                }
+                _ => (-0.0, -0.0),
+            };
+        }
+        block(&mut acc, &p, &mut a, &mut b);
+        block(&mut acc, &e, &mut a, &mut b);
+    }
+    acc.normalize();
+    acc
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Element by element, no folds: the reference the folds must match.
-    fn direct(xs: &[f64]) -> Acc {
-        let mut a = Acc::new();
+    fn direct(xs: &[f64]) -> Superaccumulator {
+        let mut a = Superaccumulator::new();
         for &x in xs {
             a.add(x);
         }
@@ -429,9 +525,52 @@ mod tests {
         f64::from_bits(((e + 1023) as u64) << 52)
     }
 
-    fn normalized(mut a: Acc) -> [i64; CHUNKS] {
+    fn normalized(mut a: Superaccumulator) -> [i64; CHUNKS] {
         a.normalize();
         a.chunk
+    }
+
+    /// Merges of the same accumulators in any order and grouping have the same bytes, not only
+    /// the same rounded value: the partial is normalized after every merge.
+    #[test]
+    fn merges_in_any_order_have_the_same_bytes() {
+        let parts: Vec<Superaccumulator> = [1e300, -3.5, 2f64.powi(-1070), -1e300, 7.0, 1e-300]
+            .iter()
+            .map(|&x| {
+                let mut a = Superaccumulator::new();
+                for k in 0..1500 {
+                    a.add(x * f64::from(k % 7)); // past ADDS_PER_CARRY: unnormalized inside
+                }
+                a
+            })
+            .collect();
+        let m = Superaccumulator::merge;
+        let left = parts[1..].iter().fold(parts[0], |acc, &p| m(acc, p));
+        let right = parts[..5].iter().rev().fold(parts[5], |acc, &p| m(p, acc));
+        let paired = m(
+            m(m(parts[3], parts[0]), m(parts[5], parts[1])),
+            m(parts[4], parts[2]),
+        );
+        assert_eq!(bytemuck::bytes_of(&left), bytemuck::bytes_of(&right));
+        assert_eq!(left, paired);
+        // Σ (k mod 7) over k < 1500 is 4495; the ±1e300 cancel, the tiny terms round away.
+        assert_eq!(left.round(), 4495.0 * 3.5);
+    }
+
+    /// Bytes from elsewhere (a shared file, another process) may be anything: a merge and a
+    /// rounding of any bit pattern give some value, never a panic or an overflow trap.
+    #[test]
+    fn forged_partials_do_not_panic() {
+        for fill in [0xffu8, 0x7f, 0x80, 0x55] {
+            let mut forged = Superaccumulator::new();
+            bytemuck::bytes_of_mut(&mut forged).fill(fill);
+            let m = Superaccumulator::merge(forged, forged);
+            let _ = (
+                m.round(),
+                forged.round(),
+                Superaccumulator::merge(m, Superaccumulator::new()),
+            );
+        }
     }
 
     #[test]
@@ -507,8 +646,8 @@ mod tests {
         let got = direct(&xs);
         let (a, b) = xs.split_at(n / 3);
         assert_eq!(
-            normalized(got.clone()),
-            normalized(Acc::merge(direct(a), direct(b)))
+            normalized(got),
+            normalized(Superaccumulator::merge(direct(a), direct(b)))
         );
         // u128 → f64 rounds to nearest, ties to even, too.
         let exact_int = n as u128 * ((1u128 << 53) - 1);

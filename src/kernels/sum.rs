@@ -4,12 +4,14 @@
 
 use super::compensated;
 use super::element::{Float, Int};
+use super::exact::{self, Superaccumulator};
 use super::fast::chunk_sum_for;
 use super::int_sum::int_chunk_sum_for;
 use super::kernel::{run_sequential, ChunkAt, Kernel};
 use super::tree::canonical;
 use super::variant::VariantChoice;
 use crate::sched::ChunkGrid;
+use std::marker::PhantomData;
 
 /// The float sum ([`Accuracy::Fast`]) as a [`Kernel`]: what [`Pool::sum_float`](crate::Pool::sum_float) runs. Partial: the
 /// chunk's tree value (`f64`); merge: one add; finish: NaN made canonical.
@@ -71,6 +73,66 @@ impl<T: Float> Kernel for FloatSum<T> {
     }
     fn finish(&self, root: f64) -> f64 {
         canonical(root)
+    }
+}
+
+/// The exact float sum as a [`Kernel`]: [`Accuracy::Exact`], what
+/// [`Pool::sum_float_at`](crate::Pool::sum_float_at) runs for it. Partial: the chunk's
+/// [`Superaccumulator`] (68 words); merge: exact, so partials merged in **any order and grouping**
+/// give the same bits (not only those of the canonical tree); result: the exact sum rounded once.
+/// Empty input sums to `+0.0`.
+///
+/// # Examples
+///
+/// ```
+/// use shmkern::kernels::{partial, ExactSum, Kernel, Superaccumulator};
+///
+/// let data: Vec<f64> = (0..100_000).map(|i| [1e100, 0.5, -1e100, 0.5][i % 4]).collect();
+/// let pool = shmkern::Pool::builder().threads(2).build()?;
+/// assert_eq!(pool.run(&ExactSum::new(), &data[..])?, 25_000.0);
+/// // Pieces merged in any order, even across the canonical tree's subtrees.
+/// let k = ExactSum::new();
+/// let (a, b) = data.split_at(40_000); // not a chunk boundary: a single chunk each
+/// let (pa, pb) = (partial(&k, &a[..], 0)?, partial(&k, &b[..], 0)?);
+/// assert_eq!(k.finish(Superaccumulator::merge(pb, pa)), 25_000.0);
+/// # Ok::<(), shmkern::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ExactSum<T> {
+    _t: PhantomData<fn(&T)>,
+}
+
+impl<T: Float> ExactSum<T> {
+    /// The exact sum.
+    pub fn new() -> Self {
+        Self { _t: PhantomData }
+    }
+}
+
+impl<T: Float> Default for ExactSum<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Float> Kernel for ExactSum<T> {
+    type Input<'a> = &'a [T];
+    type Partial = Superaccumulator;
+    type Output = f64;
+    fn chunk(&self, _: ChunkAt, x: &[T]) -> Superaccumulator {
+        if x.is_empty() {
+            // As if a +0.0 were added: the empty sum is +0.0 (an accumulator of nothing is −0.0).
+            let mut acc = Superaccumulator::new();
+            acc.add(0.0);
+            return acc;
+        }
+        exact::chunk(x)
+    }
+    fn merge(&self, left: Superaccumulator, right: Superaccumulator) -> Superaccumulator {
+        Superaccumulator::merge(left, right)
+    }
+    fn finish(&self, root: Superaccumulator) -> f64 {
+        root.round()
     }
 }
 

@@ -6,8 +6,8 @@
 use super::{ParOptions, Pool};
 use crate::error::{Error, ErrorKind};
 use crate::kernels::{
-    canonical, compensated, exact, Accuracy, Describe, Float, FloatSum, Int, IntSum, StatElement,
-    Stats,
+    canonical, compensated, Accuracy, Describe, ExactSum, Float, FloatSum, Int, IntSum,
+    StatElement, Stats,
 };
 use crate::sched::CHUNK_LEN;
 
@@ -94,9 +94,7 @@ impl Pool {
                 compensated::chunk,
                 compensated::merge,
             )?)),
-            Accuracy::Exact => self
-                .reduce_with(data, opts, exact::chunk, exact::Acc::merge)?
-                .round(),
+            Accuracy::Exact => self.run_with(&ExactSum::new(), data, opts)?,
         })
     }
 

@@ -1,12 +1,17 @@
-//! Properties of the two-column kernels, `Dot` and `Covariance`: every thread count gives the
-//! sequential run's bits, and each against an exact oracle (big integers on the 2^1074 scale for
-//! the dot product; integer power sums on a binary grid for the co-moments).
+//! Properties of the two-column kernels, `Dot`, `ExactDot` and `Covariance`: every thread count
+//! gives the sequential run's bits, and each against an exact oracle (big integers on the 2^1074
+//! scale for the dot product; integer power sums on a binary grid for the co-moments). `ExactDot`
+//! is the oracle's value rounded once, also from chunk partials merged in a random order and
+//! grouping.
 
 use crate::common::{edge_len, pools};
 use crate::oracle;
 use num_bigint::BigInt;
 use proptest::prelude::*;
-use shmkern::kernels::{run_sequential, Covariance, Dot};
+use shmkern::kernels::{
+    partial, run_sequential, Covariance, Dot, ExactDot, Kernel, Superaccumulator,
+};
+use shmkern::sched::CHUNK_LEN;
 
 const U: f64 = f64::EPSILON / 2.0;
 
@@ -88,6 +93,35 @@ proptest! {
         let gamma = d * U / (1.0 - d * U);
         prop_assert!((fast - exact).abs() <= gamma * abs * (1.0 + 4.0 * U) + 2.0 * U * exact.abs(), "fast {:e} vs {:e}", fast, exact);
         prop_assert!((comp - exact).abs() <= 2.0 * U * exact.abs() + 4.0 * gamma * gamma * abs + f64::MIN_POSITIVE, "compensated {:e} vs {:e}", comp, exact);
+    }
+
+    /// Exact: the exact dot product rounded once, on every pool, and after the columns cancel
+    /// to a value far below their products (`x ++ −x ++ [1]` against `y ++ y ++ [2^-80]`).
+    #[test]
+    fn p_exact_dot((x, y) in columns(), t in 0usize..8, order in any::<u64>()) {
+        let got = pools()[t].run(&ExactDot::new(), (&x[..], &y[..])).unwrap();
+        let (exact, _) = exact_dot(&x, &y);
+        prop_assert_eq!(got.to_bits(), if x.is_empty() { 0.0f64.to_bits() } else { exact.to_bits() }, "{:e} vs {:e}", got, exact);
+        let (mut x2, mut y2) = (x.clone(), y.clone());
+        x2.extend(x.iter().map(|v| -v));
+        y2.extend(&y);
+        x2.push(1.0);
+        y2.push(2f64.powi(-80));
+        let got = pools()[t].run(&ExactDot::new(), (&x2[..], &y2[..])).unwrap();
+        prop_assert_eq!(got, 2f64.powi(-80));
+        // Single-chunk partials merged in a shuffled order, folded at random: the same bits.
+        let k = ExactDot::new();
+        let mut parts: Vec<Superaccumulator> = x2.chunks(CHUNK_LEN).zip(y2.chunks(CHUNK_LEN)).enumerate()
+            .map(|(i, (a, b))| partial(&k, (a, b), i as u32).unwrap()).collect();
+        let mut s = order | 1;
+        let mut next = move || { s ^= s << 13; s ^= s >> 7; s ^= s << 17; s };
+        while parts.len() > 1 {
+            let i = (next() % parts.len() as u64) as usize;
+            let a = parts.swap_remove(i);
+            let j = (next() % parts.len() as u64) as usize;
+            parts[j] = Superaccumulator::merge(parts[j], a);
+        }
+        prop_assert_eq!(k.finish(parts[0]), 2f64.powi(-80));
     }
 
     /// Covariance and correlation against the exact ones, whatever the offset: covariance within

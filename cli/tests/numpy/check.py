@@ -108,6 +108,11 @@ def compare(name, data):
             dt = run("reduce", "dot", path, path, "--compensated")
             want = float(np.dot(wide, wide))
             check(name, abs(num(dt["dot"]) - want) <= 1e-13 * abs(want), f"dot {dt['dot']} vs numpy {want}")
+            if n <= 20000:
+                # The exact dot product, rounded once: Fraction arithmetic, then one rounding.
+                de = run("reduce", "dot", path, path, "--exact")
+                exact = float(sum(Fraction(float(v)) * Fraction(float(v)) for v in wide))
+                check(name, num(de["dot"]) == exact, f"exact dot {de['dot']} vs fractions {exact!r}")
     if n < 2:
         return
     mean, std = num(d["mean"]), num(d["std"])
@@ -146,6 +151,7 @@ compare("f32", rng.standard_normal(250_000).astype(np.float32))
 compare("i64", rng.integers(-(2**62), 2**62, 100_000, dtype=np.int64))
 compare("u8", rng.integers(0, 256, 500_000, dtype=np.uint8))
 compare("few_values", rng.integers(0, 5, 70_000).astype(np.float64))
+compare("wide_range", rng.standard_normal(20_000) * 10.0 ** rng.integers(-30, 30, 20_000))
 compare("one", np.array([3.25]))
 compare("all_nan", np.array([np.nan, np.nan]))
 
