@@ -15,17 +15,21 @@
 //! copy (`par_sort_unstable_by(total_cmp)`, the copy inside the timing). Results are compared
 //! before timing (counts and extremes equal; moments within 1e-9; quantiles equal).
 //!
+//! A second table: the two-column kernels (`Dot` fast and compensated, `ExactDot`, `Covariance`)
+//! over the buffer's two halves as two columns, against the two-stream bandwidth loop over the same
+//! bytes (the target for `Dot` is ×0.9 of it) and rayon's `par_iter().zip()` dot product.
+//!
 //! Ratios: ×bandwidth = the bandwidth loop's time / the kernel's (≥ 0.9 is the target for the
 //! one-read kernels), and `reads (time)` = the kernel's time / the bandwidth loop's (what it costs
 //! in reads of the data; `describe` must stay ≤ 4), beside `reads (data)`, the passes it made over
 //! the data (counted by the progress counter); ×rayon = rayon's time / shmkern's. Medians of
 //! [`REPS`] single calls, the variants of a round run back to back in a rotating order.
 
-use crate::common::bandwidth::bandwidth;
+use crate::common::bandwidth::{bandwidth, bandwidth2};
 use crate::common::buffer::{f64_value, Buffer};
 use crate::common::report::{self, fmt_time, Variant};
 use rayon::prelude::*;
-use shmkern::kernels::{Isa, MinMax, Moments};
+use shmkern::kernels::{Covariance, Dot, ExactDot, Isa, MinMax, Moments};
 use shmkern::{ParOptions, Pool};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -168,6 +172,7 @@ pub fn run() {
         .build()
         .expect("rayon pool");
     report::section(|| table(&buf, &pool, &ray, isa));
+    report::section(|| pairs_table(&buf, &pool, &ray, isa));
     report::print_total(started);
 }
 
@@ -308,6 +313,95 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
     println!(
         "- `describe`: {d:.2} reads' time (target ≤ 4: {})",
         verdict(d <= 4.0)
+    );
+    println!();
+}
+
+/// `Σ x·y` as a rayon user writes it.
+fn rayon_dot(x: &[f64], y: &[f64]) -> f64 {
+    x.par_iter().zip(y).map(|(a, b)| a * b).sum()
+}
+
+/// The two-column kernels over the two halves of the buffer (64 Mi rows of two `f64` columns),
+/// against the two-stream bandwidth loop over the same bytes and rayon's dot product.
+fn pairs_table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
+    let all = buf.view::<f64>();
+    let (x, y) = all.split_at(all.len() / 2);
+    let words = buf.view::<u64>();
+    let (wx, wy) = words.split_at(words.len() / 2);
+    let fast = pool.run(&Dot::new(), (x, y)).unwrap();
+    let exact = pool.run(&ExactDot::new(), (x, y)).unwrap();
+    let theirs = ray.install(|| rayon_dot(x, y));
+    assert!(
+        (fast - exact).abs() <= 1e-9 * exact.abs() && (theirs - exact).abs() <= 1e-9 * exact.abs()
+    );
+    let names = [
+        "two-thread two-stream read-bandwidth loop (`u64` XOR)",
+        "`Dot` (fast)",
+        "`Dot::compensated`",
+        "`ExactDot` (exact, rounded once)",
+        "`Covariance` (means, covariance, correlation)",
+        "rayon: `par_iter().zip().map().sum()`",
+    ];
+    let mut variants: Vec<Variant<'_>> = vec![
+        once(|| {
+            black_box(bandwidth2(pool, isa, black_box(wx), black_box(wy)));
+        }),
+        once(|| {
+            black_box(pool.run(&Dot::new(), (black_box(x), black_box(y))).unwrap());
+        }),
+        once(|| {
+            black_box(
+                pool.run(&Dot::compensated(), (black_box(x), black_box(y)))
+                    .unwrap(),
+            );
+        }),
+        once(|| {
+            black_box(
+                pool.run(&ExactDot::new(), (black_box(x), black_box(y)))
+                    .unwrap(),
+            );
+        }),
+        once(|| {
+            black_box(
+                pool.run(&Covariance::new(), (black_box(x), black_box(y)))
+                    .unwrap(),
+            );
+        }),
+        once(|| {
+            black_box(ray.install(|| rayon_dot(black_box(x), black_box(y))));
+        }),
+    ];
+    let s = report::measure(&mut variants, REPS, Duration::ZERO);
+    drop(variants);
+    let bw = s[0].median;
+    println!(
+        "### Two columns, 64 Mi rows of two f64 columns (1 GiB), {THREADS} threads (×bandwidth: \
+         two-stream bandwidth-loop time / time; ×rayon: rayon's time / shmkern's)"
+    );
+    println!();
+    println!("| variant | time (median) | min–max | GB/s | ×bandwidth | ×rayon |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (i, (name, v)) in names.iter().zip(&s).enumerate() {
+        let vs = if (1..5).contains(&i) {
+            format!("×{:.2}", s[5].median / v.median)
+        } else {
+            String::new()
+        };
+        println!(
+            "| {name} | {} | {}–{} | {:.2} | ×{:.3} | {vs} |",
+            fmt_time(v.median),
+            fmt_time(v.min),
+            fmt_time(v.max),
+            (1usize << 30) as f64 / v.median,
+            bw / v.median,
+        );
+    }
+    println!();
+    let r = bw / s[1].median;
+    println!(
+        "- `Dot`: ×{r:.3} of the two-stream bandwidth loop's speed (target ≥ 0.9: {})",
+        if r >= 0.9 { "holds" } else { "does NOT hold" }
     );
     println!();
 }

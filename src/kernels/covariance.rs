@@ -7,6 +7,7 @@
 //! around a large offset keeps its precision. NaN propagates, as `numpy.cov` does: a pair with a
 //! NaN makes every result NaN.
 
+use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
 use super::partial::plain_partial;
 use super::stats::StatElement;
@@ -162,6 +163,7 @@ impl<T: StatElement> CoMoments<T> {
     }
 
     /// The co-moments of one chunk of pairs.
+    #[inline(always)]
     fn of_chunk(x: &[T], y: &[T]) -> Self {
         let nans = x
             .iter()
@@ -246,6 +248,14 @@ impl<T: StatElement> Default for Covariance<T> {
     }
 }
 
+/// One chunk's co-moments (a function, so the ISA dispatch can name it).
+#[inline(always)]
+fn chunk_generic<T: StatElement>((x, y): (&[T], &[T])) -> CoMoments<T> {
+    CoMoments::of_chunk(x, y)
+}
+
+isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: StatElement>((&[T], &[T])) -> CoMoments<T>);
+
 impl<T: StatElement> Kernel for Covariance<T> {
     type Input<'a> = (&'a [T], &'a [T]);
     type Partial = CoMoments<T>;
@@ -254,7 +264,7 @@ impl<T: StatElement> Kernel for Covariance<T> {
         if x.is_empty() {
             return CoMoments::empty();
         }
-        CoMoments::of_chunk(x, y)
+        chunk((x, y))
     }
     fn merge(&self, left: CoMoments<T>, right: CoMoments<T>) -> CoMoments<T> {
         CoMoments::merge(left, right)

@@ -17,6 +17,7 @@
 use super::compensated::{self, Pair};
 use super::element::Float;
 use super::exact::{self, Superaccumulator};
+use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
 use super::sum::Accuracy;
 use super::tree::{canonical, fold, tree, LANES};
@@ -137,7 +138,7 @@ impl<T: Float> Kernel for ExactDot<T> {
             acc.add(0.0);
             return acc;
         }
-        exact::dot_chunk(x, y)
+        exact::dot_chunk((x, y))
     }
     fn merge(&self, left: Superaccumulator, right: Superaccumulator) -> Superaccumulator {
         Superaccumulator::merge(left, right)
@@ -149,7 +150,7 @@ impl<T: Float> Kernel for ExactDot<T> {
 
 /// The `Fast` tree value of one chunk's products.
 #[inline(always)]
-fn fast_chunk<T: Float>(x: &[T], y: &[T]) -> f64 {
+fn fast_chunk<T: Float>((x, y): (&[T], &[T])) -> f64 {
     let mut sums = [0.0f64; CHUNK_BLOCKS];
     let mut n = 0;
     for (b, (bx, by)) in x.chunks(BLOCK_LEN).zip(y.chunks(BLOCK_LEN)).enumerate() {
@@ -167,7 +168,7 @@ fn fast_chunk<T: Float>(x: &[T], y: &[T]) -> f64 {
 
 /// The `Compensated` pair of one chunk's products.
 #[inline(always)]
-fn compensated_chunk<T: Float>(x: &[T], y: &[T]) -> Pair {
+fn compensated_chunk<T: Float>((x, y): (&[T], &[T])) -> Pair {
     let mut sums = [(0.0, 0.0); CHUNK_BLOCKS];
     let mut n = 0;
     for (b, (bx, by)) in x.chunks(BLOCK_LEN).zip(y.chunks(BLOCK_LEN)).enumerate() {
@@ -192,6 +193,9 @@ fn compensated_chunk<T: Float>(x: &[T], y: &[T]) -> Pair {
     compensated::tree(&sums[..n])
 }
 
+isa_dispatch!(fast_isa, fast, fast_chunk, <T: Float>((&[T], &[T])) -> f64);
+isa_dispatch!(compensated_isa, compensated, compensated_chunk, <T: Float>((&[T], &[T])) -> Pair);
+
 impl<T: Float> Kernel for Dot<T> {
     type Input<'a> = (&'a [T], &'a [T]);
     type Partial = [f64; 2];
@@ -201,9 +205,9 @@ impl<T: Float> Kernel for Dot<T> {
             return [0.0, 0.0];
         }
         match self.accuracy {
-            Accuracy::Fast => [fast_chunk(x, y), 0.0],
+            Accuracy::Fast => [fast((x, y)), 0.0],
             _ => {
-                let (s, c) = compensated_chunk(x, y);
+                let (s, c) = compensated((x, y));
                 [s, c]
             }
         }
@@ -237,6 +241,34 @@ mod tests {
         let y: Vec<f64> = (0..5000).map(|i| (i as f64).cos()).collect();
         let p: Vec<f64> = x.iter().zip(&y).map(|(a, b)| a * b).collect();
         let want = super::super::tree::chunk_tree(&p, |v| v);
-        assert_eq!(fast_chunk(&x, &y).to_bits(), want.to_bits());
+        assert_eq!(fast_chunk((&x, &y)).to_bits(), want.to_bits());
+    }
+
+    /// Every ISA this CPU has gives the baseline's bits, for each accuracy (the code is the same
+    /// portable loops, compiled for each; no contraction into fused multiply-adds).
+    #[test]
+    fn isas_agree() {
+        use super::super::isa::Isa;
+        let n = if cfg!(miri) { 100 } else { 5000 };
+        let x: Vec<f64> = (0..n).map(|i| (i as f64).sin() * 1e3).collect();
+        let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos()).collect();
+        let input = (&x[..], &y[..]);
+        let base = (
+            fast_isa(Isa::Baseline, input).unwrap(),
+            compensated_isa(Isa::Baseline, input).unwrap(),
+            exact::dot_chunk_isa(Isa::Baseline, input).unwrap(),
+        );
+        for isa in [Isa::Avx2, Isa::Avx512] {
+            if let Some(f) = fast_isa(isa, input) {
+                assert_eq!(f.to_bits(), base.0.to_bits(), "{isa:?}");
+                let c = compensated_isa(isa, input).unwrap();
+                assert_eq!(
+                    (c.0.to_bits(), c.1.to_bits()),
+                    (base.1 .0.to_bits(), base.1 .1.to_bits()),
+                    "{isa:?}"
+                );
+                assert_eq!(exact::dot_chunk_isa(isa, input).unwrap(), base.2, "{isa:?}");
+            }
+        }
     }
 }

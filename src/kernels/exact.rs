@@ -461,7 +461,7 @@ super::isa::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Superac
 /// where `|x·y|` is zero or between 2^-969 and the largest double; below, the error term may
 /// itself round (by at most 2^-1075 a product); above, `p` is `±∞` and so is the sum. An error
 /// of zero is left out (as `−0.0`), so it does not decide the sign of a zero sum.
-pub(crate) fn dot_chunk<T: Float>(x: &[T], y: &[T]) -> Superaccumulator {
+fn dot_chunk_generic<T: Float>((x, y): (&[T], &[T])) -> Superaccumulator {
     debug_assert_eq!(x.len(), y.len());
     let mut acc = Superaccumulator::new();
     let (mut a, mut b) = ([0.0f64; FOLD_LEN], [0.0f64; FOLD_LEN]);
@@ -485,6 +485,8 @@ pub(crate) fn dot_chunk<T: Float>(x: &[T], y: &[T]) -> Superaccumulator {
     acc.normalize();
     acc
 }
+
+super::isa::isa_dispatch!(dot_chunk_isa, dot_chunk, dot_chunk_generic, <T: Float>((&[T], &[T])) -> Superaccumulator);
 
 #[cfg(test)]
 mod tests {

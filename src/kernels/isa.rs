@@ -85,7 +85,8 @@ impl Isa {
 
 /// Defines `$on(isa, x) -> Option<$ret>`, which runs `$generic::<V, T>(x)` compiled for `isa`
 /// with its vector type `V` (`None` if this CPU lacks it), and `$best(x) -> $ret`, which runs it on
-/// the best ISA of this CPU. `$generic` is an `unsafe fn` whose only requirement is that the CPU
+/// the best ISA of this CPU. `x` is a slice `&[T]`, or the input type given in parentheses after
+/// the generics (plain functions only). `$generic` is an `unsafe fn` whose only requirement is that the CPU
 /// supports `V`'s ISA. Every `V` performs the same IEEE operations: the same bits on every ISA.
 macro_rules! isa_dispatch {
     // `$generic::<T>` is a safe fn: the target features alone change its code.
@@ -100,13 +101,17 @@ macro_rules! isa_dispatch {
         unsafe { $generic::<$v, $t>($x) }
     };
     ($on:ident, $best:ident, vector $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
-        $crate::kernels::isa::isa_dispatch!(@def vector, $on, $best, $generic, $t, $bound, $ret);
+        $crate::kernels::isa::isa_dispatch!(@def vector, $on, $best, $generic, $t, $bound, $ret, &[$t]);
+    };
+    // Another input than one slice (two columns: `($in)` is `(&[T], &[T])`).
+    ($on:ident, $best:ident, $generic:ident, <$t:ident: $bound:path>($in:ty) -> $ret:ty) => {
+        $crate::kernels::isa::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret, $in);
     };
     ($on:ident, $best:ident, $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
-        $crate::kernels::isa::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret);
+        $crate::kernels::isa::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret, &[$t]);
     };
-    (@def $mode:ident, $on:ident, $best:ident, $generic:ident, $t:ident, $bound:path, $ret:ty) => {
-        pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::isa::Isa, x: &[$t]) -> Option<$ret> {
+    (@def $mode:ident, $on:ident, $best:ident, $generic:ident, $t:ident, $bound:path, $ret:ty, $in:ty) => {
+        pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::isa::Isa, x: $in) -> Option<$ret> {
             #[allow(unused_imports)]
             use $crate::kernels::f64x8::isa;
             /// `$generic` compiled with AVX2.
@@ -116,7 +121,7 @@ macro_rules! isa_dispatch {
             /// The CPU must support AVX2 (`Isa::Avx2.is_supported()`).
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx2")]
-            unsafe fn avx2<$t: $bound>(x: &[$t]) -> $ret {
+            unsafe fn avx2<$t: $bound>(x: $in) -> $ret {
                 $crate::kernels::isa::isa_dispatch!(@call $mode $generic, isa::Avx2, $t, x)
             }
             /// `$generic` compiled with AVX-512F and DQ.
@@ -126,7 +131,7 @@ macro_rules! isa_dispatch {
             /// The CPU must support AVX-512F and DQ (`Isa::Avx512.is_supported()`).
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512dq")]
-            unsafe fn avx512<$t: $bound>(x: &[$t]) -> $ret {
+            unsafe fn avx512<$t: $bound>(x: $in) -> $ret {
                 $crate::kernels::isa::isa_dispatch!(@call $mode $generic, isa::Avx512, $t, x)
             }
             if !isa.is_supported() {
@@ -148,7 +153,7 @@ macro_rules! isa_dispatch {
         }
 
         #[inline]
-        pub(crate) fn $best<$t: $bound>(x: &[$t]) -> $ret {
+        pub(crate) fn $best<$t: $bound>(x: $in) -> $ret {
             $on($crate::kernels::isa::Isa::detect(), x).expect("the detected ISA is supported")
         }
     };
