@@ -9,7 +9,9 @@
 use proptest::prelude::*;
 use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKernel, JobKind, Registry};
-use shmkern::kernels::{run_sequential, ChunkAt, Kernel, MinMax, Moments, Prefetch};
+use shmkern::kernels::{
+    run_sequential, Accuracy, ChunkAt, ExactSum, Kernel, MinMax, Moments, Prefetch,
+};
 use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer, Stats};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -720,4 +722,44 @@ fn a_moments_job_gives_the_pools_moments() {
         .unwrap();
     assert_eq!(got, pool.run(&Moments::new(), &v[..]).unwrap());
     assert!(got.skewness().is_some());
+}
+
+/// The exact sum as a job: a 544-byte partial (68 words, the superaccumulator), the pool's exact
+/// bits, with participants attached and working side by side.
+#[test]
+fn an_exact_sum_job_gives_the_exact_sum() {
+    let dir = tempfile::tempdir().unwrap();
+    // No NaN (it would make the sum NaN), and terms that cancel across chunks.
+    let mut v: Vec<f64> = (0..7 * CHUNK_LEN + 3)
+        .map(|i| ((i as f64) * 0.731).sin() * 1e-3)
+        .collect();
+    let last = v.len() - 1;
+    (v[7], v[last]) = (1e300, -1e300);
+    let data = dir.path().join("exact.npy");
+    SharedBuffer::<f64>::create_npy(&data, v.len())
+        .unwrap()
+        .copy_from_slice(&v);
+    let path = dir.path().join("exact.job");
+    // SAFETY: the test's own data file; nothing modifies it.
+    let job = unsafe { Job::create_kernel(&path, &data, None, &ExactSum::<f64>::new()) }.unwrap();
+    assert_eq!(job.kernel_name(), "sum_exact");
+    // SAFETY: as above.
+    let other = unsafe { Job::attach(&path) }.unwrap();
+    let pool = Pool::builder().threads(1).build().unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| other.work(&pool).unwrap());
+        job.work(&pool).unwrap();
+    });
+    let got = job
+        .wait_kernel(&ExactSum::<f64>::new(), Duration::from_secs(10))
+        .unwrap();
+    let want = Pool::builder()
+        .threads(2)
+        .build()
+        .unwrap()
+        .sum_float_at(&v, Accuracy::Exact);
+    assert_eq!(got.to_bits(), want.to_bits());
+    assert!(got.is_finite() && got.abs() < 1e3, "{got}");
+    // The plain sum's waiter refuses it: another kernel.
+    assert!(job.wait_sum_float::<f64>(Duration::from_secs(1)).is_err());
 }

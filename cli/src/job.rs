@@ -3,24 +3,22 @@
 //! with helpers it starts itself (`processes.rs`).
 
 use crate::dispatch::dispatch;
-use crate::input::inspect;
+use crate::input::{inspect, Source};
 use crate::output::{print, rows};
 use crate::processes;
-use crate::run::{dispatch_int_job, emit, pool, stats_fields, sum_fields, Run};
+use crate::reduce::{minmax_fields, moments_fields, norms_fields};
+use crate::run::{dispatch_int_job, emit, pool, stats_fields, sum_fields, Fields, Run};
 use crate::{Failure, JobCommand, KindArg};
 use serde_json::json;
 use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKind};
+use shmkern::kernels::{ExactSum, MinMax, Moments, NanPolicy, Norms};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub fn run(cmd: JobCommand) -> Result<(), Failure> {
     match cmd {
         JobCommand::Create(a) => {
-            let kind = match a.kind {
-                KindArg::Stats => JobKind::Stats,
-                KindArg::Sum => JobKind::Sum,
-            };
             if a.mode & 0o002 != 0 && !a.world_writable {
                 return Err(Failure::Usage(format!(
                     "--mode {:o} lets every user of the machine write the job file, and any of \
@@ -30,16 +28,15 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
             }
             // A raw file without --dtype is a usage error, said the same way as by `stats`.
             let src = inspect(&a.data, a.dtype)?;
-            // SAFETY: the command's documented contract: the data file is not modified while the
-            // job runs.
-            let job = unsafe { Job::create(&a.job, &src.path, Some(src.dtype), kind) }?;
+            let job = create(&a.job, &src, a.kind)?;
             if a.mode != 0o600 {
                 processes::set_mode(&a.job, a.mode)?;
             }
             let s = job.status();
             print(&format!(
-                "{}: {kind:?} job over {} ({}, {} values) in {} chunks\n",
+                "{}: {} job over {} ({}, {} values) in {} chunks\n",
                 a.job.display(),
+                job.kernel_name(),
                 job.data_path().display(),
                 job.dtype(),
                 job.count(),
@@ -88,11 +85,46 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
                             _ => dispatch_int_job(&src, &job, run, a.json),
                         }
                     }
-                    _ => Err(Failure::Other(format!(
-                        "{}: a job of the kernel {:?}, which this shmkern cannot run or print",
-                        a.job.display(),
-                        job.kernel_name()
-                    ))),
+                    _ => {
+                        let count = job.count();
+                        // `fields` holds the result, so the time is taken once it is there.
+                        let wait = |fields: Fields| {
+                            let run = Run {
+                                seconds: start.elapsed().as_secs_f64(),
+                                ..*run
+                            };
+                            emit(&src, count, fields, &run, a.json)
+                        };
+                        match job.kernel_name() {
+                            "sum_exact" => match job.dtype() {
+                                DType::F32 => wait(sum_fields(
+                                    count,
+                                    job.wait_kernel(&ExactSum::<f32>::new(), timeout)?,
+                                    "exact",
+                                )),
+                                _ => wait(sum_fields(
+                                    count,
+                                    job.wait_kernel(&ExactSum::<f64>::new(), timeout)?,
+                                    "exact",
+                                )),
+                            },
+                            "minmax" => {
+                                dispatch!(job.dtype(), T => wait(minmax_fields(&job.wait_kernel(&MinMax::<T>::new(), timeout)?, NanPolicy::Skip)))
+                            }
+                            "moments" => {
+                                dispatch!(job.dtype(), T => wait(moments_fields(&job.wait_kernel(&Moments::<T>::new(), timeout)?, a.ddof)))
+                            }
+                            "norms" => {
+                                dispatch!(job.dtype(), T => wait(norms_fields(&job.wait_kernel(&Norms::<T>::new(), timeout)?)))
+                            }
+                            _ => Err(Failure::Other(format!(
+                                "{}: a job of the kernel {:?}, which this shmkern cannot run or \
+                                 print",
+                                a.job.display(),
+                                job.kernel_name()
+                            ))),
+                        }
+                    }
                 }
             };
             report(&Run {
@@ -147,6 +179,30 @@ pub fn run(cmd: JobCommand) -> Result<(), Failure> {
             ]))
         }
     }
+}
+
+/// Creates the job file `path` of `kind` over `src`.
+fn create(path: &Path, src: &Source, kind: KindArg) -> Result<Job, Failure> {
+    use processes::{builtin, of_kernel};
+    let job = match kind {
+        KindArg::Stats => builtin(src, JobKind::Stats)(path),
+        KindArg::Sum => builtin(src, JobKind::Sum)(path),
+        KindArg::SumExact => match src.dtype {
+            DType::F32 => of_kernel(src, ExactSum::<f32>::new())(path),
+            DType::F64 => of_kernel(src, ExactSum::<f64>::new())(path),
+            t => {
+                return Err(Failure::Usage(format!(
+                    "{}: --kind sum-exact sums floats (f32, f64), not {t}; integer sums are \
+                     exact already (--kind sum)",
+                    src.path.display()
+                )))
+            }
+        },
+        KindArg::Minmax => dispatch!(src.dtype, T => of_kernel(src, MinMax::<T>::new())(path)),
+        KindArg::Moments => dispatch!(src.dtype, T => of_kernel(src, Moments::<T>::new())(path)),
+        KindArg::Norms => dispatch!(src.dtype, T => of_kernel(src, Norms::<T>::new())(path)),
+    };
+    Ok(job?)
 }
 
 fn attach(path: &Path) -> Result<Job, Failure> {

@@ -77,6 +77,14 @@ pub enum KindArg {
     Stats,
     /// The sum (floats: fast accuracy; integers: exact), as `shmkern sum`.
     Sum,
+    /// The exact float sum, rounded once, as `shmkern sum --accuracy exact` (floats only).
+    SumExact,
+    /// Extremes with their first positions, as `shmkern reduce minmax` (NaNs skipped).
+    Minmax,
+    /// Mean to excess kurtosis, as `shmkern reduce moments`.
+    Moments,
+    /// L1, L2 and L-infinity norms, as `shmkern reduce norms`.
+    Norms,
 }
 
 #[derive(Args)]

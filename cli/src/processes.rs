@@ -7,7 +7,7 @@
 use crate::progress::Progress;
 use crate::run::{pool, Run};
 use crate::{Failure, InputArgs};
-use shmkern::job::{Job, JobKind};
+use shmkern::job::{Job, JobKernel, JobKind};
 use shmkern::sched::CHUNK_LEN;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -86,12 +86,13 @@ fn job_for_helpers(path: &Path) -> Result<(PathBuf, Option<std::fs::File>), Fail
     }
 }
 
-/// Runs a `kind` job over `src` in `n` processes (this one included) of `input.threads` threads
-/// each (default: the cores divided among the processes), then calls `report` with the finished
-/// job and the run's figures.
+/// Runs a job over `src` in `n` processes (this one included) of `input.threads` threads each
+/// (default: the cores divided among the processes), then calls `report` with the finished job
+/// and the run's figures. `create` makes the job file at the path it is given, over `src`
+/// ([`builtin`] for `stats` and `sum`, `Job::create_kernel` for the others).
 pub fn run(
     src: &Source,
-    kind: JobKind,
+    create: impl FnOnce(&Path) -> Result<Job, shmkern::Error>,
     n: u32,
     input: &InputArgs,
     report: impl FnOnce(&Job, &Run) -> Result<(), Failure>,
@@ -103,8 +104,7 @@ pub fn run(
         .map_or((cores / n as usize).max(1), |t| t as usize);
     let path = job_path();
     crate::sigbus::remove_on_crash(&path);
-    // SAFETY: the command's documented contract: its input is not modified while it runs.
-    let job = unsafe { Job::create(&path, &src.path, Some(src.dtype), kind) }?;
+    let job = create(&path)?;
     let _remove = RemoveOnDrop(path.clone());
     crate::sigbus::fallback(&format!(
         "the job file {} (or the input {})",
@@ -152,6 +152,28 @@ pub fn run(
     report(&job, &run)?;
     helpers.finish();
     Ok(())
+}
+
+/// `create` for [`run`] (and `job create`): a built-in `kind` job over `src`.
+pub fn builtin(
+    src: &Source,
+    kind: JobKind,
+) -> impl FnOnce(&Path) -> Result<Job, shmkern::Error> + '_ {
+    move |path| {
+        // SAFETY: the command's documented contract: its input is not modified while it runs.
+        unsafe { Job::create(path, &src.path, Some(src.dtype), kind) }
+    }
+}
+
+/// `create` for [`run`] (and `job create`): a job of `kernel` over `src`.
+pub fn of_kernel<K: JobKernel>(
+    src: &Source,
+    kernel: K,
+) -> impl FnOnce(&Path) -> Result<Job, shmkern::Error> + '_ {
+    move |path| {
+        // SAFETY: the command's documented contract: its input is not modified while it runs.
+        unsafe { Job::create_kernel(path, &src.path, Some(src.dtype), &kernel) }
+    }
 }
 
 /// `job.work(pool)` with a progress bar (unless `quiet`) that counts the chunks every participant

@@ -5,24 +5,28 @@
 use crate::dispatch::dispatch;
 use crate::input::{inspect, Source};
 use crate::output::{json_opt, text_opt, Scalar};
+use crate::processes;
 use crate::progress::Progress;
 use crate::run::{emit, on_mapped_reads, pool, Fields, Run};
-use crate::{Failure, NanArg, ReduceArgs, ReduceKernel};
+use crate::{Failure, InputArgs, NanArg, ReduceArgs, ReduceKernel};
 use shmkern::buffer::{DType, Element, Hint};
+use shmkern::job::JobKernel;
 use shmkern::kernels::{
-    Covariance, Dot, ExactDot, Float, Kernel, MinMax, Moments, NanPolicy, Norms, StatElement,
+    CentralMoments, Covariance, Dot, ExactDot, Extremes, Float, Kernel, MinMax, Moments, NanPolicy,
+    NormParts, Norms, StatElement,
 };
 use shmkern::{ParOptions, Pool};
 use std::time::Instant;
 
 pub fn reduce(args: ReduceArgs) -> Result<(), Failure> {
-    if let Some(n) = args.input.processes.filter(|&n| n > 1) {
-        return Err(Failure::Usage(format!(
-            "reduce runs in one process (--processes {n}): --processes is for stats and sum"
-        )));
-    }
     let src = inspect(&args.input.file, args.input.dtype)?;
     let two = matches!(args.kernel, ReduceKernel::Dot | ReduceKernel::Covariance);
+    if let Some(n) = args.input.processes.filter(|&n| n > 1 && two) {
+        return Err(Failure::Usage(format!(
+            "reduce {} runs in one process (--processes {n}): a job reads one data file",
+            args.kernel.name()
+        )));
+    }
     let second = match (&args.other, two) {
         (Some(p), true) => Some(inspect(p, args.input.dtype.or(Some(src.dtype)))?),
         (None, true) => {
@@ -69,74 +73,107 @@ where
     let input = &args.input;
     let (fields, run, total) = match kernel {
         ReduceKernel::Minmax => {
-            let (e, run) =
-                on_mapped_reads::<T, _>(src, pool, "minmax", input.quiet, 1, |p, d, o| {
-                    p.run_with(&MinMax::new(), d, o)
-                })?;
+            let (e, run) = compute(MinMax::<T>::new(), src, pool, input, "minmax")?;
             let policy = match args.nan {
                 NanArg::Skip => NanPolicy::Skip,
                 NanArg::Propagate => NanPolicy::Propagate,
                 NanArg::Greatest => NanPolicy::Greatest,
             };
-            let (min, max) = (e.min_with(policy), e.max_with(policy));
-            let fields: Fields = vec![
-                ("count", e.count().into(), e.count().to_string()),
-                ("nan_count", e.nan_count().into(), e.nan_count().to_string()),
-                (
-                    "min",
-                    json_opt(min.map(|m| m.0)),
-                    text_opt(min.map(|m| m.0)),
-                ),
-                (
-                    "argmin",
-                    json_opt(min.map(|m| m.1 as u64)),
-                    text_opt(min.map(|m| m.1 as u64)),
-                ),
-                (
-                    "max",
-                    json_opt(max.map(|m| m.0)),
-                    text_opt(max.map(|m| m.0)),
-                ),
-                (
-                    "argmax",
-                    json_opt(max.map(|m| m.1 as u64)),
-                    text_opt(max.map(|m| m.1 as u64)),
-                ),
-            ];
-            (fields, run, e.count() + e.nan_count())
+            (minmax_fields(&e, policy), run, e.count() + e.nan_count())
         }
         ReduceKernel::Moments => {
-            let (m, run) =
-                on_mapped_reads::<T, _>(src, pool, "moments", input.quiet, 1, |p, d, o| {
-                    p.run_with(&Moments::new(), d, o)
-                })?;
-            let f = |name: &'static str, x: Option<f64>| (name, json_opt(x), text_opt(x));
-            let fields: Fields = vec![
-                ("count", m.count().into(), m.count().to_string()),
-                ("nan_count", m.nan_count().into(), m.nan_count().to_string()),
-                f("mean", m.mean()),
-                f("variance", m.variance(args.ddof)),
-                ("ddof", args.ddof.into(), args.ddof.to_string()),
-                f("skewness", m.skewness()),
-                f("kurtosis", m.kurtosis()),
-            ];
-            (fields, run, m.count() + m.nan_count())
+            let (m, run) = compute(Moments::<T>::new(), src, pool, input, "moments")?;
+            (
+                moments_fields(&m, args.ddof),
+                run,
+                m.count() + m.nan_count(),
+            )
         }
         _ => {
-            let (n, run) =
-                on_mapped_reads::<T, _>(src, pool, "norms", input.quiet, 1, |p, d, o| {
-                    p.run_with(&Norms::new(), d, o)
-                })?;
-            let fields: Fields = vec![
-                ("count", n.count().into(), n.count().to_string()),
-                ("l1", n.l1().json(), n.l1().text()),
-                ("l2", n.l2().json(), n.l2().text()),
-                ("linf", n.linf().json(), n.linf().text()),
-            ];
-            (fields, run, n.count())
+            let (n, run) = compute(Norms::<T>::new(), src, pool, input, "norms")?;
+            (norms_fields(&n), run, n.count())
         }
     };
     emit(src, total, fields, &run, input.json)
+}
+
+/// The fields of extremes under `policy` (also `job wait`'s, with `Skip`).
+pub fn minmax_fields<T: StatElement + Scalar>(e: &Extremes<T>, policy: NanPolicy) -> Fields {
+    let (min, max) = (e.min_with(policy), e.max_with(policy));
+    vec![
+        ("count", e.count().into(), e.count().to_string()),
+        ("nan_count", e.nan_count().into(), e.nan_count().to_string()),
+        (
+            "min",
+            json_opt(min.map(|m| m.0)),
+            text_opt(min.map(|m| m.0)),
+        ),
+        (
+            "argmin",
+            json_opt(min.map(|m| m.1 as u64)),
+            text_opt(min.map(|m| m.1 as u64)),
+        ),
+        (
+            "max",
+            json_opt(max.map(|m| m.0)),
+            text_opt(max.map(|m| m.0)),
+        ),
+        (
+            "argmax",
+            json_opt(max.map(|m| m.1 as u64)),
+            text_opt(max.map(|m| m.1 as u64)),
+        ),
+    ]
+}
+
+/// The fields of central moments, the variance with `ddof` (also `job wait`'s).
+pub fn moments_fields<T: StatElement>(m: &CentralMoments<T>, ddof: u64) -> Fields {
+    let f = |name: &'static str, x: Option<f64>| (name, json_opt(x), text_opt(x));
+    vec![
+        ("count", m.count().into(), m.count().to_string()),
+        ("nan_count", m.nan_count().into(), m.nan_count().to_string()),
+        f("mean", m.mean()),
+        f("variance", m.variance(ddof)),
+        ("ddof", ddof.into(), ddof.to_string()),
+        f("skewness", m.skewness()),
+        f("kurtosis", m.kurtosis()),
+    ]
+}
+
+/// The fields of the norms (also `job wait`'s).
+pub fn norms_fields<T: StatElement>(n: &NormParts<T>) -> Fields {
+    vec![
+        ("count", n.count().into(), n.count().to_string()),
+        ("l1", n.l1().json(), n.l1().text()),
+        ("l2", n.l2().json(), n.l2().text()),
+        ("linf", n.linf().json(), n.linf().text()),
+    ]
+}
+
+/// `kernel` over the mapped file on `pool`, or with `--processes N` as a job of N processes
+/// (the same bits: the job merges in the same tree).
+fn compute<K>(
+    kernel: K,
+    src: &Source,
+    pool: &Pool,
+    input: &InputArgs,
+    what: &str,
+) -> Result<(K::Output, Run), Failure>
+where
+    K: JobKernel + Clone,
+{
+    if let Some(n) = input.processes.filter(|&n| n > 1) {
+        let mut out = None;
+        let create = processes::of_kernel(src, kernel.clone());
+        processes::run(src, create, n, input, |job, run| {
+            out = Some((job.wait_kernel(&kernel, processes::WAIT)?, *run));
+            Ok(())
+        })?;
+        return out.ok_or_else(|| Failure::Other(format!("{what}: the job gave no result")));
+    }
+    on_mapped_reads::<K::Elem, _>(src, pool, what, input.quiet, 1, |p, d, o| {
+        p.run_with(&kernel, d, o)
+    })
 }
 
 /// Maps both files and runs `kernel` over the two columns with a progress bar.

@@ -10,7 +10,7 @@ use crate::{AccuracyArg, Failure, InputArgs, StatsArgs, SumArgs};
 use serde_json::{Map, Value};
 use shmkern::buffer::{DType, Element, Hint};
 use shmkern::job::JobKind;
-use shmkern::kernels::{Accuracy, Float, Int, StatElement, Stats};
+use shmkern::kernels::{Accuracy, ExactSum, Float, Int, StatElement, Stats};
 use shmkern::{ParOptions, Pool};
 use std::time::Instant;
 
@@ -26,6 +26,7 @@ pub fn pool(threads: Option<u32>) -> Result<Pool, Failure> {
 
 /// How a result was computed, printed after it: threads (per process), processes (only when more
 /// than one), seconds and bytes. `threads` is `None` for `job wait`, which computes nothing.
+#[derive(Clone, Copy, Debug)]
 pub struct Run {
     pub threads: Option<usize>,
     pub processes: usize,
@@ -119,7 +120,8 @@ pub fn sum_fields<S: Scalar>(count: u64, sum: S, accuracy: &str) -> Fields {
 pub fn stats(args: StatsArgs) -> Result<(), Failure> {
     let src = inspect(&args.input.file, args.input.dtype)?;
     if let Some(n) = args.input.processes.filter(|&n| n > 1) {
-        return processes::run(&src, JobKind::Stats, n, &args.input, |job, run| {
+        let create = processes::builtin(&src, JobKind::Stats);
+        return processes::run(&src, create, n, &args.input, |job, run| {
             dispatch!(src.dtype, T => {
                 let s = job.wait_stats::<T>(processes::WAIT)?;
                 emit(&src, s.count() + s.nan_count(), stats_fields(&s, args.ddof), run, args.input.json)
@@ -210,14 +212,38 @@ pub fn sum(args: SumArgs) -> Result<(), Failure> {
     let accuracy = accuracy_of(args.accuracy);
     if let Some(n) = args.input.processes.filter(|&n| n > 1) {
         let float = matches!(src.dtype, DType::F32 | DType::F64);
-        if float && accuracy != Accuracy::Fast {
+        if float && accuracy == Accuracy::Compensated {
             return Err(Failure::Usage(
-                "--processes sums floats in fast accuracy only (a job's chunk results are f64 \
-                 partials); drop --accuracy or --processes"
+                "--processes sums floats in fast or exact accuracy, not compensated (a job's \
+                 chunk results are plain partials; the compensated pairs are not one); use \
+                 --accuracy exact or drop --processes"
                     .into(),
             ));
         }
-        return processes::run(&src, JobKind::Sum, n, &args.input, |job, run| {
+        if float && accuracy == Accuracy::Exact {
+            let json = args.input.json;
+            let report = |src: &Source, s: f64, count: u64, run: &Run| {
+                emit(src, count, sum_fields(count, s, "exact"), run, json)
+            };
+            return match src.dtype {
+                DType::F32 => {
+                    let create = processes::of_kernel(&src, ExactSum::<f32>::new());
+                    processes::run(&src, create, n, &args.input, |job, run| {
+                        let s = job.wait_kernel(&ExactSum::<f32>::new(), processes::WAIT)?;
+                        report(&src, s, job.count(), run)
+                    })
+                }
+                _ => {
+                    let create = processes::of_kernel(&src, ExactSum::<f64>::new());
+                    processes::run(&src, create, n, &args.input, |job, run| {
+                        let s = job.wait_kernel(&ExactSum::<f64>::new(), processes::WAIT)?;
+                        report(&src, s, job.count(), run)
+                    })
+                }
+            };
+        }
+        let create = processes::builtin(&src, JobKind::Sum);
+        return processes::run(&src, create, n, &args.input, |job, run| {
             let count = job.count();
             let (fields, json) = (|s| sum_fields(count, s, "fast"), args.input.json);
             match src.dtype {

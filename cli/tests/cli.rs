@@ -527,13 +527,23 @@ fn processes_give_the_in_process_json_bit_for_bit() {
     let npy = write_npy(d.path(), "f.npy", &f);
     let ints: Vec<i32> = (0..100_001).map(|i| i32::MAX - i * 3).collect();
     let raw = write_raw(d.path(), "i.raw", &ints);
+    // Without NaN, and cancelling, for the exact sum.
+    let g: Vec<f64> = (0..200_003)
+        .map(|i| ((i as f64) * 0.37).sin() * 1e12)
+        .collect();
+    let clean = write_npy(d.path(), "g.npy", &g);
     for (cmd, file, extra) in [
-        ("stats", &npy, vec![]),
-        ("sum", &npy, vec![]),
-        ("stats", &raw, vec!["--dtype", "i32"]),
-        ("sum", &raw, vec!["--dtype", "i32"]),
+        (vec!["stats"], &npy, vec![]),
+        (vec!["sum"], &npy, vec![]),
+        (vec!["stats"], &raw, vec!["--dtype", "i32"]),
+        (vec!["sum"], &raw, vec!["--dtype", "i32"]),
+        (vec!["sum"], &clean, vec!["--accuracy", "exact"]),
+        (vec!["reduce", "minmax"], &npy, vec!["--nan", "propagate"]),
+        (vec!["reduce", "moments"], &npy, vec![]),
+        (vec!["reduce", "norms"], &raw, vec!["--dtype", "i32"]),
     ] {
-        let mut one = vec![cmd, s(file), "--json", "-q"];
+        let mut one = cmd.clone();
+        one.extend([s(file), "--json", "-q"]);
         one.extend(&extra);
         let single = json(&one);
         for n in ["2", "3"] {
@@ -558,11 +568,24 @@ fn processes_give_the_in_process_json_bit_for_bit() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
-    // Float sums in processes are fast sums only: asking for more is a usage error.
+    // Float sums in processes are fast or exact: compensated is a usage error, and so are the
+    // two-column kernels.
     fails(
-        &["sum", s(&npy), "--processes", "2", "--accuracy", "exact"],
+        &[
+            "sum",
+            s(&npy),
+            "--processes",
+            "2",
+            "--accuracy",
+            "compensated",
+        ],
         2,
-        &["--processes", "--accuracy"],
+        &["--processes", "compensated"],
+    );
+    fails(
+        &["reduce", "dot", s(&npy), s(&npy), "--processes", "2"],
+        2,
+        &["--processes", "dot"],
     );
 }
 
@@ -1276,5 +1299,64 @@ fn reduce_runs_each_kernel() {
         &["reduce", "argmax", s(&y), "--dtype", "f64"],
         2,
         &["argmax"],
+    );
+}
+
+/// `job create --kind` for the kernels beyond stats and sum: a participant started by hand, then
+/// `job wait` prints what the in-process command prints.
+#[test]
+fn job_kinds_print_the_in_process_results() {
+    let d = tempfile::tempdir().unwrap();
+    let f: Vec<f64> = (0..100_003)
+        .map(|i| ((i as f64) * 0.61).sin() * 1e9 + if i % 999 == 7 { f64::NAN } else { 0.0 })
+        .collect();
+    let g: Vec<f64> = f
+        .iter()
+        .map(|v| if v.is_nan() { 0.5 } else { *v })
+        .collect();
+    let (npy, clean) = (
+        write_npy(d.path(), "f.npy", &f),
+        write_npy(d.path(), "g.npy", &g),
+    );
+    for (kind, file, single) in [
+        ("minmax", &npy, vec!["reduce", "minmax"]),
+        ("moments", &npy, vec!["reduce", "moments"]),
+        ("norms", &clean, vec!["reduce", "norms"]),
+        ("sum-exact", &clean, vec!["sum", "--accuracy", "exact"]),
+    ] {
+        let job = d.path().join(format!("{kind}.job"));
+        let out = shmkern(&["job", "create", s(&job), s(file), "--kind", kind]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = shmkern(&["job", "work", s(&job), "--quiet"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let waited = json(&["job", "wait", s(&job), "--json"]);
+        let mut args = single.clone();
+        args.extend([s(file), "--json", "-q"]);
+        assert_eq!(result_only(waited), result_only(json(&args)), "{kind}");
+    }
+    // Integers sum exactly already: an exact-sum job over them is a usage error.
+    let ints = write_raw(d.path(), "i.raw", &[1i32, 2, 3]);
+    let job = d.path().join("i.job");
+    fails(
+        &[
+            "job",
+            "create",
+            s(&job),
+            s(&ints),
+            "--dtype",
+            "i32",
+            "--kind",
+            "sum-exact",
+        ],
+        2,
+        &["sum-exact", "i32"],
     );
 }

@@ -8,7 +8,7 @@ use super::Job;
 use crate::buffer::{DType, Element};
 use crate::error::Error;
 use crate::kernels::{
-    Describe, Float, FloatSum, Int, IntSum, Kernel, MinMax, Moments, Norms, StatElement,
+    Describe, ExactSum, Float, FloatSum, Int, IntSum, Kernel, MinMax, Moments, Norms, StatElement,
 };
 use crate::Pool;
 use std::fmt;
@@ -133,14 +133,16 @@ impl Registry {
     }
 
     /// The library's kernels: `stats` ([`Describe`]), `sum` ([`FloatSum`] for floats, [`IntSum`]
-    /// for integers), `minmax` ([`MinMax`]), `moments` ([`Moments`]) and `norms` ([`Norms`]) over
-    /// every element type.
+    /// for integers), `sum_exact` ([`ExactSum`], floats), `minmax` ([`MinMax`]), `moments`
+    /// ([`Moments`]) and `norms` ([`Norms`]) over every element type.
     pub fn builtin() -> Self {
         let mut r = Self::new();
         r.register::<Describe<f32>>();
         r.register::<Describe<f64>>();
         r.register::<FloatSum<f32>>();
         r.register::<FloatSum<f64>>();
+        r.register::<ExactSum<f32>>();
+        r.register::<ExactSum<f64>>();
         r.register::<MinMax<f32>>();
         r.register::<MinMax<f64>>();
         r.register::<Moments<f32>>();
@@ -245,6 +247,14 @@ impl<T: Int + Element> JobKernel for IntSum<T> {
     const NAME: &'static str = "sum";
     fn from_params(_: &[u8], data: &[T], pool: &Pool) -> Result<Self, String> {
         Ok(IntSum::with_choice(data, pool.variant_choice()))
+    }
+}
+
+impl<T: Float + Element> JobKernel for ExactSum<T> {
+    type Elem = T;
+    const NAME: &'static str = "sum_exact";
+    fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
+        Ok(ExactSum::new())
     }
 }
 
