@@ -13,7 +13,7 @@
 //! in hex. The calls: `Pool::sum_float_at` in each [`Accuracy`], `Pool::sum_int`,
 //! `Pool::checked_sum`, `Pool::stats` (its accessors and all 80 bytes of the `Stats`, private
 //! fields included), the `MinMax` kernel (all bytes of its `Extremes`), the `Moments` kernel (its
-//! bytes and derived moments), the `Norms` kernel, `Dot` (both accuracies), `ExactDot` and `Covariance` of
+//! bytes and derived moments), the `Norms` kernel, `Dot` (both accuracies), `ExactDot`, `ExactMoments` and `Covariance` of
 //! each float input against itself reversed, `Pool::quantiles` (five quantiles) and `Pool::histogram` (edges and
 //! counts) on pools of 1, 2 and 4
 //! threads, and on pools that take the streaming kernels (without and with prefetch) for every
@@ -32,8 +32,8 @@
 use bytemuck::Pod;
 use shmkern::kernels::{
     chunk_sum_on, run_sequential, sequential_sum, sequential_sum_compensated, Accuracy,
-    CentralMoments, Covariance, Describe, Dot, ExactDot, Float, Int, Isa, MinMax, Moments, Norms,
-    Prefetch, StatElement,
+    CentralMoments, Covariance, Describe, Dot, ExactDot, ExactMoments, Float, Int, Isa, MinMax,
+    Moments, Norms, Prefetch, StatElement,
 };
 use shmkern::sched::{BLOCK_LEN, CHUNK_LEN};
 use shmkern::{Pool, Stats};
@@ -334,6 +334,19 @@ fn floats<T: Bits>(out: &mut Out, pools: &[(String, Pool)]) {
             for (source, pool) in pools.iter().filter(|(s, _)| s.starts_with("pool")) {
                 let d = pool.run(&ExactDot::new(), (x, &rev[..])).unwrap();
                 out.put(&name, "ExactDot", source, hex(&d), true);
+            }
+            for (source, pool) in pools.iter().filter(|(s, _)| s.starts_with("pool")) {
+                let m = pool.run(&ExactMoments::new(), x).unwrap();
+                let derived = [m.mean(), m.variance(1)]
+                    .map(|v| v.map_or("none".to_owned(), |v| hex(&v.to_bits())))
+                    .join(" ");
+                out.put(
+                    &name,
+                    "ExactMoments",
+                    source,
+                    format!("{} {derived}", words(&m)),
+                    true,
+                );
             }
             for (source, pool) in pools.iter().filter(|(s, _)| s.starts_with("pool")) {
                 let c = pool.run(&Covariance::new(), (x, &rev[..])).unwrap();

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use shmkern::buffer::DType;
 use shmkern::job::{Job, JobKernel, JobKind, Registry};
 use shmkern::kernels::{
-    run_sequential, Accuracy, ChunkAt, ExactSum, Kernel, MinMax, Moments, Prefetch,
+    run_sequential, Accuracy, ChunkAt, ExactMoments, ExactSum, Kernel, MinMax, Moments, Prefetch,
 };
 use shmkern::{sched::CHUNK_LEN, Pool, SharedBuffer, Stats};
 use std::path::{Path, PathBuf};
@@ -762,4 +762,14 @@ fn an_exact_sum_job_gives_the_exact_sum() {
     assert!(got.is_finite() && got.abs() < 1e3, "{got}");
     // The plain sum's waiter refuses it: another kernel.
     assert!(job.wait_sum_float::<f64>(Duration::from_secs(1)).is_err());
+    // Exact moments too (138 words a partial).
+    let path = dir.path().join("moments.job");
+    // SAFETY: as above.
+    let job =
+        unsafe { Job::create_kernel(&path, &data, None, &ExactMoments::<f64>::new()) }.unwrap();
+    job.work(&pool).unwrap();
+    let got = job
+        .wait_kernel(&ExactMoments::<f64>::new(), Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(got, pool.run(&ExactMoments::new(), &v[..]).unwrap());
 }

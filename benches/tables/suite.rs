@@ -10,7 +10,8 @@
 //! `Moments` (mean to excess kurtosis); `MinMax` (extremes with positions); `histogram` of 100 bins
 //! over a given range (one read); `quantiles` of three quartiles (three reads: extremes, a
 //! histogram, a collection; more on clustered data); `describe`'s calls (`stats`, `Moments`,
-//! `quantiles_given`: four reads or more). Beside each, rayon as a user writes it: a `par_iter`
+//! `quantiles_given`: four reads or more); `ExactMoments` (exact `Σx` and `Σx²`, target ×0.5 of the
+//! bandwidth loop) beside the exact sum it builds on. Beside each, rayon as a user writes it: a `par_iter`
 //! fold of the power sums, of the extremes with their index, of per-thread bin counts (`par_chunks`), and for quantiles a sorted
 //! copy (`par_sort_unstable_by(total_cmp)`, the copy inside the timing). Results are compared
 //! before timing (counts and extremes equal; moments within 1e-9; quantiles equal).
@@ -29,7 +30,7 @@ use crate::common::bandwidth::{bandwidth, bandwidth2};
 use crate::common::buffer::{f64_value, Buffer};
 use crate::common::report::{self, fmt_time, Variant};
 use rayon::prelude::*;
-use shmkern::kernels::{Covariance, Dot, ExactDot, Isa, MinMax, Moments};
+use shmkern::kernels::{Accuracy, Covariance, Dot, ExactDot, ExactMoments, Isa, MinMax, Moments};
 use shmkern::{ParOptions, Pool};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -186,6 +187,8 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
     assert!(close(m.mean().unwrap(), mean) && close(m.variance(0).unwrap(), var));
     assert!(close(m.skewness().unwrap(), skew) && close(m.kurtosis().unwrap(), kurt));
+    let pm = pool.run(&ExactMoments::new(), x).unwrap();
+    assert!(close(pm.mean().unwrap(), mean) && close(pm.variance(0).unwrap(), var));
     let e = pool.run(&MinMax::new(), x).unwrap();
     assert_eq!(
         (e.min().unwrap(), e.max().unwrap()),
@@ -225,6 +228,8 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             "`describe`'s calls (`stats`, `Moments`, `quantiles_given`)",
             describe_reads,
         ),
+        ("`ExactMoments` (exact Σx and Σx², order-free merge)", 1),
+        ("`sum_float_at(Exact)` (the exact sum, for reference)", 1),
     ];
     let mut variants: Vec<Variant<'_>> = vec![
         once(|| {
@@ -261,6 +266,12 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             let s = pool.stats_with(x, opts).unwrap();
             let m = pool.run_with(&Moments::new(), x, opts).unwrap();
             black_box((m, pool.quantiles_given(x, &QUARTILES, &s, opts).unwrap()));
+        }),
+        once(|| {
+            black_box(pool.run(&ExactMoments::new(), black_box(x)).unwrap());
+        }),
+        once(|| {
+            black_box(pool.sum_float_at(black_box(x), Accuracy::Exact));
         }),
     ];
     let s = report::measure(&mut variants, REPS, Duration::ZERO);
@@ -309,6 +320,13 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
             verdict(r >= 0.9)
         );
     }
+    let r = bw / s[11].median;
+    println!(
+        "- `ExactMoments`: ×{r:.3} of the bandwidth loop's speed (target ≥ 0.5: {}); the exact sum \
+         ×{:.3}",
+        verdict(r >= 0.5),
+        bw / s[12].median
+    );
     let d = s[10].median / bw;
     println!(
         "- `describe`: {d:.2} reads' time (target ≤ 4: {})",

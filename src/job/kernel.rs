@@ -8,7 +8,8 @@ use super::Job;
 use crate::buffer::{DType, Element};
 use crate::error::Error;
 use crate::kernels::{
-    Describe, ExactSum, Float, FloatSum, Int, IntSum, Kernel, MinMax, Moments, Norms, StatElement,
+    Describe, ExactMoments, ExactSum, Float, FloatSum, Int, IntSum, Kernel, MinMax, Moments, Norms,
+    StatElement,
 };
 use crate::Pool;
 use std::fmt;
@@ -133,8 +134,9 @@ impl Registry {
     }
 
     /// The library's kernels: `stats` ([`Describe`]), `sum` ([`FloatSum`] for floats, [`IntSum`]
-    /// for integers), `sum_exact` ([`ExactSum`], floats), `minmax` ([`MinMax`]), `moments`
-    /// ([`Moments`]) and `norms` ([`Norms`]) over every element type.
+    /// for integers), `sum_exact` ([`ExactSum`], floats), `moments_exact` ([`ExactMoments`],
+    /// floats), `minmax` ([`MinMax`]), `moments` ([`Moments`]) and `norms` ([`Norms`]) over every
+    /// element type.
     pub fn builtin() -> Self {
         let mut r = Self::new();
         r.register::<Describe<f32>>();
@@ -143,6 +145,8 @@ impl Registry {
         r.register::<FloatSum<f64>>();
         r.register::<ExactSum<f32>>();
         r.register::<ExactSum<f64>>();
+        r.register::<ExactMoments<f32>>();
+        r.register::<ExactMoments<f64>>();
         r.register::<MinMax<f32>>();
         r.register::<MinMax<f64>>();
         r.register::<Moments<f32>>();
@@ -255,6 +259,14 @@ impl<T: Float + Element> JobKernel for ExactSum<T> {
     const NAME: &'static str = "sum_exact";
     fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
         Ok(ExactSum::new())
+    }
+}
+
+impl<T: Float + Element> JobKernel for ExactMoments<T> {
+    type Elem = T;
+    const NAME: &'static str = "moments_exact";
+    fn from_params(_: &[u8], _: &[T], _: &Pool) -> Result<Self, String> {
+        Ok(ExactMoments::new())
     }
 }
 

@@ -74,6 +74,7 @@
 //! `−0.0`, the identity of IEEE addition (the API returns `+0.0` for an empty slice before
 //! accumulating anything).
 
+use super::bigint::Big;
 use super::element::Float;
 use crate::sched::BLOCK_LEN;
 use std::fmt;
@@ -269,6 +270,28 @@ impl Superaccumulator {
         a.neg_inf = u8::from(a.neg_inf | b.neg_inf != 0);
         a.not_only_neg_zero = u8::from(a.not_only_neg_zero | b.not_only_neg_zero != 0);
         a
+    }
+
+    /// The exact sum as a sign and a magnitude in units of `2^-1074`, or `None` when a NaN or an
+    /// infinity was added (the flags decide the value then, see [`round`](Self::round)).
+    pub(crate) fn integer(&self) -> Option<(bool, Big)> {
+        if self.nan != 0 || self.pos_inf != 0 || self.neg_inf != 0 {
+            return None;
+        }
+        let mut m = *self;
+        m.normalize();
+        let neg = m.chunk[TOP] < 0;
+        if neg {
+            for c in &mut m.chunk {
+                *c = c.wrapping_neg();
+            }
+            m.normalize();
+        }
+        // Every chunk but the top is in [0, 2^32); the top one below 2^62 (as u64, two limbs).
+        let mut limbs: Vec<u32> = m.chunk[..TOP].iter().map(|&c| c as u32).collect();
+        let top = m.chunk[TOP] as u64;
+        limbs.extend([top as u32, (top >> 32) as u32]);
+        Some((neg, Big::from_limbs(limbs)))
     }
 
     /// The exact sum rounded once to the nearest `f64`, ties to even, with the special-value and
@@ -487,6 +510,40 @@ fn dot_chunk_generic<T: Float>((x, y): (&[T], &[T])) -> Superaccumulator {
 }
 
 super::isa::isa_dispatch!(dot_chunk_isa, dot_chunk, dot_chunk_generic, <T: Float>((&[T], &[T])) -> Superaccumulator);
+
+/// The NaN count of `x` and the exact sums of its other elements and of their squares: the
+/// chunk of [`ExactMoments`](super::ExactMoments). NaNs go in as `−0.0` (nothing, and no say in
+/// the sign of a zero sum); each square as its rounded value and its exact rounding error, as
+/// [`dot_chunk`] splits products.
+fn power_chunk_generic<T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumulator) {
+    let (mut s1, mut s2) = (Superaccumulator::new(), Superaccumulator::new());
+    let mut nans = 0u64;
+    let (mut a, mut b) = ([0.0f64; FOLD_LEN], [0.0f64; FOLD_LEN]);
+    let (mut v, mut p, mut e) = (
+        [-0.0f64; FOLD_LEN],
+        [-0.0f64; FOLD_LEN],
+        [-0.0f64; FOLD_LEN],
+    );
+    for blk in x.chunks(FOLD_LEN) {
+        for i in 0..FOLD_LEN {
+            let u = blk.get(i).map_or(-0.0, |u| u.widen());
+            let nan = u.is_nan();
+            nans += u64::from(nan);
+            v[i] = if nan { -0.0 } else { u };
+            let q = v[i] * v[i];
+            let r = v[i].mul_add(v[i], -q);
+            (p[i], e[i]) = (q, if r.is_finite() && r != 0.0 { r } else { -0.0 });
+        }
+        block(&mut s1, &v, &mut a, &mut b);
+        block(&mut s2, &p, &mut a, &mut b);
+        block(&mut s2, &e, &mut a, &mut b);
+    }
+    s1.normalize();
+    s2.normalize();
+    (nans, s1, s2)
+}
+
+super::isa::isa_dispatch!(power_chunk_isa, power_chunk, power_chunk_generic, <T: Float> -> (u64, Superaccumulator, Superaccumulator));
 
 #[cfg(test)]
 mod tests {

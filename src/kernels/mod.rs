@@ -30,6 +30,7 @@
 //! The files, their layers (imports run one way) and the call path from the pool to the vector
 //! loop: `README.md` beside this file.
 
+mod bigint;
 pub(crate) mod compensated;
 mod covariance;
 mod cpu;
@@ -51,6 +52,7 @@ mod nan;
 mod norms;
 mod partial;
 mod passes;
+mod power_sums;
 mod prefetch;
 pub(crate) mod quantile;
 mod stats;
@@ -71,6 +73,7 @@ pub use kernel::{partial, run_sequential, ChunkAt, Columns, Kernel};
 pub use moments::{CentralMoments, Moments};
 pub use nan::NanPolicy;
 pub use norms::{NormParts, Norms};
+pub use power_sums::{ExactMoments, PowerSums};
 pub use prefetch::Prefetch;
 pub use stats::{Describe, StatElement, Stats};
 pub use sum::{sequential_sum, sequential_sum_compensated, Accuracy, ExactSum, FloatSum, IntSum};

@@ -11,6 +11,7 @@ mod miri;
 #[allow(dead_code)]
 mod oracle;
 
+mod exact;
 mod extremes;
 mod group;
 mod histogram;
