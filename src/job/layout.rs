@@ -495,6 +495,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "safe parsing, no unsafe code: checked natively and by the fuzz targets"
+    )]
     fn the_fuzzing_hook_accepts_good_headers_and_its_fix_ups_work() {
         let h = header();
         let (good, len) = (h.encode(), h.layout().unwrap().file_len as u64);
@@ -549,6 +553,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "safe parsing, no unsafe code: checked natively and by the fuzz targets"
+    )]
     fn every_corrupted_field_is_an_error() {
         let h = header();
         let len = h.layout().unwrap().file_len as u64;

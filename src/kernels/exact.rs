@@ -592,6 +592,10 @@ mod tests {
     /// Merges of the same accumulators in any order and grouping have the same bytes, not only
     /// the same rounded value: the partial is normalized after every merge.
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "integer arithmetic on a plain struct, no unsafe code: slow under Miri"
+    )]
     fn merges_in_any_order_have_the_same_bytes() {
         let parts: Vec<Superaccumulator> = [1e300, -3.5, 2f64.powi(-1070), -1e300, 7.0, 1e-300]
             .iter()

@@ -630,7 +630,7 @@ mod tests {
         fn shifted_sum_matches_reference(
             x in prop::collection::vec(
                 prop_oneof![4 => -1e6f64..1e6, 2 => -1e-3f64..1e-3, 1 => Just(-0.0), 1 => Just(0.0)],
-                0..if cfg!(miri) { 600 } else { 3000 },
+                0..if cfg!(miri) { 300 } else { 3000 },
             ),
             s in 1usize..8,
             zeros in any::<bool>(),
