@@ -18,7 +18,7 @@
 
 use crate::common::bandwidth::bandwidth;
 use crate::common::buffer::{f64_value, Buffer};
-use crate::common::report::{self, fmt_time, Variant};
+use crate::common::report::{self, back_to_back as once, fmt_time, Variant};
 use rayon::prelude::*;
 use shmkern::kernels::Isa;
 use shmkern::Pool;
@@ -31,17 +31,6 @@ const REPS: usize = 5;
 const THREADS: usize = 2;
 /// The group counts of the `group_stats` rows; rayon's row uses the second.
 const GROUPS: [u32; 3] = [16, 1000, 100_000];
-
-/// A single timed call.
-fn once<'a>(mut f: impl FnMut() + 'a) -> Variant<'a> {
-    Box::new(move |iters| {
-        let start = Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        start.elapsed()
-    })
-}
 
 /// Per group `(count, Σx, Σx², min, max)` as a rayon user folds them.
 fn rayon_groups(keys: &[u32], x: &[f64], groups: usize) -> Vec<(u64, f64, f64, f64, f64)> {

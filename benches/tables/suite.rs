@@ -28,7 +28,7 @@
 
 use crate::common::bandwidth::{bandwidth, bandwidth2};
 use crate::common::buffer::{f64_value, Buffer};
-use crate::common::report::{self, fmt_time, Variant};
+use crate::common::report::{self, back_to_back as once, fmt_time, Variant};
 use rayon::prelude::*;
 use shmkern::kernels::{Accuracy, Covariance, Dot, ExactDot, ExactMoments, Isa, MinMax, Moments};
 use shmkern::{ParOptions, Pool};
@@ -44,17 +44,6 @@ const QUARTILES: [f64; 3] = [0.25, 0.5, 0.75];
 /// Bins of the histogram rows, over [`RANGE`].
 const BINS: usize = 100;
 const RANGE: (f64, f64) = (-1.0, 1.0);
-
-/// A single timed call.
-fn once<'a>(mut f: impl FnMut() + 'a) -> Variant<'a> {
-    Box::new(move |iters| {
-        let start = Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        start.elapsed()
-    })
-}
 
 /// The power sums `(n, Σx, Σx², Σx³, Σx⁴)` as a rayon user folds them (about zero: no shift).
 fn rayon_moments(x: &[f64]) -> (f64, f64, f64, f64) {

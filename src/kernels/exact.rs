@@ -272,12 +272,8 @@ impl Superaccumulator {
         a
     }
 
-    /// The exact sum as a sign and a magnitude in units of `2^-1074`, or `None` when a NaN or an
-    /// infinity was added (the flags decide the value then, see [`round`](Self::round)).
-    pub(crate) fn integer(&self) -> Option<(bool, Big)> {
-        if self.nan != 0 || self.pos_inf != 0 || self.neg_inf != 0 {
-            return None;
-        }
+    /// Whether the chunks' sum is negative, and its magnitude, normalized (the flags aside).
+    fn sign_and_magnitude(&self) -> (bool, Superaccumulator) {
         let mut m = *self;
         m.normalize();
         let neg = m.chunk[TOP] < 0;
@@ -287,6 +283,16 @@ impl Superaccumulator {
             }
             m.normalize();
         }
+        (neg, m)
+    }
+
+    /// The exact sum as a sign and a magnitude in units of `2^-1074`, or `None` when a NaN or an
+    /// infinity was added (the flags decide the value then, see [`round`](Self::round)).
+    pub(crate) fn integer(&self) -> Option<(bool, Big)> {
+        if self.nan != 0 || self.pos_inf != 0 || self.neg_inf != 0 {
+            return None;
+        }
+        let (neg, m) = self.sign_and_magnitude();
         // Every chunk but the top is in [0, 2^32); the top one below 2^62 (as u64, two limbs).
         let mut limbs: Vec<u32> = m.chunk[..TOP].iter().map(|&c| c as u32).collect();
         let top = m.chunk[TOP] as u64;
@@ -307,15 +313,7 @@ impl Superaccumulator {
         if neg_inf {
             return f64::NEG_INFINITY;
         }
-        let mut m = *self;
-        m.normalize();
-        let neg = m.chunk[TOP] < 0;
-        if neg {
-            for c in &mut m.chunk {
-                *c = c.wrapping_neg();
-            }
-            m.normalize();
-        }
+        let (neg, m) = self.sign_and_magnitude();
         let c = &m.chunk;
         let Some(h) = c.iter().rposition(|&v| v != 0) else {
             return if self.not_only_neg_zero != 0 {
