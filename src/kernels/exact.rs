@@ -482,6 +482,7 @@ super::isa::isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: Float> -> Superac
 /// where `|x·y|` is zero or between 2^-969 and the largest double; below, the error term may
 /// itself round (by at most 2^-1075 a product); above, `p` is `±∞` and so is the sum. An error
 /// of zero is left out (as `−0.0`), so it does not decide the sign of a zero sum.
+#[inline(always)]
 fn dot_chunk_generic<T: Float>((x, y): (&[T], &[T])) -> Superaccumulator {
     debug_assert_eq!(x.len(), y.len());
     let mut acc = Superaccumulator::new();
@@ -513,6 +514,7 @@ super::isa::isa_dispatch!(dot_chunk_isa, dot_chunk, dot_chunk_generic, <T: Float
 /// chunk of [`ExactMoments`](super::ExactMoments). NaNs go in as `−0.0` (nothing, and no say in
 /// the sign of a zero sum); each square as its rounded value and its exact rounding error, as
 /// [`dot_chunk`] splits products.
+#[inline(always)]
 fn power_chunk_generic<T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumulator) {
     let (mut s1, mut s2) = (Superaccumulator::new(), Superaccumulator::new());
     let mut nans = 0u64;

@@ -21,7 +21,8 @@
 pub enum Isa {
     /// Portable code (SSE2 on x86-64: the baseline every x86-64 has).
     Baseline,
-    /// x86-64 AVX2.
+    /// x86-64 AVX2 with FMA (every AVX2 CPU has it; the exact kernels' error-free products use
+    /// it, no kernel fuses a multiply and an add of its own).
     Avx2,
     /// x86-64 AVX-512F with AVX-512DQ (every AVX-512 CPU since Skylake-SP; DQ brings the 64-bit
     /// integer conversions the integer statistics use).
@@ -47,7 +48,7 @@ impl Isa {
             if Isa::Avx512.is_supported() {
                 return Isa::Avx512;
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
+            if Isa::Avx2.is_supported() {
                 return Isa::Avx2;
             }
         }
@@ -63,7 +64,10 @@ impl Isa {
     ///
     /// assert!(Isa::Baseline.is_supported());
     /// #[cfg(target_arch = "x86_64")]
-    /// assert_eq!(Isa::Avx2.is_supported(), std::arch::is_x86_feature_detected!("avx2"));
+    /// assert_eq!(
+    ///     Isa::Avx2.is_supported(),
+    ///     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    /// );
     /// // An ISA this CPU lacks is refused, never run.
     /// assert_eq!(chunk_sum_on(Isa::Avx512, &[1.0f64]).is_some(), Isa::Avx512.is_supported());
     /// ```
@@ -71,11 +75,15 @@ impl Isa {
         match self {
             Isa::Baseline => true,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            Isa::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("fma")
             }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
@@ -114,23 +122,23 @@ macro_rules! isa_dispatch {
         pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::isa::Isa, x: $in) -> Option<$ret> {
             #[allow(unused_imports)]
             use $crate::kernels::f64x8::isa;
-            /// `$generic` compiled with AVX2.
+            /// `$generic` compiled with AVX2 and FMA.
             ///
             /// # Safety
             ///
-            /// The CPU must support AVX2 (`Isa::Avx2.is_supported()`).
+            /// The CPU must support AVX2 and FMA (`Isa::Avx2.is_supported()`).
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2")]
+            #[target_feature(enable = "avx2,fma")]
             unsafe fn avx2<$t: $bound>(x: $in) -> $ret {
                 $crate::kernels::isa::isa_dispatch!(@call $mode $generic, isa::Avx2, $t, x)
             }
-            /// `$generic` compiled with AVX-512F and DQ.
+            /// `$generic` compiled with AVX-512F and DQ (FMA with them).
             ///
             /// # Safety
             ///
             /// The CPU must support AVX-512F and DQ (`Isa::Avx512.is_supported()`).
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f,avx512dq")]
+            #[target_feature(enable = "avx512f,avx512dq,fma")]
             unsafe fn avx512<$t: $bound>(x: $in) -> $ret {
                 $crate::kernels::isa::isa_dispatch!(@call $mode $generic, isa::Avx512, $t, x)
             }
@@ -142,7 +150,7 @@ macro_rules! isa_dispatch {
                     $crate::kernels::isa::isa_dispatch!(@call $mode $generic, isa::Baseline, $t, x)
                 }
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: `is_supported` checked that the CPU has AVX2.
+                // SAFETY: `is_supported` checked that the CPU has AVX2 and FMA.
                 $crate::kernels::isa::Isa::Avx2 => unsafe { avx2(x) },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `is_supported` checked that the CPU has AVX-512F and DQ.

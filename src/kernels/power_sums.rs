@@ -158,7 +158,7 @@ impl PowerSums {
 }
 
 /// Exact moments as a [`Kernel`] over `f32` or `f64`: the partial and result are [`PowerSums`]
-/// (module docs: what is exact, and where). About a third of the bandwidth loop's speed on 2
+/// (module docs: what is exact, and where). About a quarter of the bandwidth loop's speed on 2
 /// threads (`docs/performance.md`): three exact folds a block, of the values, their squares and
 /// the squares' errors.
 #[derive(Clone, Copy, Debug)]
