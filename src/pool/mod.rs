@@ -6,6 +6,7 @@ mod builder;
 mod call;
 #[cfg(not(shmkern_loom))]
 mod group;
+#[cfg(not(shmkern_loom))]
 mod histogram;
 #[cfg(not(shmkern_loom))]
 mod kernels;
