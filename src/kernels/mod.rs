@@ -82,14 +82,15 @@ pub use tree::LANES;
 pub use variant::stream_bytes;
 pub(crate) use variant::VariantChoice;
 
-/// Proptest settings of the kernels' unit tests: `cases` natively; under Miri 4 cases and no
-/// regression file (Miri's isolation refuses the host file access proptest makes for it).
+/// Proptest settings of the kernels' unit tests: `cases` natively; under Miri 2 cases (why:
+/// tests/common/miri.rs) and no regression file (Miri's isolation refuses the host file access
+/// proptest makes for it).
 #[cfg(test)]
 pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
     let native = proptest::test_runner::Config::with_cases(cases);
     if cfg!(miri) {
         proptest::test_runner::Config {
-            cases: 4,
+            cases: 2,
             failure_persistence: None,
             ..native
         }
