@@ -9,6 +9,8 @@
 use crate::error::type_error;
 use napi::bindgen_prelude::*;
 use napi::JsValue;
+use shmkern::buffer::DType;
+use shmkern_bindings::Column;
 
 /// One typed array, referenced for the length of a call.
 pub(crate) enum Held {
@@ -24,40 +26,6 @@ pub(crate) enum Held {
     U32(Uint32Array),
     U64(BigUint64Array),
 }
-
-/// The slice of a held typed array.
-#[derive(Clone, Copy)]
-pub(crate) enum Column<'a> {
-    F64(&'a [f64]),
-    F32(&'a [f32]),
-    I8(&'a [i8]),
-    I16(&'a [i16]),
-    I32(&'a [i32]),
-    I64(&'a [i64]),
-    U8(&'a [u8]),
-    U16(&'a [u16]),
-    U32(&'a [u32]),
-    U64(&'a [u64]),
-}
-
-/// Runs `$body` with `$x` bound to the slice, whatever its element type.
-macro_rules! each_type {
-    ($col:expr, $x:ident => $body:expr) => {
-        match $col {
-            $crate::column::Column::F64($x) => $body,
-            $crate::column::Column::F32($x) => $body,
-            $crate::column::Column::I8($x) => $body,
-            $crate::column::Column::I16($x) => $body,
-            $crate::column::Column::I32($x) => $body,
-            $crate::column::Column::I64($x) => $body,
-            $crate::column::Column::U8($x) => $body,
-            $crate::column::Column::U16($x) => $body,
-            $crate::column::Column::U32($x) => $body,
-            $crate::column::Column::U64($x) => $body,
-        }
-    };
-}
-pub(crate) use each_type;
 
 /// A typed array argument, borrowed for the length of the native call: its element type and
 /// bytes, checked.
@@ -190,25 +158,18 @@ impl Held {
     }
 }
 
-impl Column<'_> {
-    /// Bytes a kernel reads from this column.
-    pub(crate) fn bytes(&self) -> usize {
-        each_type!(*self, x => std::mem::size_of_val(x))
-    }
-
-    /// The element type, as the typed array's name.
-    pub(crate) fn type_name(&self) -> &'static str {
-        match self {
-            Column::F64(_) => "Float64Array",
-            Column::F32(_) => "Float32Array",
-            Column::I8(_) => "Int8Array",
-            Column::I16(_) => "Int16Array",
-            Column::I32(_) => "Int32Array",
-            Column::I64(_) => "BigInt64Array",
-            Column::U8(_) => "Uint8Array",
-            Column::U16(_) => "Uint16Array",
-            Column::U32(_) => "Uint32Array",
-            Column::U64(_) => "BigUint64Array",
-        }
+/// The typed array type of an element type, for error messages.
+pub(crate) fn js_name(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F64 => "Float64Array",
+        DType::F32 => "Float32Array",
+        DType::I8 => "Int8Array",
+        DType::I16 => "Int16Array",
+        DType::I32 => "Int32Array",
+        DType::I64 => "BigInt64Array",
+        DType::U8 => "Uint8Array",
+        DType::U16 => "Uint16Array",
+        DType::U32 => "Uint32Array",
+        DType::U64 => "BigUint64Array",
     }
 }

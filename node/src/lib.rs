@@ -1,6 +1,7 @@
 //! The Node.js addon `shmkern.node`, wrapped by index.js (options objects, typed errors).
 //!
-//! - `column.rs`: a typed array held for a call and read as a slice, without copying;
+//! - `column.rs`: a typed array held for a call and read as a slice (`shmkern_bindings::Column`),
+//!   without copying;
 //! - `task.rs`: one kernel call as an `AsyncTask`, off the event loop, with an `AbortSignal`;
 //! - `value.rs`: results as numbers, BigInts, objects and arrays;
 //! - `open.rs`: a file mapped and handed to JavaScript as a typed array;

@@ -4,7 +4,7 @@
 //! event loop. An `AbortSignal` cancels it: before it starts, napi-rs drops the work; while it
 //! runs, its `CancelToken` stops the pool at the next chunk boundary.
 
-use crate::column::{each_type, Arg, Column, Held};
+use crate::column::{js_name, Arg, Held};
 use crate::error::{from_shmkern, range_error, type_error};
 use crate::value::{count, opt, ToValue, Value};
 use napi::bindgen_prelude::*;
@@ -12,7 +12,7 @@ use shmkern::kernels::{
     Accuracy, Covariance, Dot, ExactDot, ExactMoments, MinMax, Moments, NanPolicy, Norms,
 };
 use shmkern::{CancelToken, ParOptions, Pool};
-use std::sync::Mutex;
+use shmkern_bindings::{each_int, each_pair, each_type, Column, MAX_THREADS};
 
 /// What to compute.
 pub(crate) enum Op {
@@ -51,22 +51,10 @@ pub struct KernelTask {
     token: CancelToken,
 }
 
-/// The largest `threads` a call may ask for.
-const MAX_THREADS: u32 = 1024;
-
-/// This process's pools, one per thread count asked for (`None`: one per core), kept for the
-/// process's life.
-static POOLS: Mutex<Vec<(Option<u32>, &'static Pool)>> = Mutex::new(Vec::new());
-
-/// The default pool (one participant per core), once built: most calls take it, without a lock.
-static DEFAULT_POOL: std::sync::OnceLock<&'static Pool> = std::sync::OnceLock::new();
-
+/// The pool for `threads` participants (the core count when `None`), shared by the calls that
+/// ask for as many (shmkern_bindings::pool).
 fn pool(threads: Option<u32>) -> Result<&'static Pool> {
-    if threads.is_none() {
-        if let Some(p) = DEFAULT_POOL.get() {
-            return Ok(p);
-        }
-    }
+    let threads = threads.map(|n| n as usize);
     if let Some(n) = threads {
         if n == 0 || n > MAX_THREADS {
             return Err(range_error(format!(
@@ -74,22 +62,8 @@ fn pool(threads: Option<u32>) -> Result<&'static Pool> {
             )));
         }
     }
-    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, p)) = pools.iter().find(|(t, _)| *t == threads) {
-        return Ok(p);
-    }
-    let built = match threads {
-        Some(n) => Pool::builder().threads(n as usize).build(),
-        None => Pool::new(),
-    }
-    .map_err(|e| Error::from_reason(format!("could not start shmkern's worker threads: {e}")))?;
-    let p: &'static Pool = Box::leak(Box::new(built));
-    pools.push((threads, p));
-    if threads.is_none() {
-        // Set under the lock, once: the lock's search above finds it on any later miss.
-        let _ = DEFAULT_POOL.set(p);
-    }
-    Ok(p)
+    shmkern_bindings::pool(threads)
+        .map_err(|e| Error::from_reason(format!("could not start shmkern's worker threads: {e}")))
 }
 
 /// Inputs smaller than this many bytes are computed at once on the calling thread: a few
@@ -168,7 +142,7 @@ macro_rules! each_float {
                 return Err(type_error(format!(
                     "{}: needs a Float64Array or Float32Array, got {}",
                     $kernel,
-                    other.type_name()
+                    js_name(other.dtype())
                 )))
             }
         }
@@ -289,7 +263,7 @@ fn run(
                         (other, _) => {
                             return Err(type_error(format!(
                                 "dot: needs Float64Array or Float32Array columns, got {}",
-                                other.type_name()
+                                js_name(other.dtype())
                             )))
                         }
                     }
@@ -313,15 +287,7 @@ fn run(
                         ])
                     }};
                 }
-                macro_rules! pairs {
-                    ($($v:ident),*) => {
-                        match (col, cb) {
-                            $((Column::$v(x), Column::$v(y)) => go!(x, y),)*
-                            _ => unreachable!("second() checked that the types are equal"),
-                        }
-                    };
-                }
-                pairs!(F64, F32, I8, I16, I32, I64, U8, U16, U32, U64)
+                each_pair!(col, cb, (x, y) => go!(x, y), unreachable!("second() checked the types"))
             }
             Op::Histogram { bins, range } => {
                 let h = each_type!(col, x => pool.histogram_with(x, *bins, *range, o).map_err(e)?);
@@ -353,22 +319,12 @@ fn run(
                         })
                     };
                 }
-                match col {
-                    Column::I8(k) => with_keys!(k),
-                    Column::I16(k) => with_keys!(k),
-                    Column::I32(k) => with_keys!(k),
-                    Column::I64(k) => with_keys!(k),
-                    Column::U8(k) => with_keys!(k),
-                    Column::U16(k) => with_keys!(k),
-                    Column::U32(k) => with_keys!(k),
-                    Column::U64(k) => with_keys!(k),
-                    other => {
-                        return Err(type_error(format!(
-                            "groupStats: keys must be an integer typed array, got {}",
-                            other.type_name()
-                        )))
-                    }
-                }
+                each_int!(col, k => with_keys!(k), other => {
+                    return Err(type_error(format!(
+                        "groupStats: keys must be an integer typed array, got {}",
+                        js_name(other.dtype())
+                    )))
+                })
             }
         })
     }
@@ -377,11 +333,11 @@ fn run(
 /// The second column of a two-column kernel, of the first one's element type.
 fn second<'a>(a: Column<'_>, b: Option<Column<'a>>, kernel: &str) -> Result<Column<'a>> {
     let b = b.expect("two-column kernels have a second column");
-    if a.type_name() != b.type_name() {
+    if a.dtype() != b.dtype() {
         return Err(type_error(format!(
             "{kernel}: both columns must be of one type, got {} and {}",
-            a.type_name(),
-            b.type_name()
+            js_name(a.dtype()),
+            js_name(b.dtype())
         )));
     }
     Ok(b)

@@ -11,6 +11,7 @@
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use shmkern::{CancelToken, ParOptions, Pool};
+use shmkern_bindings::MAX_THREADS;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -18,19 +19,8 @@ use std::time::Duration;
 const WATCHED_BYTES: usize = 8 << 20;
 /// How often a watched call looks for a pending signal.
 const SIGNAL_POLL: Duration = Duration::from_millis(20);
-/// The largest `threads=` a call may ask for.
-const MAX_THREADS: usize = 1024;
-
-/// The pools of this process, one per thread count asked for (`None`: one per core), created on
-/// first use and kept for the life of the process.
-static POOLS: Mutex<Vec<(u32, Option<usize>, &'static Pool)>> = Mutex::new(Vec::new());
-
-/// The pool for `threads` participants (the core count when `None`).
-///
-/// Pools are keyed by process id too: a process forked from one that had pools (Python's
-/// `multiprocessing` with the fork start method) has none of their threads, so it builds its own
-/// instead of waiting forever on workers that do not exist in it. The parent's pools are left
-/// alone (leaked) in the child.
+/// The pool for `threads` participants (the core count when `None`): shared with the other
+/// calls of this process that ask for as many (shmkern_bindings::pool).
 pub(crate) fn pool(threads: Option<usize>) -> PyResult<&'static Pool> {
     if let Some(n) = threads {
         if n == 0 || n > MAX_THREADS {
@@ -39,20 +29,8 @@ pub(crate) fn pool(threads: Option<usize>) -> PyResult<&'static Pool> {
             )));
         }
     }
-    let pid = std::process::id();
-    let mut pools = POOLS.lock().unwrap_or_else(|e| e.into_inner());
-    pools.retain(|(p, _, _)| *p == pid);
-    if let Some((_, _, pool)) = pools.iter().find(|(_, t, _)| *t == threads) {
-        return Ok(pool);
-    }
-    let built = match threads {
-        Some(n) => Pool::builder().threads(n).build(),
-        None => Pool::new(),
-    }
-    .map_err(|e| PyOSError::new_err(format!("could not start shmkern's worker threads: {e}")))?;
-    let pool: &'static Pool = Box::leak(Box::new(built));
-    pools.push((pid, threads, pool));
-    Ok(pool)
+    shmkern_bindings::pool(threads)
+        .map_err(|e| PyOSError::new_err(format!("could not start shmkern's worker threads: {e}")))
 }
 
 /// A shmkern error as the Python exception that fits it.

@@ -10,61 +10,22 @@
 use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use shmkern::buffer::DType;
+use shmkern_bindings::Column;
 
-/// One column of one of the element types the kernels read.
-#[derive(Clone, Copy)]
-pub(crate) enum Column<'a> {
-    F64(&'a [f64]),
-    F32(&'a [f32]),
-    I8(&'a [i8]),
-    I16(&'a [i16]),
-    I32(&'a [i32]),
-    I64(&'a [i64]),
-    U8(&'a [u8]),
-    U16(&'a [u16]),
-    U32(&'a [u32]),
-    U64(&'a [u64]),
-}
-
-/// Runs `$body` with `$x` bound to the slice, whatever its element type (every variant).
-macro_rules! each_type {
-    ($col:expr, $x:ident => $body:expr) => {
-        match $col {
-            $crate::column::Column::F64($x) => $body,
-            $crate::column::Column::F32($x) => $body,
-            $crate::column::Column::I8($x) => $body,
-            $crate::column::Column::I16($x) => $body,
-            $crate::column::Column::I32($x) => $body,
-            $crate::column::Column::I64($x) => $body,
-            $crate::column::Column::U8($x) => $body,
-            $crate::column::Column::U16($x) => $body,
-            $crate::column::Column::U32($x) => $body,
-            $crate::column::Column::U64($x) => $body,
-        }
-    };
-}
-pub(crate) use each_type;
-
-impl Column<'_> {
-    /// The element type's name, as numpy spells it.
-    pub(crate) fn dtype(&self) -> &'static str {
-        match self {
-            Column::F64(_) => "float64",
-            Column::F32(_) => "float32",
-            Column::I8(_) => "int8",
-            Column::I16(_) => "int16",
-            Column::I32(_) => "int32",
-            Column::I64(_) => "int64",
-            Column::U8(_) => "uint8",
-            Column::U16(_) => "uint16",
-            Column::U32(_) => "uint32",
-            Column::U64(_) => "uint64",
-        }
-    }
-
-    /// Bytes the kernel will read: what decides whether a call is long enough to watch for Ctrl-C.
-    pub(crate) fn bytes(&self) -> usize {
-        each_type!(*self, x => std::mem::size_of_val(x))
+/// The element type's name, as numpy spells it.
+pub(crate) fn numpy_name(dtype: DType) -> &'static str {
+    match dtype {
+        DType::F64 => "float64",
+        DType::F32 => "float32",
+        DType::I8 => "int8",
+        DType::I16 => "int16",
+        DType::I32 => "int32",
+        DType::I64 => "int64",
+        DType::U8 => "uint8",
+        DType::U16 => "uint16",
+        DType::U32 => "uint32",
+        DType::U64 => "uint64",
     }
 }
 

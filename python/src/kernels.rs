@@ -3,7 +3,7 @@
 //! the Rust library on the same data, for any `threads=`.
 
 use crate::call::{compute, pool};
-use crate::column::{each_type, Column, Held};
+use crate::column::{numpy_name, Held};
 use crate::record::{field, Record};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -11,6 +11,7 @@ use pyo3::IntoPyObjectExt;
 use shmkern::kernels::{
     Accuracy, Covariance, Dot, ExactDot, ExactMoments, MinMax, Moments, NanPolicy, Norms,
 };
+use shmkern_bindings::{each_int, each_pair, each_type, Column};
 
 /// `accuracy=` as the Rust enum.
 pub(crate) fn accuracy(name: &str) -> PyResult<Accuracy> {
@@ -47,7 +48,7 @@ macro_rules! each_float {
                 return Err(PyTypeError::new_err(format!(
                     "{}: needs float32 or float64 data, got {}",
                     $kernel,
-                    other.dtype()
+                    $crate::column::numpy_name(other.dtype())
                 )))
             }
         }
@@ -261,8 +262,8 @@ fn two_floats<'a>(a: &'a Held, b: &'a Held, kernel: &str) -> PyResult<(Column<'a
     if ca.dtype() != cb.dtype() {
         return Err(PyTypeError::new_err(format!(
             "{kernel}: both columns must have one element type, got {} and {}",
-            ca.dtype(),
-            cb.dtype()
+            numpy_name(ca.dtype()),
+            numpy_name(cb.dtype())
         )));
     }
     Ok((ca, cb))
@@ -297,7 +298,7 @@ pub(crate) fn dot(
         (Column::F32(x), Column::F32(y)) => go!(x, y),
         (other, _) => Err(PyTypeError::new_err(format!(
             "dot: needs float32 or float64 data, got {}",
-            other.dtype()
+            numpy_name(other.dtype())
         ))),
     }
 }
@@ -338,15 +339,7 @@ pub(crate) fn covariance<'py>(
             )
         }};
     }
-    macro_rules! pairs {
-        ($($v:ident),*) => {
-            match (ca, cb) {
-                $((Column::$v(x), Column::$v(y)) => go!(x, y),)*
-                _ => unreachable!("two_floats checked that the types are equal"),
-            }
-        };
-    }
-    pairs!(F64, F32, I8, I16, I32, I64, U8, U16, U32, U64)
+    each_pair!(ca, cb, (x, y) => go!(x, y), unreachable!("two_floats checked the types are equal"))
 }
 
 /// Histogram with numpy's bins: `bins` uniform bins over `range` (the data's min and max when
@@ -417,18 +410,8 @@ pub(crate) fn group_stats<'py>(
             })
         };
     }
-    match ck {
-        Column::I8(k) => with_keys!(k),
-        Column::I16(k) => with_keys!(k),
-        Column::I32(k) => with_keys!(k),
-        Column::I64(k) => with_keys!(k),
-        Column::U8(k) => with_keys!(k),
-        Column::U16(k) => with_keys!(k),
-        Column::U32(k) => with_keys!(k),
-        Column::U64(k) => with_keys!(k),
-        other => Err(PyTypeError::new_err(format!(
-            "group_stats: keys must be integers, got {}",
-            other.dtype()
-        ))),
-    }
+    each_int!(ck, k => with_keys!(k), other => Err(PyTypeError::new_err(format!(
+        "group_stats: keys must be integers, got {}",
+        numpy_name(other.dtype())
+    ))))
 }

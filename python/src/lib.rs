@@ -1,6 +1,6 @@
 //! The Python module `shmkern._native`, wrapped by the package `shmkern` (shmkern/__init__.py).
 //!
-//! - `column.rs`: a Python buffer as a typed slice, without copying;
+//! - `column.rs`: a Python buffer as a typed slice (`shmkern_bindings::Column`), without copying;
 //! - `call.rs`: the pools, the GIL released, Ctrl-C, errors as exceptions;
 //! - `kernels.rs`: one function per kernel, under its Rust name;
 //! - `partials.rs`: the order-independent exact partials as bytes (`partial`, `merge`, `finish`);

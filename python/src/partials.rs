@@ -8,7 +8,7 @@
 //! position, `first` is 0 and `chunks` counts the chunks' worth of rows they cover (at least 1).
 
 use crate::call::{compute, pool};
-use crate::column::{Column, Held};
+use crate::column::Held;
 use crate::kernels::{each_float, power_sums_record};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -16,6 +16,7 @@ use pyo3::types::PyBytes;
 use pyo3::IntoPyObjectExt;
 use shmkern::kernels::{ChunkAt, ExactMoments, ExactSum, Kernel, PowerSums, Superaccumulator};
 use shmkern::sched::{Piece, CHUNK_LEN};
+use shmkern_bindings::Column;
 
 const SUM: &str = "sum_exact";
 const MOMENTS: &str = "moments_exact";
