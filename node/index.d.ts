@@ -75,3 +75,16 @@ export function quantiles(data: NumericArray, q: number[], options?: CallOptions
 export function groupStats(keys: IntegerArray, values: NumericArray, groups: number, options?: CallOptions & { ddof?: number }): Promise<Stats[]>;
 /** A .npy file, or a raw little-endian one with `dtype`, mapped copy-on-write as a typed array (no copy into the JS heap). */
 export function open(path: string, options?: { dtype?: 'f64' | 'f32' | 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64' }): NumericArray;
+
+/** Image transforms on shmkern's pool, by chunks of rows, into `out` (default: a new Uint8Array of width × height). */
+export namespace image {
+  /** The luma plane of an RGB or RGBA image: (299 r + 587 g + 114 b + 500) / 1000 per pixel. */
+  function grayscale(pixels: Uint8Array | Uint8ClampedArray, width: number, height: number,
+    options?: CallOptions & { channels?: 3 | 4; out?: Uint8Array }): Promise<Uint8Array>;
+  /** Each pixel the rounded mean of its (2·radius + 1)² window, clamped at the edges. */
+  function boxBlur(pixels: Uint8Array | Uint8ClampedArray, width: number, height: number, radius: number,
+    options?: CallOptions & { out?: Uint8Array }): Promise<Uint8Array>;
+}
+/** PBKDF2-HMAC-SHA512 of each password with one salt (defaults: 100,000 iterations, 64-byte keys). */
+export function hashPasswords(passwords: string[], salt: string | ArrayBufferView,
+  options?: CallOptions & { iterations?: number; keyLength?: number }): Promise<Buffer[]>;

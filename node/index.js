@@ -34,9 +34,21 @@ function options(o, name) {
 
 const NONE = Object.freeze({});
 
-// Runs one native call and returns a promise: the native call's own (a call queued off the event
-// loop), or one already settled (a small input, computed at once; or an error). Errors become
-// typed rejections. Not an async function: at 1,000 elements the call itself costs less than one.
+// A native call's result as a promise: its own (a call queued off the event loop), or one already
+// settled (a small input, computed at once; or an error, which napi-rs hands back rather than
+// throws for a call refused before it started). Errors become typed rejections.
+function settle(r, signal) {
+  if (r instanceof Promise) {
+    return r.catch((e) => {
+      throw typed(e, signal);
+    });
+  }
+  if (r instanceof Error) return Promise.reject(typed(r, signal));
+  return Promise.resolve(r);
+}
+
+// Runs one native call with its options checked. Not an async function: at 1,000 elements the
+// call itself costs less than one.
 function call(name, o, start) {
   let signal;
   try {
@@ -47,15 +59,7 @@ function call(name, o, start) {
       signal = o.signal;
       if (signal && signal.aborted) return Promise.reject(signal.reason);
     }
-    const r = start(o, signal);
-    // napi-rs hands back (rather than throws) the error of a call refused before it started.
-    if (r instanceof Error) return Promise.reject(typed(r, signal));
-    if (r instanceof Promise) {
-      return r.catch((e) => {
-        throw typed(e, signal);
-      });
-    }
-    return Promise.resolve(r);
+    return settle(start(o, signal), signal);
   } catch (e) {
     return Promise.reject(typed(e, signal));
   }
@@ -63,11 +67,39 @@ function call(name, o, start) {
 
 const u = (x) => (x === undefined ? null : x);
 
+// The output plane of an image call: `o.out`, or a new one of width × height bytes.
+function plane(o, width, height) {
+  for (const [k, v] of [['width', width], ['height', height]]) {
+    if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) throw new RangeError(`image: ${k} must be a positive integer, got ${v}`);
+  }
+  if (o.out === undefined) return new Uint8Array(width * height);
+  if (!(o.out instanceof Uint8Array)) throw new TypeError('image: out must be a Uint8Array');
+  return o.out;
+}
+
 module.exports = {
   /** Sum; floats in f64 on shmkern's fixed tree (`accuracy`: 'fast', 'compensated', 'exact'), integers exactly as a BigInt. */
-  sum: (data, o) => call('sum', o, (o, s) => native.sum(data, u(o.accuracy), u(o.threads), u(s))),
+  sum(data, o) {
+    if (o === undefined) {
+      try {
+        return settle(native.sum(data, null, null, null)); // the common call, without closures
+      } catch (e) {
+        return Promise.reject(typed(e));
+      }
+    }
+    return call('sum', o, (o, s) => native.sum(data, u(o.accuracy), u(o.threads), u(s)));
+  },
   /** count, nanCount, sum, min, max, mean, variance, std (`ddof`, default 0), one read. */
-  stats: (data, o) => call('stats', o, (o, s) => native.stats(data, u(o.ddof), u(o.threads), u(s))),
+  stats(data, o) {
+    if (o === undefined) {
+      try {
+        return settle(native.stats(data, null, null, null));
+      } catch (e) {
+        return Promise.reject(typed(e));
+      }
+    }
+    return call('stats', o, (o, s) => native.stats(data, u(o.ddof), u(o.threads), u(s)));
+  },
   /** min, argmin, max, argmax, count, nanCount; `nan`: 'skip' (default), 'propagate', 'greatest'. */
   minmax: (data, o) => call('minmax', o, (o, s) => native.minmax(data, u(o.nan), u(o.threads), u(s))),
   /** mean, variance, std (`ddof`), skewness, excess kurtosis; NaN skipped. */
@@ -102,6 +134,34 @@ module.exports = {
     call('groupStats', o, (o, s) => {
       if (!Number.isInteger(groups) || groups < 0) throw new RangeError(`groupStats: groups must be a non-negative integer, got ${groups}`);
       return native.groupStats(keys, values, groups, u(o.ddof), u(o.threads), u(s));
+    }),
+  /** Image transforms on the pool, into `out` (default: a new Uint8Array of width × height). */
+  image: {
+    /** The luma plane of an RGB or RGBA image (`channels` 3 or 4; default from the length). */
+    grayscale: (pixels, width, height, o) =>
+      call('image.grayscale', o, (o, s) => {
+        const channels = o.channels !== undefined ? o.channels : pixels && pixels.length === width * height * 4 ? 4 : 3;
+        return native.imageGrayscale(pixels, plane(o, width, height), width, height, channels, u(o.threads), u(s));
+      }),
+    /** A box blur of a luma plane: each pixel the rounded mean of its (2·radius + 1)² window, clamped at the edges. */
+    boxBlur: (pixels, width, height, radius, o) =>
+      call('image.boxBlur', o, (o, s) => {
+        if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`image.boxBlur: radius must be a non-negative integer, got ${radius}`);
+        return native.imageBoxBlur(pixels, plane(o, width, height), width, height, radius, u(o.threads), u(s));
+      }),
+  },
+  /** PBKDF2-HMAC-SHA512 of each password with one salt, a pool task each: Buffers equal to crypto.pbkdf2's. */
+  hashPasswords: (passwords, salt, o) =>
+    call('hashPasswords', o, (o, s) => {
+      if (!Array.isArray(passwords) || !passwords.every((p) => typeof p === 'string')) throw new TypeError('hashPasswords: passwords must be an array of strings');
+      const saltBytes = typeof salt === 'string' ? Buffer.from(salt) : ArrayBuffer.isView(salt) ? Buffer.from(salt.buffer, salt.byteOffset, salt.byteLength) : null;
+      if (!saltBytes) throw new TypeError('hashPasswords: salt must be a string, a Buffer or a typed array');
+      const iterations = o.iterations === undefined ? 100_000 : o.iterations;
+      const keyLength = o.keyLength === undefined ? 64 : o.keyLength;
+      for (const [k, v] of [['iterations', iterations], ['keyLength', keyLength]]) {
+        if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) throw new RangeError(`hashPasswords: ${k} must be a positive integer, got ${v}`);
+      }
+      return native.hashPasswords(passwords, saltBytes, iterations, keyLength, u(o.threads), u(s));
     }),
   /** A .npy file (or a raw one, with `{ dtype: 'f64' }`) mapped as a typed array: no copy into the JS heap. */
   open: (path, o) => {

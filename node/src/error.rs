@@ -17,13 +17,18 @@ pub(crate) fn range_error(msg: impl std::fmt::Display) -> Error {
 /// unequal lengths, a key past the group count, …), or an I/O failure (`Error`).
 pub(crate) fn from_shmkern(e: shmkern::Error) -> Error {
     if e.is_cancelled() {
-        Error::new(
-            Status::Cancelled,
-            "[AbortError] the call was cancelled at a chunk boundary",
-        )
+        aborted()
     } else if e.io_kind().is_some() {
         Error::new(Status::GenericFailure, e.to_string())
     } else {
         range_error(e)
     }
+}
+
+/// A call stopped by its `AbortSignal`: index.js rejects with the signal's reason.
+pub(crate) fn aborted() -> Error {
+    Error::new(
+        Status::Cancelled,
+        "[AbortError] the call was cancelled at a chunk boundary",
+    )
 }

@@ -5,6 +5,7 @@
 //! - `task.rs`: one kernel call as an `AsyncTask`, off the event loop, with an `AbortSignal`;
 //! - `value.rs`: results as numbers, BigInts, objects and arrays;
 //! - `open.rs`: a file mapped and handed to JavaScript as a typed array;
+//! - `image.rs`, `hash.rs`: the seed's image and password-hashing work as calls on the pool;
 //! - `error.rs`: errors tagged with the JavaScript class index.js throws.
 //!
 //! Every function here takes its arguments positionally (index.js takes an options object) and,
@@ -12,6 +13,8 @@
 
 mod column;
 mod error;
+mod hash;
+mod image;
 mod open;
 mod task;
 mod value;
@@ -232,4 +235,77 @@ pub fn group_stats(
 )]
 pub fn open<'env>(env: &'env Env, path: String, dtype: Option<String>) -> Result<Unknown<'env>> {
     open::open(env, path, dtype)
+}
+
+#[napi(ts_return_type = "Promise<Uint8Array>")]
+pub fn image_grayscale(
+    src: Unknown<'_>,
+    out: Uint8Array,
+    width: u32,
+    height: u32,
+    channels: u32,
+    threads: Option<u32>,
+    signal: Option<AbortSignal>,
+) -> Result<AsyncTask<image::ImageTask>> {
+    if channels != 3 && channels != 4 {
+        return Err(range_error(format!(
+            "grayscale: channels must be 3 (RGB) or 4 (RGBA), got {channels}"
+        )));
+    }
+    let op = image::ImageOp::Grayscale {
+        channels: channels as usize,
+    };
+    let pool = task::pool(threads)?;
+    image::ImageTask::start(
+        op,
+        Arg::get(src, "image")?,
+        out,
+        (width, height),
+        pool,
+        signal,
+    )
+}
+
+#[napi(ts_return_type = "Promise<Uint8Array>")]
+pub fn image_box_blur(
+    src: Unknown<'_>,
+    out: Uint8Array,
+    width: u32,
+    height: u32,
+    radius: u32,
+    threads: Option<u32>,
+    signal: Option<AbortSignal>,
+) -> Result<AsyncTask<image::ImageTask>> {
+    let op = image::ImageOp::BoxBlur {
+        radius: radius as usize,
+    };
+    let pool = task::pool(threads)?;
+    image::ImageTask::start(
+        op,
+        Arg::get(src, "image")?,
+        out,
+        (width, height),
+        pool,
+        signal,
+    )
+}
+
+#[napi(ts_return_type = "Promise<Buffer[]>")]
+pub fn hash_passwords(
+    passwords: Vec<String>,
+    salt: Buffer,
+    iterations: u32,
+    key_length: u32,
+    threads: Option<u32>,
+    signal: Option<AbortSignal>,
+) -> Result<AsyncTask<hash::HashTask>> {
+    let pool = task::pool(threads)?;
+    hash::HashTask::start(
+        passwords,
+        salt.to_vec(),
+        iterations,
+        key_length,
+        pool,
+        signal,
+    )
 }

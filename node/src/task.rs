@@ -53,7 +53,7 @@ pub struct KernelTask {
 
 /// The pool for `threads` participants (the core count when `None`), shared by the calls that
 /// ask for as many (shmkern_bindings::pool).
-fn pool(threads: Option<u32>) -> Result<&'static Pool> {
+pub(crate) fn pool(threads: Option<u32>) -> Result<&'static Pool> {
     let threads = threads.map(|n| n as usize);
     if let Some(n) = threads {
         if n == 0 || n > MAX_THREADS {

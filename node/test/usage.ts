@@ -14,6 +14,10 @@ async function main(): Promise<void> {
   const d: number = await shmkern.dot(a, a);
   const m = shmkern.open('data.npy');
   const n: shmkern.Norms = await shmkern.norms(m);
+  const gray: Uint8Array = await shmkern.image.grayscale(new Uint8ClampedArray(4 * 6), 2, 3);
+  const blurred: Uint8Array = await shmkern.image.boxBlur(gray, 2, 3, 1, { out: new Uint8Array(6) });
+  const keys: Buffer[] = await shmkern.hashPasswords(['a', 'b'], 'salt', { iterations: 10 });
+  console.log(blurred.length, keys[0].length);
   console.log(s.mean, total, exact, e.argmax, q, h.counts, g.length, d, n.l2);
 }
 void main;
