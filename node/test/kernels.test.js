@@ -20,6 +20,10 @@ test('sum, stats, minmax, moments, norms: the Rust library\'s bits', async () =>
   for (const [ours, theirs] of [['count', 'count'], ['nanCount', 'nan_count'], ['sum', 'sum'], ['min', 'min'], ['max', 'max'], ['mean', 'mean'], ['variance', 'variance'], ['std', 'std_dev']]) {
     assert.equal(s[ours], c[theirs], ours);
   }
+  // The exact moments' sum is the exact sum, rounded once: the command's `--accuracy exact` bits.
+  const em = await shmkern.exactMoments(x);
+  assert.equal(em.sum, cli(['sum', fx, '--dtype', 'f64', '--accuracy', 'exact']).sum);
+  assert.equal(em.count, x.length);
   const m = await shmkern.minmax(x);
   const cm = cli(['reduce', 'minmax', fx, '--dtype', 'f64']);
   assert.deepEqual([m.min, m.argmin, m.max, m.argmax], [cm.min, cm.argmin, cm.max, cm.argmax]);
