@@ -73,6 +73,13 @@ export function histogram(data: NumericArray, options?: CallOptions & { bins?: n
 export function quantiles(data: NumericArray, q: number[], options?: CallOptions): Promise<(number | null)[]>;
 /** Stats of each group 0..groups-1 of an integer key array. */
 export function groupStats(keys: IntegerArray, values: NumericArray, groups: number, options?: CallOptions & { ddof?: number }): Promise<Stats[]>;
+export interface Describe {
+  count: number; nanCount: number; mean: number | null; std: number | null; min: Element | null;
+  q25: number | null; q50: number | null; q75: number | null; max: Element | null;
+  skewness: number | null; kurtosis: number | null;
+}
+/** pandas' describe() (std with ddof 1, quartiles by numpy's 'linear' method) plus skewness and excess kurtosis. */
+export function describe(data: NumericArray, options?: CallOptions): Promise<Describe>;
 /** A .npy file, or a raw little-endian one with `dtype`, mapped copy-on-write as a typed array (no copy into the JS heap). */
 export function open(path: string, options?: { dtype?: 'f64' | 'f32' | 'i8' | 'i16' | 'i32' | 'i64' | 'u8' | 'u16' | 'u32' | 'u64' }): NumericArray;
 

@@ -135,6 +135,19 @@ module.exports = {
       if (!Number.isInteger(groups) || groups < 0) throw new RangeError(`groupStats: groups must be a non-negative integer, got ${groups}`);
       return native.groupStats(keys, values, groups, u(o.ddof), u(o.threads), u(s));
     }),
+  /** pandas' describe() of one array plus skewness and excess kurtosis, the keys of `shmkern describe --json`. */
+  describe: async (data, o) => {
+    const opts = { ...(o || {}), ddof: 1 };
+    const [s, m, q] = await Promise.all([
+      module.exports.stats(data, opts),
+      module.exports.moments(data, opts),
+      module.exports.quantiles(data, [0.25, 0.5, 0.75], o),
+    ]);
+    return {
+      count: s.count, nanCount: s.nanCount, mean: m.mean, std: m.std, min: s.min,
+      q25: q[0], q50: q[1], q75: q[2], max: s.max, skewness: m.skewness, kurtosis: m.kurtosis,
+    };
+  },
   /** Image transforms on the pool, into `out` (default: a new Uint8Array of width × height). */
   image: {
     /** The luma plane of an RGB or RGBA image (`channels` 3 or 4; default from the length). */

@@ -47,6 +47,13 @@ test('dot, covariance, quantiles, histogram: the Rust library\'s bits', async ()
   assert.deepEqual(h.counts, cli(['hist', fx, '--bins', '9', '--dtype', 'f64']).counts);
 });
 
+test('describe: the command\'s describe --json, bit for bit', async () => {
+  const d = await shmkern.describe(x);
+  const c = cli(['describe', fx, '--dtype', 'f64']);
+  const keys = { nanCount: 'nan_count' };
+  for (const k of Object.keys(d)) assert.equal(d[k], c[keys[k] || k], k);
+});
+
 test('the same bits for every thread count, every element type', async () => {
   const r = rng(3);
   const types = [Float64Array, Float32Array, Int8Array, Int16Array, Int32Array, Uint8Array, Uint8ClampedArray, Uint16Array, Uint32Array];

@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   const h: shmkern.Histogram = await shmkern.histogram(a, { bins: 4, range: [0, 1] });
   const g: shmkern.Stats[] = await shmkern.groupStats(new Uint8Array(1000), a, 3);
   const d: number = await shmkern.dot(a, a);
+  const desc: shmkern.Describe = await shmkern.describe(a);
+  console.log(desc.q50);
   const m = shmkern.open('data.npy');
   const n: shmkern.Norms = await shmkern.norms(m);
   const gray: Uint8Array = await shmkern.image.grayscale(new Uint8ClampedArray(4 * 6), 2, 3);
