@@ -6,8 +6,8 @@
 //! `p = max(exponent field, 1) − 1` in `0..=2045` (subnormals have field 0 and `p = 0`). So every
 //! finite double is an integer multiple of `2^-1074`, and an exact sum is an integer on that scale.
 //! [`Superaccumulator`] holds it as [`CHUNKS`] = 67 signed `i64` *chunks*: chunk `k` weighs `2^(32k − 1074)`,
-//! so the value is `Σ chunk[k] · 2^(32k − 1074)`. An integer `K` (`|K| < 2^62`) at bit position
-//! `p` is added by cutting `|K| · 2^(p mod 32)` (below `2^93`) into three 32-bit parts, added with
+//! so the value is `Σ chunk[k] · 2^(32k − 1074)`. An integer `K` (any `i64`) at bit position
+//! `p` is added by cutting `|K| · 2^(p mod 32)` (at most `2^94`) into three 32-bit parts, added with
 //! `K`'s sign to chunks `p / 32`, `p / 32 + 1` and `p / 32 + 2`: three integer adds, no branch. A
 //! double is `K = ±M` at its own `p`.
 //!
@@ -90,7 +90,7 @@ const TOP: usize = CHUNKS - 1;
 /// Adds between two normalizations (each add changes a chunk by less than `2^32`).
 const ADDS_PER_CARRY: u32 = 1 << 10;
 /// Elements reduced by one fold: `FOLD_LEN · (2^50 + 1)` must stay below `2^63`.
-const FOLD_LEN: usize = BLOCK_LEN;
+pub(super) const FOLD_LEN: usize = BLOCK_LEN;
 /// `s − e` of step 2: `|x| ≤ 2^(s−2)` keeps `σ + x` in one binade.
 const MARGIN: i32 = 3;
 /// Folds before the remainders of a block are added one by one.
@@ -142,7 +142,7 @@ pub struct Superaccumulator {
     nan: u8,
     pos_inf: u8,
     neg_inf: u8,
-    not_only_neg_zero: u8,
+    pub(super) not_only_neg_zero: u8,
 }
 
 const _: () = assert!(std::mem::size_of::<Superaccumulator>() == 8 * (CHUNKS + 1));
@@ -221,12 +221,12 @@ impl Superaccumulator {
         self.add_int((mant ^ neg) - neg, (field.max(1) - 1) as u32);
     }
 
-    /// Adds `k · 2^(p − 1074)`, with `|k| < 2^62` and `p ≤ 2045`.
+    /// Adds `k · 2^(p − 1074)`, for any `k` and `p ≤ 2045`.
     #[inline(always)]
-    fn add_int(&mut self, k: i64, p: u32) {
-        debug_assert!(k.unsigned_abs() < 1 << 62 && p <= 2045);
+    pub(super) fn add_int(&mut self, k: i64, p: u32) {
+        debug_assert!(p <= 2045);
         let neg = k >> 63;
-        let v = u128::from(k.unsigned_abs()) << (p % CHUNK_BITS); // < 2^93
+        let v = u128::from(k.unsigned_abs()) << (p % CHUNK_BITS); // ≤ 2^94: three parts < 2^32
         let idx = (p / CHUNK_BITS) as usize; // ≤ 63
         let parts = [
             (v as u64 & LOW_MASK) as i64,
@@ -408,7 +408,7 @@ fn one_by_one<T: Float>(acc: &mut Superaccumulator, x: &[T]) {
 
 /// Adds one block of exactly [`FOLD_LEN`] elements to `acc`; `a` and `b` are scratch.
 #[inline(always)]
-fn block<'s, T: Float>(
+pub(super) fn block<'s, T: Float>(
     acc: &mut Superaccumulator,
     x: &[T; FOLD_LEN],
     mut a: &'s mut [f64; FOLD_LEN],
@@ -509,41 +509,6 @@ fn dot_chunk_generic<T: Float>((x, y): (&[T], &[T])) -> Superaccumulator {
 }
 
 super::isa::isa_dispatch!(dot_chunk_isa, dot_chunk, dot_chunk_generic, <T: Float>((&[T], &[T])) -> Superaccumulator);
-
-/// The NaN count of `x` and the exact sums of its other elements and of their squares: the
-/// chunk of [`ExactMoments`](super::ExactMoments). NaNs go in as `−0.0` (nothing, and no say in
-/// the sign of a zero sum); each square as its rounded value and its exact rounding error, as
-/// [`dot_chunk`] splits products.
-#[inline(always)]
-fn power_chunk_generic<T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumulator) {
-    let (mut s1, mut s2) = (Superaccumulator::new(), Superaccumulator::new());
-    let mut nans = 0u64;
-    let (mut a, mut b) = ([0.0f64; FOLD_LEN], [0.0f64; FOLD_LEN]);
-    let (mut v, mut p, mut e) = (
-        [-0.0f64; FOLD_LEN],
-        [-0.0f64; FOLD_LEN],
-        [-0.0f64; FOLD_LEN],
-    );
-    for blk in x.chunks(FOLD_LEN) {
-        for i in 0..FOLD_LEN {
-            let u = blk.get(i).map_or(-0.0, |u| u.widen());
-            let nan = u.is_nan();
-            nans += u64::from(nan);
-            v[i] = if nan { -0.0 } else { u };
-            let q = v[i] * v[i];
-            let r = v[i].mul_add(v[i], -q);
-            (p[i], e[i]) = (q, if r.is_finite() && r != 0.0 { r } else { -0.0 });
-        }
-        block(&mut s1, &v, &mut a, &mut b);
-        block(&mut s2, &p, &mut a, &mut b);
-        block(&mut s2, &e, &mut a, &mut b);
-    }
-    s1.normalize();
-    s2.normalize();
-    (nans, s1, s2)
-}
-
-super::isa::isa_dispatch!(power_chunk_isa, power_chunk, power_chunk_generic, <T: Float> -> (u64, Superaccumulator, Superaccumulator));
 
 #[cfg(test)]
 mod tests {

@@ -55,6 +55,7 @@ mod passes;
 mod power_sums;
 mod prefetch;
 pub(crate) mod quantile;
+mod square_pieces;
 mod stats;
 mod sum;
 mod tree;

@@ -1,5 +1,6 @@
 //! Exact moments: [`ExactMoments`], whose partial [`PowerSums`] keeps the count, the NaN count, and
-//! `Σx` and `Σx²` **exactly** (two [`Superaccumulator`]s, each square split exactly into two
+//! `Σx` and `Σx²` **exactly** (two [`Superaccumulator`]s, fed by `square_pieces.rs`: each value
+//! cut into integer pieces whose products sum exactly, or each square split exactly into two
 //! doubles with a fused multiply-add). Its merge is exact, so partials merged in any order and
 //! grouping give the same bits; the mean and the variance are computed from the exact sums in
 //! big-integer arithmetic and rounded once:
@@ -17,8 +18,9 @@
 
 use super::bigint::Big;
 use super::element::Float;
-use super::exact::{self, Superaccumulator};
+use super::exact::Superaccumulator;
 use super::kernel::{ChunkAt, Kernel};
+use super::square_pieces;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -187,7 +189,7 @@ impl<T: Float> Kernel for ExactMoments<T> {
         if x.is_empty() {
             return PowerSums::empty();
         }
-        let (nans, s1, s2) = exact::power_chunk(x);
+        let (nans, s1, s2) = square_pieces::power_chunk(x);
         PowerSums {
             count: x.len() as u64 - nans,
             nan_count: nans,
