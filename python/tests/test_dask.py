@@ -4,6 +4,7 @@ for any chunking and split_every; Dask's own sum and var for comparison."""
 import json
 import os
 import random
+import struct
 import subprocess
 
 import numpy as np
@@ -43,7 +44,7 @@ def test_same_bits_as_one_call(client, tmp_path):
         x = da.from_array(a, chunks=chunks)
         split_every = rnd.choice([2, 3, 5, 8, None])
         got_sum = shmkern.dask.sum(x, split_every=split_every).compute()
-        got = shmkern.dask.stats(x, ddof=1, split_every=split_every).compute()
+        got = shmkern.dask.exact_moments(x, ddof=1, split_every=split_every).compute()
         assert got_sum == want_sum, (chunks, split_every)
         assert got == want, (chunks, split_every)
         theirs_sum.add(float(x.sum(split_every=split_every).compute()))
@@ -62,8 +63,49 @@ def test_same_bits_as_one_call(client, tmp_path):
         assert float(json.loads(out)["sum"]) == want_sum
 
 
+def bits(v):
+    return struct.pack("<d", v) if isinstance(v, float) else v
+
+
+def test_stats_integers_and_histograms(client):
+    """stats (the exact moments with min and max), integer sums and histograms: the same result
+    as one call on the whole array, for every chunking; the ±0 and NaN cases of the extremes."""
+    rnd = random.Random(5)
+    rng = np.random.default_rng(5)
+    f = rng.normal(0.0, 3.0, size=300_007)
+    f[rng.integers(0, f.size, 50)] = np.nan
+    f[rng.integers(0, f.size, 50)] = 0.0
+    ints = rng.integers(-(2**62), 2**62, size=300_007, dtype=np.int64)  # the sum leaves int64
+    want_stats, one = shmkern.stats(f, ddof=1), shmkern.exact_moments(f, ddof=1)
+    want_hist = shmkern.histogram(f, 37, (-5.0, 5.0))
+    for chunks in chunkings(f.size, rnd):
+        split_every = rnd.choice([2, 3, 5, None])
+        x, n = da.from_array(f, chunks=chunks), da.from_array(ints, chunks=chunks)
+        got = shmkern.dask.stats(x, ddof=1, split_every=split_every).compute()
+        for k, v in one.to_dict().items():
+            assert bits(getattr(got, k)) == bits(v), (k, chunks)
+        assert bits(got.min) == bits(want_stats.min) and bits(got.max) == bits(want_stats.max)
+        assert shmkern.dask.sum(n, split_every=split_every).compute() == int(
+            sum(int(v) for v in ints)
+        )
+        assert shmkern.dask.histogram(x, 37, (-5.0, 5.0), split_every).compute() == want_hist
+    # The sign of a zero extreme does not depend on which chunk holds which zero.
+    z = np.array([0.0, 1.0, -0.0, np.nan, 2.0, -1.0, 0.0, -1.0])
+    for chunks in (1, 2, 3, 8):
+        got = shmkern.dask.stats(da.from_array(z, chunks=chunks)).compute()
+        assert (bits(got.min), bits(got.max)) == (bits(-1.0), bits(2.0))
+        zeros = da.from_array(np.array([0.0, -0.0, np.nan, 0.0]), chunks=chunks)
+        got = shmkern.dask.stats(zeros).compute()
+        assert (bits(got.min), bits(got.max)) == (bits(-0.0), bits(0.0))
+    assert shmkern.dask.stats(da.from_array(np.array([np.nan]), chunks=1)).compute().min is None
+
+
 def test_bad_input(client):
     with pytest.raises(TypeError, match="float32 or float64"):
-        shmkern.dask.sum(da.arange(10, chunks=3))
+        shmkern.dask.stats(da.arange(10, chunks=3))
+    with pytest.raises(TypeError, match="integer, float32 or float64"):
+        shmkern.dask.sum(da.ones(10, chunks=3, dtype=bool))
+    with pytest.raises(ValueError, match="range"):
+        shmkern.dask.histogram(da.ones(10, chunks=3), 4)
     with pytest.raises(ValueError, match="exact"):
         shmkern.dask.sum(da.ones(10, chunks=3), accuracy="fast")
