@@ -141,9 +141,9 @@ fn opts_len(chunk_len: usize) -> ParOptions<'static> {
 fn concurrent_callers_mixed_jobs_match_sequential() {
     const CALLERS: u64 = 4;
     const JOBS: usize = if cfg!(miri) { EDGE_LENS.len() } else { 10_000 };
-    const MAX_LEN: usize = if cfg!(miri) { 4_000 } else { 200_000 };
+    const MAX_LEN: usize = if cfg!(miri) { 2_500 } else { 200_000 };
     const EDGE_LENS: [usize; 8] = if cfg!(miri) {
-        [0, 1, 999, 1_000, 1_001, 2_000, 3_001, MAX_LEN]
+        [0, 1, 999, 1_000, 1_001, 1_999, 2_001, MAX_LEN]
     } else {
         [
             0,
@@ -310,7 +310,7 @@ fn float_reduce_is_bit_identical_for_every_thread_count() {
     let mut order_matters = false;
     // Under Miri fewer and shorter cases; the default grid's are a single chunk there.
     let (cases, short, long) = if cfg!(miri) {
-        (9, 1_000, 3_001)
+        (6, 1_000, 3_001)
     } else {
         (30, 5_000, 300_001)
     };
@@ -1102,7 +1102,7 @@ fn metrics_count_tasks_and_chunks() {
 fn many_callers_on_small_pool_fall_back_and_stay_correct() {
     let pool = Pool::builder().threads(2).inline_below(0).build().unwrap();
     let (n, calls) = if cfg!(miri) {
-        (2_000, 6)
+        (2_000, 3)
     } else {
         (50_000, 300)
     };
