@@ -35,6 +35,7 @@ mod framework;
 mod futex;
 mod group;
 mod kernels;
+mod numpy;
 mod plot;
 mod pool;
 mod scaling;

@@ -16,6 +16,13 @@
 //! copy (`par_sort_unstable_by(total_cmp)`, the copy inside the timing). Results are compared
 //! before timing (counts and extremes equal; moments within 1e-9; quantiles equal).
 //!
+//! numpy's single calls that do the same (`np.var`, `np.argmax`, `np.histogram`, `np.quantile`,
+//! `np.dot`, and pandas' `describe()` when pandas is installed) run first, in a Python child over
+//! the same values (`numpy_suite.py`, [`NUMPY_REPS`] calls each); their results are checked
+//! against shmkern's (positions, counts and quartiles equal, variance and dot product to 1e-9) and
+//! their times printed beside shmkern's in a last table. Without `python3` or numpy the table is
+//! left out, and the output says so.
+//!
 //! A second table: the two-column kernels (`Dot` fast and compensated, `ExactDot`, `Covariance`)
 //! over the buffer's two halves as two columns, against the two-stream bandwidth loop over the same
 //! bytes (the target for `Dot` is ×0.9 of it) and rayon's `par_iter().zip()` dot product.
@@ -27,8 +34,9 @@
 //! [`REPS`] single calls, the variants of a round run back to back in a rotating order.
 
 use crate::common::bandwidth::{bandwidth, bandwidth2};
-use crate::common::buffer::{f64_value, Buffer};
-use crate::common::report::{self, back_to_back as once, fmt_time, Variant};
+use crate::common::buffer::{f64_value, Buffer, BYTES};
+use crate::common::report::{self, back_to_back as once, fmt_time, Stats, Variant};
+use crate::numpy::{self, Call};
 use rayon::prelude::*;
 use shmkern::kernels::{Accuracy, Covariance, Dot, ExactDot, ExactMoments, Isa, MinMax, Moments};
 use shmkern::{ParOptions, Pool};
@@ -37,6 +45,8 @@ use std::time::{Duration, Instant};
 
 /// Single calls per variant; the median is reported.
 const REPS: usize = 7;
+/// Single calls of each numpy function (a quantile call takes seconds).
+const NUMPY_REPS: usize = 3;
 /// Participants of every variant.
 const THREADS: usize = 2;
 /// The quartiles `describe` and the quantile rows ask for.
@@ -154,6 +164,14 @@ pub fn run() {
              anonymous mapping of f64 (every page written before timing); bandwidth loop on {isa:?}"
         ),
     );
+    // numpy first, in its own process, before this one maps its gigabyte.
+    let (calls, version) = match numpy::run(BYTES / 8, NUMPY_REPS) {
+        Ok(found) => found,
+        Err(why) => {
+            println!("!!! numpy's calls left out: {why}");
+            (Vec::new(), String::new())
+        }
+    };
     let mut buf = Buffer::new(false);
     buf.fill(THREADS, f64_value);
     let pool = Pool::builder().threads(THREADS).build().expect("pool");
@@ -161,12 +179,63 @@ pub fn run() {
         .num_threads(THREADS)
         .build()
         .expect("rayon pool");
-    report::section(|| table(&buf, &pool, &ray, isa));
-    report::section(|| pairs_table(&buf, &pool, &ray, isa));
+    let (mut ours, mut dot) = (Vec::new(), Vec::new());
+    let on = On {
+        buf: &buf,
+        pool: &pool,
+        ray: &ray,
+        isa,
+        calls: &calls,
+    };
+    report::section(|| ours = table(on));
+    report::section(|| dot = pairs_table(on));
+    if !calls.is_empty() {
+        numpy::print_table(
+            &calls,
+            &version,
+            THREADS,
+            &[
+                ("np.var", "`stats`", ours[1].median),
+                ("np.argmax", "`MinMax`", ours[4].median),
+                ("np.histogram", "`histogram`", ours[6].median),
+                ("np.quantile", "`quantiles`", ours[8].median),
+                ("pandas describe", "`describe`'s calls", ours[10].median),
+                ("np.dot", "`Dot`", dot[1].median),
+            ],
+        );
+    }
     report::print_total(started);
 }
 
-fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
+/// Checks numpy's result of `name`, when it made that call, with `same`.
+fn check_numpy(calls: &[Call], name: &str, same: impl Fn(&str) -> bool) {
+    if let Some(c) = numpy::find(calls, name) {
+        assert!(
+            same(&c.result),
+            "{name} gave {}, shmkern otherwise",
+            c.result
+        );
+    }
+}
+
+/// numpy's floats, as its script printed them (shortest round-trip `repr`s, so exact).
+fn floats(s: &str) -> Vec<f64> {
+    s.split(',').map(|v| v.parse().expect("a float")).collect()
+}
+
+/// What each table of the suite runs on: the data, the two pools, the bandwidth loop's ISA and
+/// numpy's calls (empty without numpy).
+#[derive(Clone, Copy)]
+struct On<'a> {
+    buf: &'a Buffer,
+    pool: &'a Pool,
+    ray: &'a rayon::ThreadPool,
+    isa: Isa,
+    calls: &'a [Call],
+}
+
+fn table(on: On<'_>) -> Vec<Stats> {
+    let (buf, pool, ray, isa, calls) = (on.buf, on.pool, on.ray, on.isa, on.calls);
     let x = buf.view::<f64>();
     let w = buf.view::<u64>();
     let opts = ParOptions::default();
@@ -201,6 +270,23 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
     let describe_reads = done.into_inner() / x.len() as u64;
     let rq = ray.install(|| rayon_quantiles(x));
     assert_eq!(q, rq.iter().map(|&v| Some(v)).collect::<Vec<_>>());
+    // numpy's single calls did the same: the same extremes' position, counts and quartiles (bit
+    // for bit), the variance to 1e-9.
+    let quartile_bits = |r: &str| {
+        let theirs: Vec<u64> = floats(r).iter().map(|v| v.to_bits()).collect();
+        theirs == q.iter().map(|v| v.unwrap().to_bits()).collect::<Vec<_>>()
+    };
+    check_numpy(calls, "np.var", |r| {
+        close(floats(r)[0], m.variance(0).unwrap())
+    });
+    check_numpy(calls, "np.argmax", |r| r.parse() == Ok(e.max().unwrap().1));
+    check_numpy(calls, "np.histogram", |r| {
+        r.split(',')
+            .map(|c| c.parse::<u64>().unwrap())
+            .eq(h.counts.iter().copied())
+    });
+    check_numpy(calls, "np.quantile", quartile_bits);
+    check_numpy(calls, "pandas describe", quartile_bits);
 
     let rows: Vec<(&str, u64)> = vec![
         ("two-thread read-bandwidth loop (`u64` XOR)", 1),
@@ -322,6 +408,7 @@ fn table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
         verdict(d <= 4.0)
     );
     println!();
+    s
 }
 
 /// `Σ x·y` as a rayon user writes it.
@@ -331,7 +418,8 @@ fn rayon_dot(x: &[f64], y: &[f64]) -> f64 {
 
 /// The two-column kernels over the two halves of the buffer (64 Mi rows of two `f64` columns),
 /// against the two-stream bandwidth loop over the same bytes and rayon's dot product.
-fn pairs_table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
+fn pairs_table(on: On<'_>) -> Vec<Stats> {
+    let (buf, pool, ray, isa, calls) = (on.buf, on.pool, on.ray, on.isa, on.calls);
     let all = buf.view::<f64>();
     let (x, y) = all.split_at(all.len() / 2);
     let words = buf.view::<u64>();
@@ -342,6 +430,9 @@ fn pairs_table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
     assert!(
         (fast - exact).abs() <= 1e-9 * exact.abs() && (theirs - exact).abs() <= 1e-9 * exact.abs()
     );
+    check_numpy(calls, "np.dot", |r| {
+        (floats(r)[0] - exact).abs() <= 1e-9 * exact.abs()
+    });
     let names = [
         "two-thread two-stream read-bandwidth loop (`u64` XOR)",
         "`Dot` (fast)",
@@ -411,4 +502,5 @@ fn pairs_table(buf: &Buffer, pool: &Pool, ray: &rayon::ThreadPool, isa: Isa) {
         if r >= 0.9 { "holds" } else { "does NOT hold" }
     );
     println!();
+    s
 }
