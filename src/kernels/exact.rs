@@ -97,11 +97,11 @@ const MARGIN: i32 = 3;
 const MAX_FOLDS: u32 = 6;
 /// Largest `floor(log2 max|x|)` a fold takes: `σ + x < 2^(s+1)` must stay below `2^1024`.
 const FOLD_MAX_EXP: i32 = 1023 - MARGIN;
-const SIGN: u64 = 1 << 63;
-const ABS: u64 = !SIGN;
+pub(super) const SIGN: u64 = 1 << 63;
+pub(super) const ABS: u64 = !SIGN;
 const FRAC: u64 = (1 << 52) - 1;
 /// Bits of `+∞`: an absolute value with these bits or more is `∞` or NaN.
-const INF_BITS: u64 = 0x7ff0_0000_0000_0000;
+pub(super) const INF_BITS: u64 = 0x7ff0_0000_0000_0000;
 
 const _: () = assert!((FOLD_LEN as u128) * ((1 << 50) + 1) < (1 << 63));
 const _: () = assert!((1u64 << CHUNK_BITS) * (ADDS_PER_CARRY as u64 + 1) < (1 << 62));
@@ -356,7 +356,7 @@ impl Superaccumulator {
 /// `floor(log2 v)` of a positive finite double given by its bits (`0 < bits < INF_BITS`); for
 /// larger bits (the OR of several doubles' bits may look like ∞ or NaN) 1024.
 #[inline(always)]
-fn exponent(bits: u64) -> i32 {
+pub(super) fn exponent(bits: u64) -> i32 {
     debug_assert!(bits != 0);
     if bits >= 1 << 52 {
         ((bits >> 52) as i32 - 1023).min(1024)

@@ -44,7 +44,7 @@
 //! block (a square is `+0.0` at least).
 
 use super::element::Float;
-use super::exact::{self, Superaccumulator, FOLD_LEN};
+use super::exact::{self, exponent, Superaccumulator, ABS, FOLD_LEN, INF_BITS, SIGN};
 
 /// Values under one plan: four times [`FOLD_LEN`], to spread the reductions of the accumulators
 /// and the adds into the sums over many values; as many as the pieces' bounds allow.
@@ -59,23 +59,9 @@ const MAX_EXP: i32 = 500;
 /// Smallest `e_min` the pieces take: squares at least `2^-960`, where the general path's
 /// rounding-error split is exact too.
 const MIN_EXP: i32 = -480;
-const SIGN: u64 = 1 << 63;
-const ABS: u64 = !SIGN;
-const INF_BITS: u64 = 0x7ff0_0000_0000_0000;
 
 // The block's sums are `i64`: at most `BLOCK · 2^50`, and off the diagonal twice that, below 2^63.
 const _: () = assert!((BLOCK as u128) << (2 * PIECE_BITS - 2) <= 1 << 60);
-
-/// `floor(log2 v)` of a positive finite double given by its bits.
-#[inline(always)]
-fn exponent(bits: u64) -> i32 {
-    debug_assert!(bits != 0 && bits < INF_BITS);
-    if bits >= 1 << 52 {
-        (bits >> 52) as i32 - 1023
-    } else {
-        63 - bits.leading_zeros() as i32 - 1074
-    }
-}
 
 /// One read of a block: the bits of its largest `|x|` (NaN above `∞`) and of its smallest
 /// nonzero one (0 when there is none).
