@@ -109,19 +109,24 @@ macro_rules! isa_dispatch {
         unsafe { $generic::<$v, $t>($x) }
     };
     ($on:ident, $best:ident, vector $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
-        $crate::kernels::isa::isa_dispatch!(@def vector, $on, $best, $generic, $t, $bound, $ret, &[$t]);
+        $crate::kernels::isa::isa_dispatch!(@def vector, $crate::kernels::f64x8::isa, $on, $best, $generic, $t, $bound, $ret, &[$t]);
+    };
+    // `$generic::<L, T>` with `L` another family of per-ISA types (a module `$isa` naming one type
+    // per ISA, as `f64x8::isa` does): `i64x8::isa`.
+    ($on:ident, $best:ident, vector($isa:path) $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
+        $crate::kernels::isa::isa_dispatch!(@def vector, $isa, $on, $best, $generic, $t, $bound, $ret, &[$t]);
     };
     // Another input than one slice (two columns: `($in)` is `(&[T], &[T])`).
     ($on:ident, $best:ident, $generic:ident, <$t:ident: $bound:path>($in:ty) -> $ret:ty) => {
-        $crate::kernels::isa::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret, $in);
+        $crate::kernels::isa::isa_dispatch!(@def plain, $crate::kernels::f64x8::isa, $on, $best, $generic, $t, $bound, $ret, $in);
     };
     ($on:ident, $best:ident, $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
-        $crate::kernels::isa::isa_dispatch!(@def plain, $on, $best, $generic, $t, $bound, $ret, &[$t]);
+        $crate::kernels::isa::isa_dispatch!(@def plain, $crate::kernels::f64x8::isa, $on, $best, $generic, $t, $bound, $ret, &[$t]);
     };
-    (@def $mode:ident, $on:ident, $best:ident, $generic:ident, $t:ident, $bound:path, $ret:ty, $in:ty) => {
+    (@def $mode:ident, $isa:path, $on:ident, $best:ident, $generic:ident, $t:ident, $bound:path, $ret:ty, $in:ty) => {
         pub(crate) fn $on<$t: $bound>(isa: $crate::kernels::isa::Isa, x: $in) -> Option<$ret> {
             #[allow(unused_imports)]
-            use $crate::kernels::f64x8::isa;
+            use $isa as isa;
             /// `$generic` compiled with AVX2 and FMA.
             ///
             /// # Safety

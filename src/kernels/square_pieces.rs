@@ -16,17 +16,19 @@
 //! three for `f64` values within 24 binades of each other, two for `f32` within 27.
 //!
 //! So `x² = Σ_{k,l} K_k K_l · U_k U_l`, and every product `K_k K_l` is an integer of at most
-//! `2^50` (a signed 32 × 32 → 64-bit multiply, which every vector ISA has). The block's sums
-//! `Σ_i K_{i,k}` and `Σ_i K_{i,k} K_{i,l}` (at most `2^60`, twice that off the diagonal: `i64`)
-//! are exact integer sums that the compiler vectorizes freely; each goes into the
-//! [`Superaccumulator`] as one integer at its unit. One pass, `n + n(n+1)/2` integer
-//! accumulators, no fold chains: for `f64` three splits and six products a value, about a third of
-//! the work of folding the values, their squares and the squares' rounding errors.
+//! `2^50` (a signed 32 × 32 → 64-bit multiply, which every vector ISA has). The products of one
+//! unit — those of degree `d = k + l`, at most five ordered pairs — are summed together, and the
+//! block's sums `Σ_i K_{i,k}` and `Σ_i Σ_{k+l=d} K_{i,k} K_{i,l}` (at most `5 · 2^60`: `i64`) are
+//! exact integer sums in any order; each goes into the [`Superaccumulator`] as one integer at its
+//! unit. One pass, `n + 2n − 1` integer accumulators, no fold chains: for `f64` three splits and
+//! six products a value, about a third of the work of folding the values, their squares and the
+//! squares' rounding errors.
 //!
 //! The pass also reads the *next* block for its range (largest and smallest nonzero `|x|`, an
 //! integer max and min): the pieces are compute-bound and a scan of its own is memory-bound, and
 //! fused, the next block's reads overlap this one's arithmetic. The block after that is
-//! prefetched into L2 before each pass.
+//! prefetched into L2 as the pass goes (on AVX2 and AVX-512, whose loop is written with explicit
+//! vectors: `square_rows.rs`) or before it (the auto-vectorized loop of the other ISAs).
 //!
 //! # When a block takes the general path
 //!
@@ -45,6 +47,8 @@
 
 use super::element::Float;
 use super::exact::{self, exponent, Superaccumulator, ABS, FOLD_LEN, INF_BITS, SIGN};
+use super::i64x8::I64x8;
+use super::square_rows::{self, DEGREES};
 
 /// Values under one plan: four times [`FOLD_LEN`], to spread the reductions of the accumulators
 /// and the adds into the sums over many values; as many as the pieces' bounds allow.
@@ -60,8 +64,10 @@ const MAX_EXP: i32 = 500;
 /// rounding-error split is exact too.
 const MIN_EXP: i32 = -480;
 
-// The block's sums are `i64`: at most `BLOCK · 2^50`, and off the diagonal twice that, below 2^63.
-const _: () = assert!((BLOCK as u128) << (2 * PIECE_BITS - 2) <= 1 << 60);
+// The block's sums are `i64`: a degree's sum is at most `BLOCK · MAX_PIECES · 2^50`, below 2^63;
+// its terms' degrees fit the loops' accumulators.
+const _: () = assert!((BLOCK as u128 * MAX_PIECES as u128) << (2 * PIECE_BITS - 2) < 1 << 63);
+const _: () = assert!(DEGREES == 2 * MAX_PIECES as usize - 1);
 
 /// One read of a block: the bits of its largest `|x|` (NaN above `∞`) and of its smallest
 /// nonzero one (0 when there is none).
@@ -104,29 +110,40 @@ fn sigma(s: i32) -> f64 {
 }
 
 /// The pieces' sums of one block, `N` pieces a value with units `2^(top − 26k)` (`k = 1..=N`):
-/// `Σ K_k` and `Σ K_k K_l` (`k ≤ l`; the rest of the square is unused). `NAN`: the block has
-/// NaNs, which are taken as zero.
+/// `Σ K_k` and, by degree `d`, `Σ_{k+l=d} K_k K_l` over every ordered pair (the square's terms
+/// of one unit), for NaN-free values; and the range of `next`, as [`scan`] gives it or (the
+/// explicit loop) a wider one with the same plan's sums (`square_rows.rs`).
 ///
 /// The same loop [`scan`]s the `next` block: its reads from memory then overlap the arithmetic,
 /// where a scan of its own would leave the memory idle while this block is cut (the pieces are
-/// compute-bound, the scan memory-bound).
+/// compute-bound, the scan memory-bound). On lanes with vector integer operations the loop is
+/// written with them and prefetches `after` row by row (`square_rows.rs`); elsewhere it is the
+/// auto-vectorized loop below, and the caller prefetches.
+///
+/// # Safety
+///
+/// The CPU supports `L`'s instruction set.
 #[inline(always)]
-fn pieces<const N: usize, const NAN: bool, T: Float>(
-    x: &[T; BLOCK],
+unsafe fn pieces<L: I64x8, const N: usize, X: Float, T: Float>(
+    x: &[X; BLOCK],
     top: i32,
     next: &[T; BLOCK],
-) -> ([i64; N], [[i64; N]; N], (u64, u64)) {
+    after: *const T,
+) -> ([i64; N], [i64; DEGREES], (u64, u64)) {
     let sig: [f64; N] = std::array::from_fn(|k| sigma(top + 52 - PIECE_BITS * (k as i32 + 1)));
+    if L::NATIVE {
+        // SAFETY: `L`'s ISA is the caller's guarantee.
+        return unsafe { square_rows::rows::<L, N, X, T>(x, &sig, next, after) };
+    }
     let mut sums = [0u64; N];
-    let mut prods = [[0i64; N]; N];
+    let mut degrees = [0i64; DEGREES];
     let mut rest = 0u64;
     let (mut max, mut min) = (0i64, i64::MAX);
     for (v, w) in x.iter().zip(next) {
         let b = w.widen().to_bits() & ABS;
         max = max.max(b as i64);
         min = min.min((b.wrapping_sub(1) ^ SIGN) as i64);
-        let v = v.widen();
-        let mut r = if NAN && v.is_nan() { 0.0 } else { v };
+        let mut r = v.widen();
         let mut k = [0u64; N];
         for p in 0..N {
             let t = sig[p] + r;
@@ -141,9 +158,10 @@ fn pieces<const N: usize, const NAN: bool, T: Float>(
         rest |= r.to_bits() & ABS;
         for p in 0..N {
             sums[p] = sums[p].wrapping_add(k[p]);
-            for q in p..N {
-                // A signed 32 × 32 → 64-bit product, exact.
-                prods[p][q] += i64::from(k[p] as i32) * i64::from(k[q] as i32);
+            // Signed 32 × 32 → 64-bit products, exact; each pair off the diagonal once, doubled.
+            degrees[2 * p] += i64::from(k[p] as i32) * i64::from(k[p] as i32);
+            for q in p + 1..N {
+                degrees[p + q] += 2 * i64::from(k[p] as i32) * i64::from(k[q] as i32);
             }
         }
     }
@@ -154,30 +172,33 @@ fn pieces<const N: usize, const NAN: bool, T: Float>(
     });
     (
         sums,
-        prods,
+        degrees,
         (max as u64, (min as u64 ^ SIGN).wrapping_add(1)),
     )
 }
 
-/// Adds the block's pieces to the sums: `Σ K_k` at unit `U_k`, `(2 −[k = l]) Σ K_k K_l` at
-/// `U_k U_l`; `top` is `log2 U_0`.
+/// Adds the block's pieces to the sums: `Σ K_k` at unit `U_k`, the degree-`d` products at
+/// `U_0² · 2^(-26d)`; `top` is `log2 U_0`.
+///
+/// # Safety
+///
+/// The CPU supports `L`'s instruction set.
 #[inline(always)]
-fn add_pieces<const N: usize, const NAN: bool, T: Float>(
-    s1: &mut Superaccumulator,
-    s2: &mut Superaccumulator,
-    x: &[T; BLOCK],
+unsafe fn add_pieces<L: I64x8, const N: usize, X: Float, T: Float>(
+    (s1, s2): (&mut Superaccumulator, &mut Superaccumulator),
+    x: &[X; BLOCK],
     top: i32,
-    next: &[T; BLOCK],
+    (next, after): (&[T; BLOCK], *const T),
 ) -> (u64, u64) {
-    let (sums, prods, next_range) = pieces::<N, NAN, T>(x, top, next);
+    // SAFETY: forwarded from the caller.
+    let (sums, degrees, next_range) = unsafe { pieces::<L, N, X, T>(x, top, next, after) };
     // Bit positions on the accumulator's 2^-1074 scale.
     let unit = |k: usize| top - PIECE_BITS * (k as i32 + 1) + 1074;
-    for (p, (&sum, row)) in sums.iter().zip(&prods).enumerate() {
+    for (p, &sum) in sums.iter().enumerate() {
         s1.add_int(sum, unit(p) as u32);
-        for (q, &prod) in row.iter().enumerate().skip(p) {
-            let twice = if p == q { 1 } else { 2 };
-            s2.add_int(twice * prod, (unit(p) + unit(q) - 1074) as u32);
-        }
+    }
+    for (d, &sum) in degrees.iter().enumerate().take(2 * N - 1) {
+        s2.add_int(sum, (2 * unit(0) - PIECE_BITS * d as i32 - 1074) as u32);
     }
     next_range
 }
@@ -199,31 +220,41 @@ fn plan<T: Float>(max: u64, min: u64) -> Option<(usize, i32)> {
 }
 
 /// Adds one block to `Σx` and `Σx²` by its `n` pieces; returns the [`scan`] of `next`.
+///
+/// # Safety
+///
+/// The CPU supports `L`'s instruction set.
 #[inline(always)]
-fn by_pieces<const NAN: bool, T: Float>(
-    s1: &mut Superaccumulator,
-    s2: &mut Superaccumulator,
-    x: &[T; BLOCK],
+unsafe fn by_pieces<L: I64x8, X: Float, T: Float>(
+    sums: (&mut Superaccumulator, &mut Superaccumulator),
+    x: &[X; BLOCK],
     (n, top): (usize, i32),
-    next: &[T; BLOCK],
+    next: (&[T; BLOCK], *const T),
 ) -> (u64, u64) {
-    match n {
-        1 => add_pieces::<1, NAN, T>(s1, s2, x, top, next),
-        2 => add_pieces::<2, NAN, T>(s1, s2, x, top, next),
-        3 => add_pieces::<3, NAN, T>(s1, s2, x, top, next),
-        4 => add_pieces::<4, NAN, T>(s1, s2, x, top, next),
-        _ => add_pieces::<5, NAN, T>(s1, s2, x, top, next),
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match n {
+            1 => add_pieces::<L, 1, X, T>(sums, x, top, next),
+            2 => add_pieces::<L, 2, X, T>(sums, x, top, next),
+            3 => add_pieces::<L, 3, X, T>(sums, x, top, next),
+            4 => add_pieces::<L, 4, X, T>(sums, x, top, next),
+            _ => add_pieces::<L, 5, X, T>(sums, x, top, next),
+        }
     }
 }
 
 /// Adds one block, whose [`scan`] is `range`, to `Σx` and `Σx²`; returns its NaN count and the
-/// scan of `next`.
+/// scan of `next`. `after` is the block after `next`, to prefetch.
+///
+/// # Safety
+///
+/// The CPU supports `L`'s instruction set.
 #[inline(always)]
-fn block<T: Float>(
+unsafe fn block<L: I64x8, T: Float>(
     s1: &mut Superaccumulator,
     s2: &mut Superaccumulator,
     (x, range): (&[T; BLOCK], (u64, u64)),
-    next: &[T; BLOCK],
+    next: (&[T; BLOCK], *const T),
     scratch: &mut [[f64; FOLD_LEN]; 5],
 ) -> (u64, (u64, u64)) {
     s2.not_only_neg_zero = 1; // a square is +0.0 at least
@@ -236,15 +267,19 @@ fn block<T: Float>(
     if max == 0 {
         // Zeros and NaNs only: nothing to add, but a +0.0 decides the sign of a zero sum.
         s1.not_only_neg_zero |= u8::from(x.iter().any(|v| v.widen().to_bits() == 0));
-        return (nans, scan(next));
+        return (nans, scan(next.0));
     }
     let next_range = match plan::<T>(max, min) {
         Some(plan) => {
             s1.not_only_neg_zero = 1;
             if nans == 0 {
-                by_pieces::<false, T>(s1, s2, x, plan, next)
+                // SAFETY: forwarded from the caller.
+                unsafe { by_pieces::<L, T, T>((s1, s2), x, plan, next) }
             } else {
-                by_pieces::<true, T>(s1, s2, x, plan, next)
+                // NaNs are skipped: cut a copy with zeros in their place (a zero is no piece).
+                let clean = without_nans(x);
+                // SAFETY: forwarded from the caller.
+                unsafe { by_pieces::<L, f64, T>((s1, s2), &clean, plan, next) }
             }
         }
         None => {
@@ -252,10 +287,23 @@ fn block<T: Float>(
                 let part = part.try_into().expect("chunks_exact yields whole parts");
                 general(s1, s2, part, scratch);
             }
-            scan(next)
+            scan(next.0)
         }
     };
     (nans, next_range)
+}
+
+/// The block widened, with `0.0` for each NaN.
+#[cold]
+fn without_nans<T: Float>(x: &[T; BLOCK]) -> [f64; BLOCK] {
+    x.map(|v| {
+        let v = v.widen();
+        if v.is_nan() {
+            0.0
+        } else {
+            v
+        }
+    })
 }
 
 /// The general path of a block: the exact folds of the values (NaN as `−0.0`), their rounded
@@ -281,9 +329,13 @@ fn general<T: Float>(
 }
 
 /// The NaN count of `x` and the exact sums of its other elements and of their squares: the
-/// chunk of [`ExactMoments`](super::ExactMoments) (module docs).
+/// chunk of [`ExactMoments`](super::ExactMoments) (module docs), on the lanes `L`.
+///
+/// # Safety
+///
+/// The CPU supports `L`'s instruction set.
 #[inline(always)]
-fn power_chunk_generic<T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumulator) {
+unsafe fn power_chunk_on<L: I64x8, T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumulator) {
     let (mut s1, mut s2) = (Superaccumulator::new(), Superaccumulator::new());
     let mut scratch = [[0.0f64; FOLD_LEN]; 5];
     let mut nans = 0;
@@ -299,10 +351,15 @@ fn power_chunk_generic<T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumu
             // The block after `next`, into L2 while this one is cut: the loop reads `next` for its
             // scan, and the hardware prefetchers alone leave the memory idle during the arithmetic.
             let after = next.as_ptr_range().end;
-            for i in (0..BLOCK).step_by(64 / std::mem::size_of::<T>()) {
-                super::f64x8::prefetch(after.wrapping_add(i));
+            if !L::NATIVE {
+                // The auto-vectorized loop cannot prefetch row by row (`square_rows.rs`).
+                for i in (0..BLOCK).step_by(64 / std::mem::size_of::<T>()) {
+                    super::f64x8::prefetch(after.wrapping_add(i));
+                }
             }
-            let (n, next_range) = block(&mut s1, &mut s2, cur, next, &mut scratch);
+            // SAFETY: forwarded from the caller.
+            let (n, next_range) =
+                unsafe { block::<L, T>(&mut s1, &mut s2, cur, (next, after), &mut scratch) };
             nans += n;
             if last {
                 break;
@@ -318,13 +375,17 @@ fn power_chunk_generic<T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumu
         for (p, v) in padded.iter_mut().zip(tail) {
             *p = v.widen();
         }
-        nans += block(
-            &mut s1,
-            &mut s2,
-            (&padded, scan(&padded)),
-            &padded,
-            &mut scratch,
-        )
+        let range = scan(&padded);
+        // SAFETY: forwarded from the caller.
+        nans += unsafe {
+            block::<L, f64>(
+                &mut s1,
+                &mut s2,
+                (&padded, range),
+                (&padded, padded.as_ptr()),
+                &mut scratch,
+            )
+        }
         .0;
     }
     s1.normalize();
@@ -332,11 +393,13 @@ fn power_chunk_generic<T: Float>(x: &[T]) -> (u64, Superaccumulator, Superaccumu
     (nans, s1, s2)
 }
 
-super::isa::isa_dispatch!(power_chunk_isa, power_chunk, power_chunk_generic, <T: Float> -> (u64, Superaccumulator, Superaccumulator));
+super::isa::isa_dispatch!(power_chunk_isa, power_chunk, vector(super::i64x8::isa) power_chunk_on, <T: Float> -> (u64, Superaccumulator, Superaccumulator));
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::i64x8::Portable64;
+    use crate::kernels::Isa;
 
     /// Every block through the general path (the folds of values, squares and errors): the
     /// reference the pieces must match byte for byte.
@@ -356,12 +419,84 @@ mod tests {
         (nans, s1, s2)
     }
 
+    /// The reference lanes run through the explicit loop (`square_rows.rs`), which real vectors
+    /// take: so the explicit loop is checked wherever the tests run, Miri included.
+    #[derive(Clone, Copy)]
+    struct Rows(Portable64);
+
+    impl I64x8 for Rows {
+        const NATIVE: bool = true;
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn splat(v: i64) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { Portable64::splat(v) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn load<T: Float>(p: *const T) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { Portable64::load(p) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn add(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { self.0.add(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn and(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { self.0.and(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn max32(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { self.0.max32(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn min32(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { self.0.min32(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn mul32(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { self.0.mul32(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn add_f64(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { self.0.add_f64(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn sub_f64(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA; pointers are the caller's.
+            Rows(unsafe { self.0.sub_f64(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn to_array(self) -> [i64; 8] {
+            // SAFETY: the reference lanes need no ISA.
+            unsafe { self.0.to_array() }
+        }
+    }
+
+    /// Both loops, on the reference lanes and on every ISA of this CPU, against the folds alone.
     fn check<T: Float>(x: &[T], what: &str) {
-        let got = power_chunk_generic(x);
         let want = folds_only(x);
-        assert_eq!(got.0, want.0, "{what}: NaN count");
-        assert_eq!(got.1, want.1, "{what}: Σx");
-        assert_eq!(got.2, want.2, "{what}: Σx²");
+        // SAFETY: the portable lanes need no ISA.
+        let portable = unsafe {
+            [
+                power_chunk_on::<Portable64, T>(x),
+                power_chunk_on::<Rows, T>(x),
+            ]
+        };
+        let isas = [Isa::Baseline, Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .filter(|_| !cfg!(miri))
+            .filter_map(|isa| power_chunk_isa(isa, x));
+        for (i, got) in portable.into_iter().chain(isas).enumerate() {
+            assert_eq!(got.0, want.0, "{what} ({i}): NaN count");
+            assert_eq!(got.1, want.1, "{what} ({i}): Σx");
+            assert_eq!(got.2, want.2, "{what} ({i}): Σx²");
+        }
     }
 
     fn rng(mut s: u64) -> impl FnMut() -> u64 {
@@ -394,13 +529,25 @@ mod tests {
     )]
     fn pieces_equal_the_folds() {
         let mut next = rng(0x9e37_79b9_7f4a_7c15);
-        let len = 4 * FOLD_LEN + 77;
+        // Three whole blocks: the second and third are cut under the range the loop before
+        // them took (wider in the explicit loop).
+        let len = 3 * BLOCK + 77;
         for center in [
             0i64, 60, -60, 470, 499, 500, 510, -455, -470, -480, -500, -1000, 1000,
         ] {
             for spread in [0u64, 1, 10, 25, 26, 30, 51, 52, 60, 77, 78, 100, 300, 2046] {
                 let x = values(&mut next, len, center, spread);
                 check(&x, &format!("f64, center {center}, spread {spread}"));
+                // Powers of two: the explicit loop's range is then a binade wider (its plan
+                // may have a piece more).
+                let pow2: Vec<f64> = x
+                    .iter()
+                    .map(|v| f64::from_bits(v.to_bits() & !((1 << 52) - 1)))
+                    .collect();
+                check(
+                    &pow2,
+                    &format!("powers of two, center {center}, spread {spread}"),
+                );
                 let y: Vec<f32> = x
                     .iter()
                     .map(|&v| (v * 2f64.powi(-center as i32)) as f32)
@@ -428,8 +575,55 @@ mod tests {
         check(&zeros, "zeros and a NaN");
         zeros[7] = 1e-310; // subnormal: the folds
         check(&zeros, "a subnormal");
+        zeros[7] = f64::from_bits(5); // the high half of its bits is zero
+        check(&zeros, "a tiny subnormal");
+        zeros[9] = 1.0;
+        check(&zeros, "a tiny subnormal and 1");
         check::<f64>(&[], "empty");
         check(&[f32::NAN, -0.0, 3.5], "f32 tail");
+    }
+
+    /// Blocks after the first of every kind the range of the loop before them must send the
+    /// right way: zeros only, zeros with a subnormal whose high half is zero, an `∞`, NaNs,
+    /// powers of two a few binades apart.
+    #[test]
+    #[cfg_attr(miri, ignore = "several blocks: slow under Miri")]
+    fn ranges_of_later_blocks() {
+        let mut next = rng(5);
+        let tiny = f64::from_bits(5);
+        let kinds: [(&str, fn(&mut [f64])); 6] = [
+            ("zeros", |b| b.fill(0.0)),
+            ("−0.0 and a tiny subnormal", |b| {
+                b.fill(-0.0);
+                b[17] = f64::from_bits(5);
+            }),
+            ("a tiny subnormal and 3", |b| {
+                b[3] = f64::from_bits(5);
+                b[4] = 3.0;
+            }),
+            ("∞", |b| b[100] = f64::NEG_INFINITY),
+            ("NaNs", |b| {
+                b[0] = f64::NAN;
+                b[1023] = f64::NAN;
+            }),
+            ("powers of two", |b| {
+                for (i, v) in b.iter_mut().enumerate() {
+                    *v = f64::from_bits(((1023 + (i % 7) as u64) << 52) | ((i as u64 & 1) << 63));
+                }
+            }),
+        ];
+        for (what, make) in kinds {
+            for at in 1..3 {
+                let mut x = values(&mut next, 3 * BLOCK, 2, 12);
+                make(&mut x[at * BLOCK..(at + 1) * BLOCK]);
+                check(&x, &format!("block {at}: {what}"));
+                let y: Vec<f32> = x
+                    .iter()
+                    .map(|&v| if v == tiny { 1e-45 } else { v as f32 })
+                    .collect();
+                check(&y, &format!("f32, block {at}: {what}"));
+            }
+        }
     }
 
     /// Every ISA the CPU has gives the same sums (the pieces are integer arithmetic and the
@@ -437,7 +631,6 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore = "target features")]
     fn isas_agree() {
-        use crate::kernels::Isa;
         let mut next = rng(11);
         let mut x = values(&mut next, 5 * BLOCK + 3, 3, 20);
         x[7] = f64::NAN;
