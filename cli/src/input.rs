@@ -25,12 +25,17 @@ fn is_npy(path: &Path) -> Result<bool, Failure> {
 
 /// Works out the element type of `path` from its `.npy` header or from `--dtype`.
 pub fn inspect(path: &Path, dtype: Option<DType>) -> Result<Source, Failure> {
+    inspect_with(path, dtype, "--dtype")
+}
+
+/// [`inspect`], with `flag` the option that gives the element type (named in the errors).
+pub fn inspect_with(path: &Path, dtype: Option<DType>, flag: &str) -> Result<Source, Failure> {
     let shown = path.display();
     if is_npy(path)? {
         let header = npy::read_header(path)?;
         if let Some(asked) = dtype.filter(|&t| t != header.dtype) {
             return Err(Failure::Other(format!(
-                "{shown}: holds {} ('{}'), not {asked} as --dtype says",
+                "{shown}: holds {} ('{}'), not {asked} as {flag} says",
                 header.dtype,
                 header.dtype.npy_descr()
             )));
@@ -43,7 +48,7 @@ pub fn inspect(path: &Path, dtype: Option<DType>) -> Result<Source, Failure> {
     }
     let dtype = dtype.ok_or_else(|| {
         Failure::Usage(format!(
-            "{shown}: a raw file needs --dtype T (one of f32 f64 i8 i16 i32 i64 u8 u16 u32 u64); \
+            "{shown}: a raw file needs {flag} T (one of f32 f64 i8 i16 i32 i64 u8 u16 u32 u64); \
              .npy files carry their own"
         ))
     })?;

@@ -9,6 +9,7 @@ mod demo;
 mod describe;
 mod dispatch;
 mod gen;
+mod group;
 mod input;
 mod job;
 mod output;
@@ -215,6 +216,9 @@ enum ReduceKernel {
     Dot,
     /// Means, covariance (--ddof) and Pearson correlation of FILE and FILE2.
     Covariance,
+    /// Count, NaN count, sum, min, max, mean, variance (--ddof) of FILE2's values per key of
+    /// FILE, an integer column of keys 0..G (--groups G; default: the largest key + 1).
+    GroupStats,
 }
 
 impl ReduceKernel {
@@ -225,6 +229,7 @@ impl ReduceKernel {
             ReduceKernel::Norms => "norms",
             ReduceKernel::Dot => "dot",
             ReduceKernel::Covariance => "covariance",
+            ReduceKernel::GroupStats => "group-stats",
         }
     }
 }
@@ -236,9 +241,17 @@ struct ReduceArgs {
     kernel: ReduceKernel,
     #[command(flatten)]
     input: InputArgs,
-    /// The second column, for dot and covariance (the same element type and length as FILE).
+    /// The second column, for dot and covariance (the same element type and length as FILE),
+    /// and group-stats' values (as long as FILE, the keys).
     #[arg(value_name = "FILE2")]
     other: Option<PathBuf>,
+    /// Element type of a raw FILE2 [default: FILE's].
+    #[arg(long, value_name = "T")]
+    dtype2: Option<DType>,
+    /// group-stats: the number of groups G (every key in 0..G) [default: the largest key + 1,
+    /// one more read of the keys].
+    #[arg(long, value_name = "G")]
+    groups: Option<usize>,
     /// Delta degrees of freedom of moments' variance and of the covariance.
     #[arg(long, default_value_t = 1, value_name = "D")]
     ddof: u64,

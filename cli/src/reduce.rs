@@ -1,9 +1,9 @@
 //! `shmkern reduce KERNEL FILE [FILE2]`: one of the library's kernels over a file (`minmax`,
 //! `moments`, `norms`) or over two equally long files of one element type (`dot`, `covariance`),
-//! on a pool; text or JSON.
+//! or over keys and values (`group-stats`, in `group.rs`), on a pool; text or JSON.
 
 use crate::dispatch::dispatch;
-use crate::input::{inspect, Source};
+use crate::input::{inspect, inspect_with, Source};
 use crate::output::{json_opt, text_opt, Scalar};
 use crate::processes;
 use crate::progress::Progress;
@@ -20,7 +20,10 @@ use std::time::Instant;
 
 pub fn reduce(args: ReduceArgs) -> Result<(), Failure> {
     let src = inspect(&args.input.file, args.input.dtype)?;
-    let two = matches!(args.kernel, ReduceKernel::Dot | ReduceKernel::Covariance);
+    let two = matches!(
+        args.kernel,
+        ReduceKernel::Dot | ReduceKernel::Covariance | ReduceKernel::GroupStats
+    );
     if let Some(n) = args.input.processes.filter(|&n| n > 1 && two) {
         return Err(Failure::Usage(format!(
             "reduce {} runs in one process (--processes {n}): a job reads one data file",
@@ -28,7 +31,15 @@ pub fn reduce(args: ReduceArgs) -> Result<(), Failure> {
         )));
     }
     let second = match (&args.other, two) {
-        (Some(p), true) => Some(inspect(p, args.input.dtype.or(Some(src.dtype)))?),
+        // group-stats' values have a type of their own; dot's and covariance's FILE's.
+        (Some(p), true) if args.kernel == ReduceKernel::GroupStats => {
+            Some(inspect_with(p, args.dtype2, "--dtype2")?)
+        }
+        (Some(p), true) => Some(inspect_with(
+            p,
+            args.dtype2.or(Some(src.dtype)),
+            "--dtype2",
+        )?),
         (None, true) => {
             return Err(Failure::Usage(format!(
                 "reduce {}: give two files, FILE and FILE2",
@@ -54,6 +65,7 @@ pub fn reduce(args: ReduceArgs) -> Result<(), Failure> {
                 src.path.display()
             ))),
         },
+        (ReduceKernel::GroupStats, Some(b)) => crate::group::group_stats(&src, &b, &pool, &args),
         (ReduceKernel::Covariance, Some(b)) => {
             dispatch!(src.dtype, T => covariance::<T>(&src, &b, &pool, &args))
         }

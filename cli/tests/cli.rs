@@ -1302,6 +1302,153 @@ fn reduce_runs_each_kernel() {
     );
 }
 
+/// `reduce group-stats`: each group's count, NaNs, sum and extremes against a scan in the test
+/// (sums of eighths: exact), the same JSON on 1 to 3 threads, empty groups as nulls, keys and values
+/// of different types (a raw value file with `--dtype2`); bad keys and columns are errors naming
+/// the cause.
+#[test]
+fn reduce_group_stats_per_key() {
+    let d = tempfile::tempdir().unwrap();
+    let n = 100_003usize;
+    let keys: Vec<u16> = (0..n).map(|i| ((i * 7919) % 13) as u16).collect();
+    let values: Vec<f64> = (0..n)
+        .map(|i| {
+            if i % 101 == 0 {
+                f64::NAN
+            } else {
+                ((i * 31) % 1000) as f64 / 8.0 - 60.0
+            }
+        })
+        .collect();
+    let (k, v) = (
+        write_npy(d.path(), "k.npy", &keys),
+        write_raw(d.path(), "v", &values),
+    );
+    let run = |threads: &str, extra: &[&str]| {
+        let mut a = vec![
+            "reduce",
+            "group-stats",
+            s(&k),
+            s(&v),
+            "--dtype2",
+            "f64",
+            "--json",
+        ];
+        a.extend(["--threads", threads]);
+        a.extend(extra);
+        json(&a)
+    };
+    let one = run("1", &[]);
+    let groups = one["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 13);
+    for (g, got) in groups.iter().enumerate() {
+        let rows = || (0..n).filter(|&i| keys[i] as usize == g);
+        let vals: Vec<f64> = rows().map(|i| values[i]).filter(|x| !x.is_nan()).collect();
+        assert_eq!(got["key"].as_u64(), Some(g as u64));
+        assert_eq!(got["count"].as_u64(), Some(vals.len() as u64), "group {g}");
+        let nans = rows().filter(|&i| values[i].is_nan()).count() as u64;
+        assert_eq!(got["nan_count"].as_u64(), Some(nans), "group {g}");
+        assert_eq!(
+            got["sum"].as_f64(),
+            Some(vals.iter().sum::<f64>()),
+            "group {g}"
+        );
+        let min = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(
+            (got["min"].as_f64(), got["max"].as_f64()),
+            (Some(min), Some(max))
+        );
+    }
+    for threads in ["2", "3"] {
+        assert_eq!(
+            run(threads, &[])["groups"],
+            one["groups"],
+            "{threads} threads"
+        );
+    }
+    let wide = run("2", &["--groups", "20"]);
+    let wide = wide["groups"].as_array().unwrap();
+    assert_eq!(wide.len(), 20);
+    assert_eq!(wide[..13], groups[..]);
+    assert_eq!(
+        (wide[19]["count"].as_u64(), wide[19]["mean"].is_null()),
+        (Some(0), true)
+    );
+    // The text table: a header and a row a group.
+    let out = shmkern(&[
+        "reduce",
+        "group-stats",
+        s(&k),
+        s(&v),
+        "--dtype2",
+        "f64",
+        "-q",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("key  count")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("12 ")),
+        "{text}"
+    );
+    // Errors.
+    let fk = write_raw(d.path(), "fk", &[0.0f64, 1.0]);
+    let two = write_raw(d.path(), "two", &[1.0f64, 2.0]);
+    fails(
+        &[
+            "reduce",
+            "group-stats",
+            s(&fk),
+            s(&two),
+            "--dtype",
+            "f64",
+            "--dtype2",
+            "f64",
+        ],
+        1,
+        &["fk", "integer keys"],
+    );
+    fails(
+        &["reduce", "group-stats", s(&k), s(&two), "--dtype2", "f64"],
+        1,
+        &["100003 keys", "2 values", "equally long"],
+    );
+    fails(
+        &[
+            "reduce",
+            "group-stats",
+            s(&k),
+            s(&v),
+            "--dtype2",
+            "f64",
+            "--groups",
+            "5",
+        ],
+        1,
+        &["key 6 at row 3", "0..5"],
+    );
+    fails(&["reduce", "group-stats", s(&k), s(&v)], 2, &["--dtype2"]);
+    fails(&["reduce", "group-stats", s(&k)], 2, &["give two files"]);
+    fails(
+        &[
+            "reduce",
+            "group-stats",
+            s(&k),
+            s(&v),
+            "--dtype2",
+            "f64",
+            "--processes",
+            "2",
+        ],
+        2,
+        &["one process"],
+    );
+}
+
 /// `job create --kind` for the kernels beyond stats and sum: a participant started by hand, then
 /// `job wait` prints what the in-process command prints.
 #[test]
