@@ -7,7 +7,13 @@
 //! as a pair `c + Σd / n`, so data around a large offset keeps its precision, and the central
 //! moments follow from the power sums exactly as polynomials in the small rest `e = Σd / n`.
 //! Chunks merge with Pébay's pairwise formulas (2008) in the canonical tree.
+//!
+//! A chunk without NaN or ±∞ — its sum says so, being finite — takes two passes on explicit
+//! vectors (`passes.rs`: the sum, then the four power sums together), which perform the reference's
+//! operations in its order; other chunks take the portable reference. The same bits either way,
+//! on every ISA.
 
+use super::f64x8::F64x8;
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
 use super::partial::plain_partial;
@@ -181,9 +187,30 @@ impl<T: StatElement> CentralMoments<T> {
     }
 
     /// The moments of one chunk: the mean `c` of its non-NaN values in the §1 tree, then the
-    /// power sums about it, then the central moments about the pair `c + Σd/n`.
+    /// power sums about it, then the central moments about the pair `c + Σd/n`. A chunk whose
+    /// values' sum is finite holds no NaN and no ∞ (either makes it NaN or ±∞): its sum and power
+    /// sums run on `V`'s vector passes, which perform the reference's operations in its order
+    /// (`passes.rs`); a chunk with NaNs or infinities (or whose sum overflows) takes the portable
+    /// reference. The same bits either way.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
     #[inline(always)]
-    fn of_chunk(x: &[T]) -> Self {
+    unsafe fn of_chunk<V: F64x8>(x: &[T]) -> Self {
+        // SAFETY: forwarded from the caller.
+        let sum = unsafe { T::vector_sum::<V>(x) };
+        if sum.is_finite() && !x.is_empty() {
+            let c = sum / x.len() as f64;
+            // SAFETY: forwarded from the caller; the chunk is NaN-free.
+            let s = unsafe { T::vector_powers::<V>(x, c) };
+            return Self::from_sums(x.len(), 0, c, s);
+        }
+        Self::reference(x)
+    }
+
+    /// The moments of one chunk in portable code: what [`of_chunk`](Self::of_chunk) gives.
+    fn reference(x: &[T]) -> Self {
         // NaNs and infinities in one branch-free pass (it vectorizes).
         let (nans, infs) = x.iter().fold((0usize, 0usize), |(n, i), v| {
             (
@@ -192,17 +219,21 @@ impl<T: StatElement> CentralMoments<T> {
             )
         });
         let count = x.len() - nans;
-        let base = CentralMoments {
-            nan_count: nans as u64,
-            inf_count: infs as u64,
-            ..Self::empty()
-        };
         if count == 0 {
-            return base;
+            return CentralMoments {
+                nan_count: nans as u64,
+                ..Self::empty()
+            };
         }
         let sum = chunk_tree(x, |v: T| if v.is_nan() { -0.0 } else { v.value() });
         let c = sum / count as f64;
-        let [s1, s2, s3, s4] = power_sums(x, c);
+        Self::from_sums(count, nans, c, power_sums(x, c)).with_infinities(infs as u64)
+    }
+
+    /// The central moments of `count` values (and `nans` NaNs) about `c + e`, `e = s1 / count`,
+    /// from their power sums `[s1, s2, s3, s4]` about `c`.
+    #[inline(always)]
+    fn from_sums(count: usize, nans: usize, c: f64, [s1, s2, s3, s4]: [f64; 4]) -> Self {
         let n = count as f64;
         let e = s1 / n;
         // Σ (d − e)ᵏ from the power sums of d: binomial expansions with Σd = n·e.
@@ -211,12 +242,21 @@ impl<T: StatElement> CentralMoments<T> {
         let m4 = s4 - 4.0 * e * s3 + 6.0 * e * e * s2 - 3.0 * n * e * e * e * e;
         CentralMoments {
             count: count as u64,
+            nan_count: nans as u64,
             center: canonical(c),
             center_lo: canonical(e),
             m2: canonical(m2),
             m3: canonical(m3),
             m4: canonical(m4),
-            ..base
+            ..Self::empty()
+        }
+    }
+
+    /// These moments, `infs` of whose values are ±∞.
+    fn with_infinities(self, infs: u64) -> Self {
+        CentralMoments {
+            inf_count: infs,
+            ..self
         }
     }
 }
@@ -251,14 +291,19 @@ fn power_sums<T: StatElement>(x: &[T], c: f64) -> [f64; 4] {
     std::array::from_fn(|k| tree(&mut sums[k][..n]))
 }
 
-/// One chunk's moments (a function, so the ISA dispatch can compile it per instruction set; the
-/// same operations in the same order on each, so the same bits).
+/// One chunk's moments on `V` (a function, so the ISA dispatch can name it; the same operations
+/// in the same order on each ISA, so the same bits).
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
 #[inline(always)]
-fn chunk_generic<T: StatElement>(x: &[T]) -> CentralMoments<T> {
-    CentralMoments::of_chunk(x)
+unsafe fn chunk_on<V: F64x8, T: StatElement>(x: &[T]) -> CentralMoments<T> {
+    // SAFETY: forwarded from the caller.
+    unsafe { CentralMoments::of_chunk::<V>(x) }
 }
 
-isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: StatElement> -> CentralMoments<T>);
+isa_dispatch!(chunk_isa, chunk, vector chunk_on, <T: StatElement> -> CentralMoments<T>);
 
 /// Mean, variance, skewness and excess kurtosis as a [`Kernel`]: partial and result
 /// [`CentralMoments`]. NaNs are skipped and counted, as by [`Stats`](super::Stats).
@@ -320,22 +365,39 @@ mod tests {
     #[test]
     #[cfg_attr(
         miri,
-        ignore = "Miri runs the baseline alone, which this compares with itself"
+        ignore = "chunks of 32 Ki values: slow under Miri (the kernel-suite tests run the vector path there)"
     )]
     fn every_isa_gives_the_same_bits() {
-        let x: Vec<f64> = (0..5000)
-            .map(|i| 1e6 + (i as f64).sin() * if i % 97 == 0 { f64::NAN } else { 3.0 })
-            .collect();
-        let want = chunk_generic(&x);
-        for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
-            if let Some(got) = chunk_isa(isa, &x) {
-                assert_eq!(got, want, "{isa:?}");
+        fn check<T: StatElement>(x: &[T], what: &str) {
+            let want = CentralMoments::reference(x);
+            // SAFETY: `Portable` runs on any CPU.
+            let portable = unsafe { chunk_on::<crate::kernels::f64x8::Portable, T>(x) };
+            assert_eq!(portable, want, "{what}: portable vectors");
+            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+                if let Some(got) = chunk_isa(isa, x) {
+                    assert_eq!(got, want, "{what}: {isa:?}");
+                }
             }
         }
-        let ints: Vec<i32> = (0..3000).map(|i| i * 7919 % 1000 - 500).collect();
-        assert_eq!(
-            chunk_isa(Isa::Baseline, &ints).unwrap(),
-            chunk_generic(&ints)
-        );
+        for len in [0, 1, 15, 16, 255, 256, 257, 5000, crate::sched::CHUNK_LEN] {
+            let x: Vec<f64> = (0..len).map(|i| 1e6 + (i as f64).sin() * 3.0).collect();
+            check(&x, &format!("{len} values around 1e6"));
+            let y: Vec<f32> = x.iter().map(|&v| (v - 1e6) as f32).collect();
+            check(&y, &format!("{len} f32 values"));
+            let mut z = x.clone();
+            if len > 0 {
+                z[len / 2] = f64::NAN;
+                check(&z, &format!("{len} values, a NaN"));
+                z[len / 2] = f64::NEG_INFINITY;
+                check(&z, &format!("{len} values, −∞"));
+            }
+            let ints: Vec<i32> = (0..len as i32).map(|i| i * 7919 % 1000 - 500).collect();
+            check(&ints, &format!("{len} i32"));
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 31 % 256) as u8).collect();
+            check(&bytes, &format!("{len} u8"));
+            let big: Vec<i64> = (0..len as i64).map(|i| i * (1 << 40) - (1 << 60)).collect();
+            check(&big, &format!("{len} i64"));
+        }
+        check(&[1e308f64, 0.0, 1e308, 5.0], "a sum that overflows");
     }
 }

@@ -176,7 +176,7 @@ unsafe fn halves<V: F64x8, const K: usize>(acc: [[V; 2]; K]) -> [V; K] {
 /// `PREFETCH` (only ever with `STREAM`).
 struct Sum<const STREAM: bool, const PREFETCH: bool>;
 
-impl<V: F64x8, T: Float, const STREAM: bool, const PREFETCH: bool> Pass<V, T>
+impl<V: F64x8, T: Lanes, const STREAM: bool, const PREFETCH: bool> Pass<V, T>
     for Sum<STREAM, PREFETCH>
 {
     // Two blocks side by side are two interleaved streams 2 KiB apart inside each 4 KiB page.
@@ -483,6 +483,112 @@ fn square<T: Lanes>(mean: f64) -> impl Fn(T) -> f64 + Copy {
         let d = v.to_f64() - mean;
         d * d
     }
+}
+
+/// The moments' power sums: `Σ d⁴` of each block (`d = x − c`, `c` in every lane) as its value,
+/// and beside it `Σ d`, `Σ d²`, `Σ d³` in the same lanes and fold, into `s` in block order. Per
+/// element `d`, `d² = d·d`, `d³ = d²·d`, `d⁴ = d²·d²`: the reference's products (`moments.rs`).
+struct Powers<V> {
+    c: V,
+    /// `Σ dᵏ` (`k` = 1, 2, 3) of the whole blocks done so far, one per block.
+    s: [[f64; CHUNK_BLOCKS]; 3],
+    /// Whole blocks done so far.
+    done: usize,
+}
+
+impl<V: F64x8, T: Lanes> Pass<V, T> for Powers<V> {
+    const SEVERAL: bool = false;
+    #[inline(always)]
+    /// # Safety: as on [`Pass::blocks`].
+    unsafe fn blocks<const K: usize>(&mut self, g: &[[T; BLOCK_LEN]; K]) -> [V; K] {
+        if !T::ROWS_DIRECT {
+            // The same values, `to_f64` of each element, read from a widened copy in L1.
+            let wide: [[f64; BLOCK_LEN]; K] = std::array::from_fn(|k| T::widen_block(&g[k]));
+            // SAFETY: forwarded from the caller.
+            return unsafe { <Self as Pass<V, f64>>::blocks(self, &wide) };
+        }
+        let c = self.c;
+        // SAFETY: the caller guarantees the ISA; row `r` of block `k` reads `g[k][16r..16r+16]`.
+        unsafe {
+            // acc[k][p]: power p + 1 of block k, lanes 0–7 and 8–15.
+            let mut acc = [[[V::splat(-0.0); 2]; 4]; K];
+            for r in 0..ROWS {
+                for (k, acc) in acc.iter_mut().enumerate() {
+                    let (a, b) = row::<V, T>(g[k].as_ptr().add(r * LANES));
+                    for (h, v) in [a, b].into_iter().enumerate() {
+                        let d = v.sub(c);
+                        let d2 = d.mul(d);
+                        let p = [d, d2, d2.mul(d), d2.mul(d2)];
+                        for (acc, p) in acc.iter_mut().zip(p) {
+                            acc[h] = acc[h].add(p);
+                        }
+                    }
+                }
+            }
+            let mut out = [V::splat(0.0); K];
+            for (out, acc) in out.iter_mut().zip(acc) {
+                for (s, acc) in self.s.iter_mut().zip(acc) {
+                    s[self.done] = acc[0].add(acc[1]).fold();
+                }
+                self.done += 1;
+                *out = acc[3][0].add(acc[3][1]);
+            }
+            out
+        }
+    }
+}
+
+/// `Σ dᵏ`, `d = x − c`, `k` = 1 to 4, over one NaN-free chunk, each in the §1 tree: the power
+/// sums of the moments' reference (`moments.rs`), on vectors.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn chunk_powers<V: F64x8, T: Lanes>(x: &[T], c: f64) -> [f64; 4] {
+    let power = move |v: T, k: usize| {
+        let d = v.to_f64() - c;
+        let d2 = d * d;
+        [d, d2, d2 * d, d2 * d2][k]
+    };
+    // SAFETY: the caller guarantees the ISA.
+    let pass = unsafe {
+        Powers::<V> {
+            c: V::splat(c),
+            s: [[0.0; CHUNK_BLOCKS]; 3],
+            done: 0,
+        }
+    };
+    let mut values = OnBlocks::<V, _, _>::new(pass, move |v: T| power(v, 3));
+    // SAFETY: the ISA as above.
+    let s4 = unsafe { chunk_tree_by(x, &mut values) };
+    // The lower powers' block values: the whole blocks' from the pass, the partial block's as
+    // the reference computes it; then the same tree.
+    let Powers { mut s, done, .. } = values.pass;
+    let tail = x.as_chunks::<BLOCK_LEN>().1;
+    let mut out = [s4; 4];
+    for (k, (s, out)) in s.iter_mut().zip(&mut out).enumerate() {
+        let mut n = done;
+        if !tail.is_empty() {
+            s[n] = block(tail, move |v: T| power(v, k));
+            n += 1;
+        }
+        *out = tree(&mut s[..n]);
+    }
+    out
+}
+
+/// The §1 tree sum of a NaN-free chunk of any element type, each element `to_f64`: the pass of
+/// [`chunk_powers`] about zero would give it too, at three more products an element.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn chunk_lanes_sum<V: F64x8, T: Lanes>(x: &[T]) -> f64 {
+    let mut values = OnBlocks::<V, _, _>::new(Sum::<false, false>, T::to_f64);
+    // SAFETY: forwarded.
+    unsafe { chunk_tree_by(x, &mut values) }
 }
 
 /// One pass over a chunk for the statistics: its §1 tree sum (every element present) and its

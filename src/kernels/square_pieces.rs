@@ -591,7 +591,9 @@ mod tests {
     fn ranges_of_later_blocks() {
         let mut next = rng(5);
         let tiny = f64::from_bits(5);
-        let kinds: [(&str, fn(&mut [f64])); 6] = [
+        /// Makes one kind of block in place.
+        type Make = fn(&mut [f64]);
+        let kinds: [(&str, Make); 6] = [
             ("zeros", |b| b.fill(0.0)),
             ("−0.0 and a tiny subnormal", |b| {
                 b.fill(-0.0);

@@ -95,6 +95,22 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     unsafe fn int_chunk<V: F64x8, const PREFETCH: bool>(
         x: &[Self],
     ) -> Option<(Self::Sum, Self, Self, f64, f64)>;
+    /// The §1 tree sum of a chunk's values (`value` of each; NaNs included, so a NaN makes it
+    /// NaN) on the vector kernels.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
+    #[doc(hidden)]
+    unsafe fn vector_sum<V: F64x8>(x: &[Self]) -> f64;
+    /// `Σ dᵏ`, `d = value − c`, `k` = 1 to 4, of a NaN-free chunk, each in the §1 tree, on the
+    /// vector kernels (the moments' power sums).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
+    #[doc(hidden)]
+    unsafe fn vector_powers<V: F64x8>(x: &[Self], c: f64) -> [f64; 4];
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -203,6 +219,18 @@ macro_rules! float_element {
             ) -> Option<(f64, Self, Self, f64, f64)> {
                 None
             }
+            #[inline(always)]
+            /// # Safety: as on [`StatElement::vector_sum`].
+            unsafe fn vector_sum<V: F64x8>(x: &[Self]) -> f64 {
+                // SAFETY: the caller guarantees `V`'s ISA.
+                unsafe { passes::chunk_sum::<V, $t, false, false>(x) }
+            }
+            #[inline(always)]
+            /// # Safety: as on [`StatElement::vector_powers`].
+            unsafe fn vector_powers<V: F64x8>(x: &[Self], c: f64) -> [f64; 4] {
+                // SAFETY: the caller guarantees `V`'s ISA.
+                unsafe { passes::chunk_powers::<V, $t>(x, c) }
+            }
         }
     };
 }
@@ -292,6 +320,18 @@ macro_rules! int_element {
                 // SAFETY: the caller guarantees `V`'s ISA.
                 let (s2, s1) = unsafe { passes::chunk_m2::<V, $t>(x, mean) };
                 Some((sum, min, max, s2, s1))
+            }
+            #[inline(always)]
+            /// # Safety: as on [`StatElement::vector_sum`].
+            unsafe fn vector_sum<V: F64x8>(x: &[Self]) -> f64 {
+                // SAFETY: the caller guarantees `V`'s ISA.
+                unsafe { passes::chunk_lanes_sum::<V, $t>(x) }
+            }
+            #[inline(always)]
+            /// # Safety: as on [`StatElement::vector_powers`].
+            unsafe fn vector_powers<V: F64x8>(x: &[Self], c: f64) -> [f64; 4] {
+                // SAFETY: the caller guarantees `V`'s ISA.
+                unsafe { passes::chunk_powers::<V, $t>(x, c) }
             }
         }
     };
