@@ -6,11 +6,12 @@
 //! non-NaN data). The merge of a left and a right range keeps the left on ties, so the first
 //! position wins in the tree as in one pass.
 
+use super::i64x8::I64x8;
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
 use super::nan::NanPolicy;
 use super::partial::plain_partial;
-use super::stats::{key_extremes, StatElement};
+use super::stats::StatElement;
 use bytemuck::Zeroable;
 use std::fmt;
 use std::marker::PhantomData;
@@ -133,11 +134,17 @@ impl<T: StatElement> Extremes<T> {
 
     /// [`of`](Self::of) at offset 0, in two steps that vectorize: the smallest and largest keys and
     /// the NaN count over eight lanes without a branch (keys are exact, so the lane split changes
-    /// nothing), then the first position of each key (an early-exit search of the chunk, which the
-    /// first step left in cache).
+    /// nothing; for floats on AVX2 and AVX-512 with explicit vectors and a prefetch a row,
+    /// `key_scan.rs`), then the first position of each key (an early-exit search of the chunk,
+    /// which the first step left in cache).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `L`'s instruction set.
     #[inline(always)]
-    fn of_chunk(x: &[T]) -> Self {
-        let (nan_count, min_key, max_key) = key_extremes(x);
+    unsafe fn of_chunk<L: I64x8>(x: &[T]) -> Self {
+        // SAFETY: forwarded from the caller.
+        let (nan_count, min_key, max_key) = unsafe { T::key_extremes_on::<L>(x) };
         let count = x.len() as u64 - nan_count;
         let nan_at = if nan_count > 0 {
             x.iter()
@@ -228,14 +235,19 @@ impl<T: StatElement> Extremes<T> {
     }
 }
 
-/// [`Extremes::of_chunk`] (a function, so the ISA dispatch can compile it per instruction set:
-/// integer comparisons only, the same result on each).
+/// [`Extremes::of_chunk`] on the lanes `L` (a function, so the ISA dispatch can name it: integer
+/// comparisons only, the same result on each ISA).
+///
+/// # Safety
+///
+/// The CPU supports `L`'s instruction set.
 #[inline(always)]
-fn chunk_generic<T: StatElement>(x: &[T]) -> Extremes<T> {
-    Extremes::of_chunk(x)
+unsafe fn chunk_on<L: I64x8, T: StatElement>(x: &[T]) -> Extremes<T> {
+    // SAFETY: forwarded from the caller.
+    unsafe { Extremes::of_chunk::<L>(x) }
 }
 
-isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: StatElement> -> Extremes<T>);
+isa_dispatch!(chunk_isa, chunk, vector(super::i64x8::isa) chunk_on, <T: StatElement> -> Extremes<T>);
 
 /// The smallest and largest values with their first positions, as a [`Kernel`] (see
 /// [`Extremes`] for the policy). Runs on a pool with [`Pool::run`](crate::Pool::run), on one thread
@@ -282,5 +294,79 @@ impl<T: StatElement> Kernel for MinMax<T> {
     }
     fn finish(&self, root: Extremes<T>) -> Extremes<T> {
         root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::i64x8::Portable64;
+    use crate::kernels::isa::Isa;
+    use crate::kernels::key_scan;
+    use crate::kernels::stats::key_extremes;
+
+    /// The explicit key scan (on the reference lanes, so under Miri too) gives the portable loop's
+    /// NaN count and keys, and every ISA the portable extremes: NaNs anywhere, ±0.0, ±∞, negative
+    /// values, subnormals, tails of every length, `f32`.
+    #[test]
+    fn the_key_scan_gives_the_portable_loops_keys() {
+        fn check<T: crate::kernels::Float + StatElement + std::fmt::Debug>(x: &[T], what: &str) {
+            // SAFETY: the reference lanes need no ISA.
+            let got = unsafe { key_scan::key_extremes::<Portable64, T>(x) };
+            assert_eq!(got, key_extremes(x), "{what}");
+            // SAFETY: as above.
+            let want = unsafe { Extremes::of_chunk::<Portable64>(x) };
+            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+                if let Some(e) = chunk_isa(isa, x) {
+                    assert_eq!(e, want, "{what}: {isa:?}");
+                }
+            }
+        }
+        let len = if cfg!(miri) { 40 } else { 1000 };
+        let base: Vec<f64> = (0..len)
+            .map(|i| ((i * 7919) % 1001) as f64 / 100.0 - 5.0)
+            .collect();
+        let specials = [
+            f64::NAN,
+            -f64::NAN,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1e-310,
+            1e-310,
+            f64::MAX,
+            f64::MIN,
+        ];
+        // Under Miri (which runs the explicit loop on the reference lanes alone) fewer cases.
+        let lens: &[usize] = if cfg!(miri) {
+            &[9, len]
+        } else {
+            &[0, 1, 7, 8, 9, 17, len]
+        };
+        for &n in lens {
+            check(&base[..n], &format!("{n} values"));
+            for (s, &v) in specials.iter().enumerate() {
+                let spots = if cfg!(miri) {
+                    vec![n / 2]
+                } else {
+                    vec![0, n / 2, n.saturating_sub(1)]
+                };
+                for at in spots {
+                    if at < n {
+                        let mut x = base[..n].to_vec();
+                        x[at] = v;
+                        check(&x, &format!("{n} values, special {s} at {at}"));
+                        let y: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+                        check(&y, &format!("f32: {n} values, special {s} at {at}"));
+                    }
+                }
+            }
+        }
+        check(&[f64::NAN; 20], "NaNs only");
+        check(
+            &[-0.0f64, 0.0, -0.0, 0.0, 0.0, -0.0, 0.0, -0.0, 0.0],
+            "zeros",
+        );
     }
 }

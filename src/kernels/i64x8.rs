@@ -45,6 +45,51 @@ pub trait I64x8: Copy {
     ///
     /// The CPU supports this type's ISA.
     unsafe fn and(self, o: Self) -> Self;
+    /// Lane-wise `self ^ o`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    unsafe fn xor(self, o: Self) -> Self;
+    /// Lane-wise logical shift right by one bit.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    unsafe fn shr1(self) -> Self;
+    /// Lane-wise signed `self > o`: all bits set where it holds, none elsewhere.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    unsafe fn gt(self, o: Self) -> Self;
+    /// Lane-wise `if mask { a } else { b }`, `mask` lanes all bits set or none (from
+    /// [`gt`](Self::gt)).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    unsafe fn select(mask: Self, a: Self, b: Self) -> Self;
+    /// Lane-wise signed `min(self, o)`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    #[inline(always)]
+    unsafe fn min64(self, o: Self) -> Self {
+        // SAFETY: forwarded.
+        unsafe { Self::select(self.gt(o), o, self) }
+    }
+    /// Lane-wise signed `max(self, o)`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports this type's ISA.
+    #[inline(always)]
+    unsafe fn max64(self, o: Self) -> Self {
+        // SAFETY: forwarded.
+        unsafe { Self::select(self.gt(o), self, o) }
+    }
     /// The unsigned `max` of each 32-bit half of the lanes with the same half of `o` (one
     /// instruction on AVX2 as on AVX-512, where a 64-bit one takes three on AVX2).
     ///
@@ -142,6 +187,32 @@ impl I64x8 for Portable64 {
     }
     #[inline(always)]
     /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+    unsafe fn xor(self, o: Self) -> Self {
+        self.zip(o, |a, b| a ^ b)
+    }
+    #[inline(always)]
+    /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+    unsafe fn shr1(self) -> Self {
+        self.zip(self, |a, _| ((a as u64) >> 1) as i64)
+    }
+    #[inline(always)]
+    /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+    unsafe fn gt(self, o: Self) -> Self {
+        self.zip(o, |a, b| -i64::from(a > b))
+    }
+    #[inline(always)]
+    /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+    unsafe fn select(mask: Self, a: Self, b: Self) -> Self {
+        let mut r = b.0;
+        for ((r, m), a) in r.iter_mut().zip(mask.0).zip(a.0) {
+            if m != 0 {
+                *r = a;
+            }
+        }
+        Portable64(r)
+    }
+    #[inline(always)]
+    /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
     unsafe fn max32(self, o: Self) -> Self {
         self.zip(o, |a, b| halves(a, b, u32::max))
     }
@@ -217,6 +288,44 @@ mod x86 {
         unsafe fn and(self, o: Self) -> Self {
             // SAFETY: the caller runs on a CPU with AVX-512F.
             Avx512I64(unsafe { _mm512_and_si512(self.0, o.0) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn xor(self, o: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX-512F.
+            Avx512I64(unsafe { _mm512_xor_si512(self.0, o.0) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn shr1(self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX-512F.
+            Avx512I64(unsafe { _mm512_srli_epi64::<1>(self.0) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn gt(self, o: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX-512F and DQ (`vpmovm2q` turns the
+            // compare's mask register into lanes).
+            Avx512I64(unsafe { _mm512_movm_epi64(_mm512_cmpgt_epi64_mask(self.0, o.0)) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn select(mask: Self, a: Self, b: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX-512F and DQ (`vpmovq2m` takes each
+            // lane's top bit, set in every bit of a selected lane).
+            Avx512I64(unsafe { _mm512_mask_blend_epi64(_mm512_movepi64_mask(mask.0), b.0, a.0) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn min64(self, o: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX-512F (`vpminsq`).
+            Avx512I64(unsafe { _mm512_min_epi64(self.0, o.0) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn max64(self, o: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX-512F (`vpmaxsq`).
+            Avx512I64(unsafe { _mm512_max_epi64(self.0, o.0) })
         }
         #[inline(always)]
         /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
@@ -318,6 +427,32 @@ mod x86 {
         unsafe fn and(self, o: Self) -> Self {
             // SAFETY: the caller runs on a CPU with AVX2.
             self.each(o, |a, b| unsafe { _mm256_and_si256(a, b) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn xor(self, o: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX2.
+            self.each(o, |a, b| unsafe { _mm256_xor_si256(a, b) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn shr1(self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX2.
+            self.each(self, |a, _| unsafe { _mm256_srli_epi64::<1>(a) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn gt(self, o: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX2 (`vpcmpgtq`).
+            self.each(o, |a, b| unsafe { _mm256_cmpgt_epi64(a, b) })
+        }
+        #[inline(always)]
+        /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).
+        unsafe fn select(mask: Self, a: Self, b: Self) -> Self {
+            // SAFETY: the caller runs on a CPU with AVX2; a selected lane has every byte's top
+            // bit set, the byte blend's test.
+            let pick = |i: usize| unsafe { _mm256_blendv_epi8(b.0[i], a.0[i], mask.0[i]) };
+            Avx2I64([pick(0), pick(1)])
         }
         #[inline(always)]
         /// # Safety: as on [`I64x8`] (this type's ISA present; pointers readable).

@@ -48,6 +48,7 @@ mod int_sum;
 mod ints;
 mod isa;
 mod kernel;
+mod key_scan;
 mod moments;
 mod nan;
 mod norms;

@@ -447,6 +447,26 @@ mod tests {
             Rows(unsafe { self.0.and(o.0) })
         }
         /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn xor(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA.
+            Rows(unsafe { self.0.xor(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn shr1(self) -> Self {
+            // SAFETY: the reference lanes need no ISA.
+            Rows(unsafe { self.0.shr1() })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn gt(self, o: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA.
+            Rows(unsafe { self.0.gt(o.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
+        unsafe fn select(mask: Self, a: Self, b: Self) -> Self {
+            // SAFETY: the reference lanes need no ISA.
+            Rows(unsafe { Portable64::select(mask.0, a.0, b.0) })
+        }
+        /// # Safety: as on [`I64x8`] (the caller's pointers readable).
         unsafe fn max32(self, o: Self) -> Self {
             // SAFETY: the reference lanes need no ISA; pointers are the caller's.
             Rows(unsafe { self.0.max32(o.0) })

@@ -3,7 +3,9 @@
 //! which costs no memory traffic; chunk states merge in chunk-index order over the §1 tree shape.
 
 use super::f64x8::F64x8;
+use super::i64x8::I64x8;
 use super::kernel::{ChunkAt, Kernel};
+use super::key_scan;
 use super::nan::NanPolicy;
 use super::partial::plain_partial;
 use super::passes;
@@ -111,6 +113,16 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
     unsafe fn vector_powers<V: F64x8>(x: &[Self], c: f64) -> [f64; 4];
+    /// [`key_extremes`] of a chunk, on the lanes `L` where they are vector registers.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `L`'s instruction set.
+    #[doc(hidden)]
+    #[inline(always)]
+    unsafe fn key_extremes_on<L: I64x8>(x: &[Self]) -> (u64, i64, i64) {
+        key_extremes(x)
+    }
 }
 
 /// Total-order key of an `f64` (IEEE totalOrder without NaNs: −0.0 < +0.0).
@@ -230,6 +242,16 @@ macro_rules! float_element {
             unsafe fn vector_powers<V: F64x8>(x: &[Self], c: f64) -> [f64; 4] {
                 // SAFETY: the caller guarantees `V`'s ISA.
                 unsafe { passes::chunk_powers::<V, $t>(x, c) }
+            }
+            #[inline(always)]
+            /// # Safety: as on [`StatElement::key_extremes_on`].
+            unsafe fn key_extremes_on<L: I64x8>(x: &[Self]) -> (u64, i64, i64) {
+                if L::NATIVE {
+                    // SAFETY: the caller guarantees `L`'s ISA.
+                    unsafe { key_scan::key_extremes::<L, $t>(x) }
+                } else {
+                    key_extremes(x)
+                }
             }
         }
     };
