@@ -17,6 +17,7 @@
 use super::compensated::{self, Pair};
 use super::element::Float;
 use super::exact::{self, Superaccumulator};
+use super::f64x8::{prefetch, F64x8, PREFETCH_BYTES};
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
 use super::sum::Accuracy;
@@ -148,20 +149,67 @@ impl<T: Float> Kernel for ExactDot<T> {
     }
 }
 
-/// The `Fast` tree value of one chunk's products.
-#[inline(always)]
+/// The `Fast` tree value of one chunk's products: the portable reference of [`fast_on`].
+#[cfg(test)]
 fn fast_chunk<T: Float>((x, y): (&[T], &[T])) -> f64 {
     let mut sums = [0.0f64; CHUNK_BLOCKS];
     let mut n = 0;
     for (b, (bx, by)) in x.chunks(BLOCK_LEN).zip(y.chunks(BLOCK_LEN)).enumerate() {
-        let mut acc = [-0.0f64; LANES];
-        for (rx, ry) in bx.chunks(LANES).zip(by.chunks(LANES)) {
-            for j in 0..rx.len() {
-                acc[j] += rx[j].widen() * ry[j].widen();
-            }
-        }
-        sums[b] = fold(acc);
+        sums[b] = fast_block(bx, by);
         n = b + 1;
+    }
+    tree(&mut sums[..n])
+}
+
+/// The §1 block value of the products of `x` and `y` (at most a block, equally long).
+#[inline(always)]
+fn fast_block<T: Float>(x: &[T], y: &[T]) -> f64 {
+    let mut acc = [-0.0f64; LANES];
+    for (rx, ry) in x.chunks(LANES).zip(y.chunks(LANES)) {
+        for j in 0..rx.len() {
+            acc[j] += rx[j].widen() * ry[j].widen();
+        }
+    }
+    fold(acc)
+}
+
+/// [`fast_chunk`] on explicit vectors: each whole block's 16 lanes as two `V`s, a product and an
+/// add a lane a row (never fused), the row's lines [`PREFETCH_BYTES`] further on in both columns
+/// asked for; the partial block as the reference. The same operations in the same order, so the
+/// same bits; the prefetch lets the reads of both streams overlap the arithmetic.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+unsafe fn fast_on<V: F64x8, T: Float>((x, y): (&[T], &[T])) -> f64 {
+    assert_eq!(x.len(), y.len(), "equally long columns");
+    let (bx, tx) = x.as_chunks::<BLOCK_LEN>();
+    let (by, ty) = y.as_chunks::<BLOCK_LEN>();
+    let n = bx.len() + usize::from(!tx.is_empty());
+    assert!(n <= CHUNK_BLOCKS, "one chunk at most");
+    let mut sums = [0.0f64; CHUNK_BLOCKS];
+    let row_bytes = LANES * std::mem::size_of::<T>();
+    for (b, (px, py)) in bx.iter().zip(by).enumerate() {
+        // SAFETY: the caller guarantees `V`'s ISA; row `r` reads `px[16r..16r + 16]` and the same
+        // of `py`, in bounds; the prefetches read nothing.
+        unsafe {
+            let mut acc = [V::splat(-0.0); 2];
+            for r in 0..BLOCK_LEN / LANES {
+                let (qx, qy) = (px.as_ptr().add(r * LANES), py.as_ptr().add(r * LANES));
+                for line in (0..row_bytes).step_by(64) {
+                    prefetch(qx.cast::<u8>().wrapping_add(PREFETCH_BYTES + line));
+                    prefetch(qy.cast::<u8>().wrapping_add(PREFETCH_BYTES + line));
+                }
+                let (a0, a1) = (T::load8::<V>(qx), T::load8::<V>(qx.add(8)));
+                let (b0, b1) = (T::load8::<V>(qy), T::load8::<V>(qy.add(8)));
+                acc = [acc[0].add(a0.mul(b0)), acc[1].add(a1.mul(b1))];
+            }
+            sums[b] = acc[0].add(acc[1]).fold();
+        }
+    }
+    if !tx.is_empty() {
+        sums[bx.len()] = fast_block(tx, ty);
     }
     tree(&mut sums[..n])
 }
@@ -193,7 +241,7 @@ fn compensated_chunk<T: Float>((x, y): (&[T], &[T])) -> Pair {
     compensated::tree(&sums[..n])
 }
 
-isa_dispatch!(fast_isa, fast, fast_chunk, <T: Float>((&[T], &[T])) -> f64);
+isa_dispatch!(fast_isa, fast, vector fast_on, <T: Float>((&[T], &[T])) -> f64);
 isa_dispatch!(compensated_isa, compensated, compensated_chunk, <T: Float>((&[T], &[T])) -> Pair);
 
 impl<T: Float> Kernel for Dot<T> {
@@ -253,6 +301,19 @@ mod tests {
         let x: Vec<f64> = (0..n).map(|i| (i as f64).sin() * 1e3).collect();
         let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos()).collect();
         let input = (&x[..], &y[..]);
+        // The vector loop on the reference lanes (Miri too) and on every ISA: the reference's bits.
+        for len in [0, 1, 17, 256, 300, n] {
+            let part = (&x[..len], &y[..len]);
+            let want = fast_chunk(part).to_bits();
+            // SAFETY: `Portable` runs on any CPU.
+            let got = unsafe { fast_on::<crate::kernels::f64x8::Portable, f64>(part) };
+            assert_eq!(got.to_bits(), want, "{len}: portable vectors");
+            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+                if let Some(f) = fast_isa(isa, part) {
+                    assert_eq!(f.to_bits(), want, "{len}: {isa:?}");
+                }
+            }
+        }
         let base = (
             fast_isa(Isa::Baseline, input).unwrap(),
             compensated_isa(Isa::Baseline, input).unwrap(),

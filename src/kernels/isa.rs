@@ -116,6 +116,10 @@ macro_rules! isa_dispatch {
     ($on:ident, $best:ident, vector($isa:path) $generic:ident, <$t:ident: $bound:path> -> $ret:ty) => {
         $crate::kernels::isa::isa_dispatch!(@def vector, $isa, $on, $best, $generic, $t, $bound, $ret, &[$t]);
     };
+    // `$generic::<V, T>` over another input than one slice (two columns).
+    ($on:ident, $best:ident, vector $generic:ident, <$t:ident: $bound:path>($in:ty) -> $ret:ty) => {
+        $crate::kernels::isa::isa_dispatch!(@def vector, $crate::kernels::f64x8::isa, $on, $best, $generic, $t, $bound, $ret, $in);
+    };
     // Another input than one slice (two columns: `($in)` is `(&[T], &[T])`).
     ($on:ident, $best:ident, $generic:ident, <$t:ident: $bound:path>($in:ty) -> $ret:ty) => {
         $crate::kernels::isa::isa_dispatch!(@def plain, $crate::kernels::f64x8::isa, $on, $best, $generic, $t, $bound, $ret, $in);
