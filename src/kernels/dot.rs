@@ -297,12 +297,12 @@ mod tests {
     #[test]
     fn isas_agree() {
         use super::super::isa::Isa;
-        let n = if cfg!(miri) { 100 } else { 5000 };
+        let n = if cfg!(miri) { 300 } else { 5000 };
         let x: Vec<f64> = (0..n).map(|i| (i as f64).sin() * 1e3).collect();
         let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).cos()).collect();
         let input = (&x[..], &y[..]);
         // The vector loop on the reference lanes (Miri too) and on every ISA: the reference's bits.
-        for len in [0, 1, 17, 256, 300, n] {
+        for len in [0, 1, 17, 256, 300, n].into_iter().filter(|&l| l <= n) {
             let part = (&x[..len], &y[..len]);
             let want = fast_chunk(part).to_bits();
             // SAFETY: `Portable` runs on any CPU.
