@@ -726,6 +726,20 @@ mod tests {
             let want = chunk_tree(&x, |v: f64| (v - mean) * (v - mean));
             prop_assert_eq!(m2.to_bits(), want.to_bits());
             prop_assert_eq!(s1.to_bits(), chunk_tree(&x, |v: f64| v - mean).to_bits());
+            // The moments' four power sums, each the tree of its power (`d³ = d²·d`, `d⁴ = d²·d²`).
+            // SAFETY: `Portable` runs on any CPU.
+            let powers = unsafe { chunk_powers::<Portable, f64>(&x, mean) };
+            for (k, got) in powers.into_iter().enumerate() {
+                let want = chunk_tree(&x, |v: f64| {
+                    let d = v - mean;
+                    let d2 = d * d;
+                    [d, d2, d2 * d, d2 * d2][k]
+                });
+                prop_assert_eq!(got.to_bits(), want.to_bits(), "power {}", k + 1);
+            }
+            // SAFETY: as above.
+            let lanes = unsafe { chunk_lanes_sum::<Portable, f64>(&x) };
+            prop_assert_eq!(lanes.to_bits(), sum.to_bits());
         }
 
         /// The line-wise pass of misaligned `f64` blocks gives the reference tree's bits, at every
