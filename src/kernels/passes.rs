@@ -490,6 +490,9 @@ fn square<T: Lanes>(mean: f64) -> impl Fn(T) -> f64 + Copy {
 /// element `d`, `d² = d·d`, `d³ = d²·d`, `d⁴ = d²·d²`: the reference's products (`moments.rs`).
 struct Powers<V> {
     c: V,
+    /// Elements from a row to the row it prefetches: the chunk's length, so the pass over the
+    /// cached chunk asks for the next chunk (usually this participant's next) as it goes.
+    ahead: usize,
     /// `Σ dᵏ` (`k` = 1, 2, 3) of the whole blocks done so far, one per block.
     s: [[f64; CHUNK_BLOCKS]; 3],
     /// Whole blocks done so far.
@@ -514,7 +517,12 @@ impl<V: F64x8, T: Lanes> Pass<V, T> for Powers<V> {
             let mut acc = [[[V::splat(-0.0); 2]; 4]; K];
             for r in 0..ROWS {
                 for (k, acc) in acc.iter_mut().enumerate() {
-                    let (a, b) = row::<V, T>(g[k].as_ptr().add(r * LANES));
+                    let q = g[k].as_ptr().add(r * LANES);
+                    let next = q.wrapping_add(self.ahead).cast::<u8>();
+                    for line in (0..LANES * std::mem::size_of::<T>()).step_by(64) {
+                        prefetch(next.wrapping_add(line));
+                    }
+                    let (a, b) = row::<V, T>(q);
                     for (h, v) in [a, b].into_iter().enumerate() {
                         let d = v.sub(c);
                         let d2 = d.mul(d);
@@ -555,6 +563,7 @@ pub(crate) unsafe fn chunk_powers<V: F64x8, T: Lanes>(x: &[T], c: f64) -> [f64; 
     let pass = unsafe {
         Powers::<V> {
             c: V::splat(c),
+            ahead: x.len(),
             s: [[0.0; CHUNK_BLOCKS]; 3],
             done: 0,
         }
