@@ -7,12 +7,12 @@
 //! around a large offset keeps its precision. NaN propagates, as `numpy.cov` does: a pair with a
 //! NaN makes every result NaN.
 
+use super::f64x8::F64x8;
 use super::isa::isa_dispatch;
 use super::kernel::{ChunkAt, Kernel};
 use super::partial::plain_partial;
 use super::stats::StatElement;
-use super::tree::{canonical, chunk_tree, fold, tree, two_sum, LANES};
-use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
+use super::tree::{canonical, two_sum};
 use bytemuck::Zeroable;
 use std::fmt;
 use std::marker::PhantomData;
@@ -162,9 +162,27 @@ impl<T: StatElement> CoMoments<T> {
         }
     }
 
-    /// The co-moments of one chunk of pairs.
+    /// The co-moments of one chunk of pairs: the centres from the §1 sums, then the five sums
+    /// about them, all on `V`'s vector passes (`passes.rs`), which perform the reference's
+    /// operations in its order (NaNs included: they propagate as IEEE says, and are counted).
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
     #[inline(always)]
-    fn of_chunk(x: &[T], y: &[T]) -> Self {
+    unsafe fn of_chunk<V: F64x8>(x: &[T], y: &[T]) -> Self {
+        let n = x.len() as f64;
+        // SAFETY: forwarded from the caller.
+        let (cx, cy) = unsafe { (T::vector_sum::<V>(x) / n, T::vector_sum::<V>(y) / n) };
+        // SAFETY: forwarded from the caller.
+        let sums = unsafe { T::vector_co_sums::<V>(x, y, cx, cy) };
+        Self::from_sums(x, y, (cx, cy), sums)
+    }
+
+    /// The co-moments of the pairs `(x, y)`, about the centres `c` with the sums
+    /// `[Σ dx, Σ dy, Σ dx², Σ dy², Σ dx·dy]` (each in the §1 tree).
+    #[inline(always)]
+    fn from_sums(x: &[T], y: &[T], (cx, cy): (f64, f64), sums: [f64; 5]) -> Self {
         let nans = x
             .iter()
             .zip(y)
@@ -172,6 +190,29 @@ impl<T: StatElement> CoMoments<T> {
             .count() as u64;
         let count = x.len() as u64;
         let n = count as f64;
+        let [s1x, s1y, s2x, s2y, sxy] = sums;
+        let (ex, ey) = (s1x / n, s1y / n);
+        CoMoments {
+            count,
+            nan_count: nans,
+            cx: canonical(cx),
+            cx_lo: canonical(ex),
+            cy: canonical(cy),
+            cy_lo: canonical(ey),
+            m2x: canonical(s2x - s1x * ex),
+            m2y: canonical(s2y - s1y * ey),
+            cxy: canonical(sxy - s1x * ey),
+            _reserved: 0,
+            _t: PhantomData,
+        }
+    }
+
+    /// [`of_chunk`](Self::of_chunk) in portable code: the reference its vector passes match.
+    #[cfg(test)]
+    fn reference(x: &[T], y: &[T]) -> Self {
+        use super::tree::{chunk_tree, fold, tree, LANES};
+        use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
+        let n = x.len() as f64;
         let cx = chunk_tree(x, |v: T| v.value()) / n;
         let cy = chunk_tree(y, |v: T| v.value()) / n;
         // Σ dx, Σ dy, Σ dx², Σ dy², Σ dx·dy in the §1 tree, one pass.
@@ -193,21 +234,8 @@ impl<T: StatElement> CoMoments<T> {
             }
             blocks = b + 1;
         }
-        let [s1x, s1y, s2x, s2y, sxy] = std::array::from_fn(|k| tree(&mut sums[k][..blocks]));
-        let (ex, ey) = (s1x / n, s1y / n);
-        CoMoments {
-            count,
-            nan_count: nans,
-            cx: canonical(cx),
-            cx_lo: canonical(ex),
-            cy: canonical(cy),
-            cy_lo: canonical(ey),
-            m2x: canonical(s2x - s1x * ex),
-            m2y: canonical(s2y - s1y * ey),
-            cxy: canonical(sxy - s1x * ey),
-            _reserved: 0,
-            _t: PhantomData,
-        }
+        let sums = std::array::from_fn(|k| tree(&mut sums[k][..blocks]));
+        Self::from_sums(x, y, (cx, cy), sums)
     }
 }
 
@@ -248,13 +276,18 @@ impl<T: StatElement> Default for Covariance<T> {
     }
 }
 
-/// One chunk's co-moments (a function, so the ISA dispatch can name it).
+/// One chunk's co-moments on `V` (a function, so the ISA dispatch can name it).
+///
+/// # Safety
+///
+/// The CPU supports `V`'s instruction set.
 #[inline(always)]
-fn chunk_generic<T: StatElement>((x, y): (&[T], &[T])) -> CoMoments<T> {
-    CoMoments::of_chunk(x, y)
+unsafe fn chunk_on<V: F64x8, T: StatElement>((x, y): (&[T], &[T])) -> CoMoments<T> {
+    // SAFETY: forwarded from the caller.
+    unsafe { CoMoments::of_chunk::<V>(x, y) }
 }
 
-isa_dispatch!(chunk_isa, chunk, chunk_generic, <T: StatElement>((&[T], &[T])) -> CoMoments<T>);
+isa_dispatch!(chunk_isa, chunk, vector chunk_on, <T: StatElement>((&[T], &[T])) -> CoMoments<T>);
 
 impl<T: StatElement> Kernel for Covariance<T> {
     type Input<'a> = (&'a [T], &'a [T]);
@@ -271,5 +304,59 @@ impl<T: StatElement> Kernel for Covariance<T> {
     }
     fn finish(&self, root: CoMoments<T>) -> CoMoments<T> {
         root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::f64x8::Portable;
+    use crate::kernels::isa::Isa;
+
+    /// The vector passes (on the reference lanes, so under Miri too, and on every ISA) give the
+    /// portable reference's bytes: lengths around the blocks and the chunk, floats and integers,
+    /// NaNs and infinities.
+    #[test]
+    fn vector_passes_give_the_references_bits() {
+        fn check<T: StatElement>(x: &[T], y: &[T], what: &str) {
+            let want = CoMoments::reference(x, y);
+            let bytes = |c: &CoMoments<T>| bytemuck::bytes_of(c).to_vec();
+            // SAFETY: `Portable` runs on any CPU.
+            let got = unsafe { chunk_on::<Portable, T>((x, y)) };
+            assert_eq!(bytes(&got), bytes(&want), "{what}: portable vectors");
+            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+                if let Some(got) = chunk_isa(isa, (x, y)) {
+                    assert_eq!(bytes(&got), bytes(&want), "{what}: {isa:?}");
+                }
+            }
+        }
+        let lens: &[usize] = if cfg!(miri) {
+            &[0, 300]
+        } else {
+            &[0, 1, 15, 16, 255, 256, 257, 5000, crate::sched::CHUNK_LEN]
+        };
+        for &len in lens {
+            let x: Vec<f64> = (0..len).map(|i| 1e6 + (i as f64).sin() * 3.0).collect();
+            let y: Vec<f64> = (0..len).map(|i| (i as f64 * 0.3).cos() - 2.0).collect();
+            check(&x, &y, &format!("{len} f64"));
+            let (xf, yf): (Vec<f32>, Vec<f32>) = x
+                .iter()
+                .zip(&y)
+                .map(|(&a, &b)| ((a - 1e6) as f32, b as f32))
+                .unzip();
+            check(&xf, &yf, &format!("{len} f32"));
+            if len > 0 {
+                let mut z = x.clone();
+                z[len / 2] = f64::NAN;
+                check(&z, &y, &format!("{len} f64, a NaN"));
+                z[len / 2] = f64::INFINITY;
+                check(&y, &z, &format!("{len} f64, ∞"));
+            }
+            let xi: Vec<i32> = (0..len as i32).map(|i| i * 7919 % 1000 - 500).collect();
+            let yi: Vec<i32> = (0..len as i32).map(|i| i * 31 % 77).collect();
+            check(&xi, &yi, &format!("{len} i32"));
+            let xb: Vec<u8> = (0..len).map(|i| (i * 13 % 256) as u8).collect();
+            check(&xb, &xb, &format!("{len} u8"));
+        }
     }
 }

@@ -22,7 +22,7 @@
 use super::element::{Float, Lanes};
 use super::f32x16::F32x16;
 use super::f64x8::{prefetch, F64x8, PREFETCH_BYTES};
-use super::tree::{block, chunk_tree_by, tree, BlockValues, LANES};
+use super::tree::{block, chunk_tree_by, fold, tree, BlockValues, LANES};
 use crate::sched::{BLOCK_LEN, CHUNK_BLOCKS};
 
 const ROWS: usize = BLOCK_LEN / LANES;
@@ -585,6 +585,73 @@ pub(crate) unsafe fn chunk_powers<V: F64x8, T: Lanes>(x: &[T], c: f64) -> [f64; 
         *out = tree(&mut s[..n]);
     }
     out
+}
+
+/// `[Σ dx, Σ dy, Σ dx², Σ dy², Σ dx·dy]` (`dx = x − cx`, `dy = y − cy`) over two equally long
+/// chunks, each in the §1 tree: the covariance's sums (`covariance.rs`), on vectors, the whole
+/// blocks' rows two `V`s a column, the partial block as the reference computes it. Each row asks
+/// for the same row of the next chunk in both columns (usually the participant's next claim), so
+/// that its read overlaps this pass's arithmetic over the cached chunk.
+///
+/// # Safety
+///
+/// The CPU supports `V`'s ISA.
+#[inline(always)]
+pub(crate) unsafe fn chunk_co_sums<V: F64x8, T: Lanes>(
+    x: &[T],
+    y: &[T],
+    cx: f64,
+    cy: f64,
+) -> [f64; 5] {
+    assert_eq!(x.len(), y.len(), "equally long columns");
+    let (bx, tx) = x.as_chunks::<BLOCK_LEN>();
+    let (by, ty) = y.as_chunks::<BLOCK_LEN>();
+    let n = bx.len() + usize::from(!tx.is_empty());
+    assert!(n <= CHUNK_BLOCKS, "one chunk at most");
+    let mut sums = [[0.0f64; CHUNK_BLOCKS]; 5];
+    let ahead = x.len();
+    for (b, (px, py)) in bx.iter().zip(by).enumerate() {
+        // SAFETY: the caller guarantees the ISA; row `r` reads `px[16r..16r + 16]` and the same
+        // of `py`, in bounds; the prefetches read nothing.
+        unsafe {
+            let (vx, vy) = (V::splat(cx), V::splat(cy));
+            let mut acc = [[V::splat(-0.0); 2]; 5];
+            for r in 0..ROWS {
+                let (qx, qy) = (px.as_ptr().add(r * LANES), py.as_ptr().add(r * LANES));
+                for line in (0..LANES * std::mem::size_of::<T>()).step_by(64) {
+                    prefetch(qx.wrapping_add(ahead).cast::<u8>().wrapping_add(line));
+                    prefetch(qy.wrapping_add(ahead).cast::<u8>().wrapping_add(line));
+                }
+                let ((a0, a1), (b0, b1)) = (row::<V, T>(qx), row::<V, T>(qy));
+                for (h, (a, b)) in [(a0, b0), (a1, b1)].into_iter().enumerate() {
+                    let (dx, dy) = (a.sub(vx), b.sub(vy));
+                    let p = [dx, dy, dx.mul(dx), dy.mul(dy), dx.mul(dy)];
+                    for (acc, p) in acc.iter_mut().zip(p) {
+                        acc[h] = acc[h].add(p);
+                    }
+                }
+            }
+            for (s, acc) in sums.iter_mut().zip(acc) {
+                s[b] = acc[0].add(acc[1]).fold();
+            }
+        }
+    }
+    if !tx.is_empty() {
+        let mut acc = [[-0.0f64; LANES]; 5];
+        for (rx, ry) in tx.chunks(LANES).zip(ty.chunks(LANES)) {
+            for j in 0..rx.len() {
+                let (dx, dy) = (rx[j].to_f64() - cx, ry[j].to_f64() - cy);
+                let p = [dx, dy, dx * dx, dy * dy, dx * dy];
+                for (acc, p) in acc.iter_mut().zip(p) {
+                    acc[j] += p;
+                }
+            }
+        }
+        for (s, acc) in sums.iter_mut().zip(acc) {
+            s[bx.len()] = fold(acc);
+        }
+    }
+    std::array::from_fn(|k| tree(&mut sums[k][..n]))
 }
 
 /// The §1 tree sum of a NaN-free chunk of any element type, each element `to_f64`: the pass of

@@ -113,6 +113,14 @@ pub trait StatElement: Copy + Send + Sync + 'static + sealed::Sealed {
     /// The CPU supports `V`'s instruction set.
     #[doc(hidden)]
     unsafe fn vector_powers<V: F64x8>(x: &[Self], c: f64) -> [f64; 4];
+    /// The covariance's sums `[Σ dx, Σ dy, Σ dx², Σ dy², Σ dx·dy]` of two equally long chunks
+    /// about `(cx, cy)`, each in the §1 tree, on the vector kernels.
+    ///
+    /// # Safety
+    ///
+    /// The CPU supports `V`'s instruction set.
+    #[doc(hidden)]
+    unsafe fn vector_co_sums<V: F64x8>(x: &[Self], y: &[Self], cx: f64, cy: f64) -> [f64; 5];
     /// [`key_extremes`] of a chunk, on the lanes `L` where they are vector registers.
     ///
     /// # Safety
@@ -244,6 +252,12 @@ macro_rules! float_element {
                 unsafe { passes::chunk_powers::<V, $t>(x, c) }
             }
             #[inline(always)]
+            /// # Safety: as on [`StatElement::vector_co_sums`].
+            unsafe fn vector_co_sums<V: F64x8>(x: &[Self], y: &[Self], cx: f64, cy: f64) -> [f64; 5] {
+                // SAFETY: the caller guarantees `V`'s ISA.
+                unsafe { passes::chunk_co_sums::<V, $t>(x, y, cx, cy) }
+            }
+            #[inline(always)]
             /// # Safety: as on [`StatElement::key_extremes_on`].
             unsafe fn key_extremes_on<L: I64x8>(x: &[Self]) -> (u64, i64, i64) {
                 if L::NATIVE {
@@ -354,6 +368,17 @@ macro_rules! int_element {
             unsafe fn vector_powers<V: F64x8>(x: &[Self], c: f64) -> [f64; 4] {
                 // SAFETY: the caller guarantees `V`'s ISA.
                 unsafe { passes::chunk_powers::<V, $t>(x, c) }
+            }
+            #[inline(always)]
+            /// # Safety: as on [`StatElement::vector_co_sums`].
+            unsafe fn vector_co_sums<V: F64x8>(
+                x: &[Self],
+                y: &[Self],
+                cx: f64,
+                cy: f64,
+            ) -> [f64; 5] {
+                // SAFETY: the caller guarantees `V`'s ISA.
+                unsafe { passes::chunk_co_sums::<V, $t>(x, y, cx, cy) }
             }
         }
     };
