@@ -324,14 +324,18 @@ mod tests {
             // SAFETY: `Portable` runs on any CPU.
             let got = unsafe { chunk_on::<Portable, T>((x, y)) };
             assert_eq!(bytes(&got), bytes(&want), "{what}: portable vectors");
-            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+            // Under Miri every ISA is the reference lanes' baseline, checked above.
+            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512]
+                .into_iter()
+                .filter(|_| !cfg!(miri))
+            {
                 if let Some(got) = chunk_isa(isa, (x, y)) {
                     assert_eq!(bytes(&got), bytes(&want), "{what}: {isa:?}");
                 }
             }
         }
         let lens: &[usize] = if cfg!(miri) {
-            &[0, 300]
+            &[300]
         } else {
             &[0, 1, 15, 16, 255, 256, 257, 5000, crate::sched::CHUNK_LEN]
         };

@@ -316,7 +316,11 @@ mod tests {
             assert_eq!(got, key_extremes(x), "{what}");
             // SAFETY: as above.
             let want = unsafe { Extremes::of_chunk::<Portable64>(x) };
-            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512] {
+            // Under Miri every ISA is the reference lanes' baseline, checked above.
+            for isa in [Isa::Baseline, Isa::Avx2, Isa::Avx512]
+                .into_iter()
+                .filter(|_| !cfg!(miri))
+            {
                 if let Some(e) = chunk_isa(isa, x) {
                     assert_eq!(e, want, "{what}: {isa:?}");
                 }
@@ -346,7 +350,13 @@ mod tests {
         };
         for &n in lens {
             check(&base[..n], &format!("{n} values"));
-            for (s, &v) in specials.iter().enumerate() {
+            // Under Miri: a NaN, −0.0, −∞ and a subnormal.
+            let some = if cfg!(miri) {
+                &[0, 3, 5, 6][..]
+            } else {
+                &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9][..]
+            };
+            for (s, &v) in some.iter().map(|&i| (i, &specials[i])) {
                 let spots = if cfg!(miri) {
                     vec![n / 2]
                 } else {
